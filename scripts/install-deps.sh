@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything pgs3 needs to build and test, from Debian's packages and (for test tooling only) the npm
+# registry, pinned by tests/tools/package-lock.json. Idempotent; run as root (or with sudo) on Debian 12.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+  build-essential g++ cmake ninja-build pkg-config git ca-certificates
+  libpq-dev postgresql-15 postgresql-client-15
+  thrift-compiler libthrift-dev libboost-dev
+  libsnappy-dev libzstd-dev zlib1g-dev
+  nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  time procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Debian's postgresql package creates and starts a default cluster; pgs3's tests start their own throwaway clusters
+# and do not use it.
+
+if [ -f "$here/tests/tools/package.json" ]; then
+  ( cd "$here/tests/tools" && { [ -d node_modules ] && npm ls --silent >/dev/null 2>&1 || npm ci --no-audit --no-fund --loglevel=error; } )
+fi
+echo "install-deps: all dependencies present"

@@ -1,0 +1,67 @@
+#include "base/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+namespace pgs3 {
+namespace {
+
+std::atomic<LogLevel> g_level{LogLevel::kInfo};
+std::atomic<LogFormat> g_format{LogFormat::kAuto};
+std::mutex g_mutex;
+
+const char* level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+std::string utc_now() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+}  // namespace
+
+void set_log_level(LogLevel level) { g_level = level; }
+void set_log_format(LogFormat format) { g_format = format; }
+bool log_enabled(LogLevel level) { return level >= g_level.load(); }
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+
+void log(LogLevel level, std::string_view message) {
+  if (!log_enabled(level)) return;
+  LogFormat format = g_format.load();
+  if (format == LogFormat::kAuto) format = stderr_is_terminal() ? LogFormat::kText : LogFormat::kJson;
+  std::string line;
+  if (format == LogFormat::kJson) {
+    nlohmann::json j = {{"time", utc_now()}, {"level", level_name(level)}, {"msg", std::string(message)}};
+    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  } else {
+    line = utc_now() + " " + level_name(level) + ": " + std::string(message) + "\n";
+  }
+  std::lock_guard<std::mutex> lock(g_mutex);
+  // A progress line may be on screen: clear it first so the log line stands alone.
+  if (format == LogFormat::kText && stderr_is_terminal()) std::fputs("\r\033[K", stderr);
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace pgs3

@@ -1,0 +1,97 @@
+// TaskConfig: one replication task, as read from the task file (see DESIGN.md §2 and README "Configuration").
+//
+// Section names are pgs3's ("source", "target", ...); inside them AWS DMS's own setting names are accepted verbatim
+// (S3Settings, table mappings, task settings) so a DMS user can paste what they have. Every field here has been
+// validated by parse_task_file(): the rest of pgs3 may trust it. Secrets never live here: the PostgreSQL password
+// comes from libpq (PGPASSWORD, ~/.pgpass), AWS credentials from the standard chain.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace pgs3 {
+
+enum class MigrationType { kFullLoad, kCdc, kFullLoadAndCdc };
+enum class DataFormat { kCsv, kParquet };
+enum class Compression { kNone, kSnappy, kGzip, kZstd };
+enum class ParquetEncoding { kPlain, kPlainDictionary, kRleDictionary };
+enum class ParquetVersion { kV1, kV2 };  // parquet-1-0 (data page v1), parquet-2-0 (data page v2)
+
+// DMS's S3 endpoint settings (S3Settings / extra connection attributes), with DMS's defaults.
+struct S3Settings {
+  std::string bucket_name;                      // BucketName
+  std::string bucket_folder;                    // BucketFolder ("" = bucket root)
+  DataFormat data_format = DataFormat::kCsv;    // DataFormat (DMS default: csv)
+  Compression compression = Compression::kNone; // CompressionType
+  ParquetEncoding encoding = ParquetEncoding::kRleDictionary;  // EncodingType
+  int64_t dict_page_size_limit = 1024 * 1024;   // DictPageSizeLimit (bytes)
+  int64_t row_group_length = 10000;             // RowGroupLength (rows)
+  int64_t data_page_size = 1024 * 1024;         // DataPageSize (bytes)
+  ParquetVersion parquet_version = ParquetVersion::kV1;  // ParquetVersion
+  bool enable_statistics = true;                // EnableStatistics
+  bool include_op_for_full_load = false;        // IncludeOpForFullLoad
+  std::string timestamp_column_name;            // TimestampColumnName ("" = no column)
+  bool parquet_timestamp_in_millisecond = false;  // ParquetTimestampInMillisecond
+  int64_t max_file_size_kb = 1048576;           // MaxFileSize (KB; DMS default 1 GB)
+  std::string csv_delimiter = ",";              // CsvDelimiter
+  std::string csv_row_delimiter = "\n";         // CsvRowDelimiter
+  std::string csv_null_value;                   // CsvNullValue (DMS default: empty string)
+  bool add_column_name = false;                 // AddColumnName
+  bool rfc4180 = true;                          // Rfc4180
+  int64_t cdc_max_batch_interval_s = 60;        // CdcMaxBatchInterval
+  int64_t cdc_min_file_size_kb = 32000;         // CdcMinFileSize
+  bool cdc_inserts_only = false;                // CdcInsertsOnly
+  bool cdc_inserts_and_updates = false;         // CdcInsertsAndUpdates
+  bool preserve_transactions = false;           // PreserveTransactions
+  std::string cdc_path;                         // CdcPath
+};
+
+struct SourceConfig {
+  std::string connection;        // a libpq connection string or URI; never holds the password (checked)
+  std::string slot_name;         // default "pgs3_<taskId>"
+  std::string publication_name;  // default "pgs3_<taskId>"
+};
+
+enum class TargetType { kLocal, kS3 };
+
+struct TargetConfig {
+  TargetType type = TargetType::kLocal;
+  std::string path;          // local: the directory that plays the bucket
+  std::string endpoint_url;  // s3: optional
+  std::string region;        // s3
+  S3Settings s3;
+};
+
+// One DMS selection rule ("rule-type": "selection").
+struct SelectionRule {
+  enum class Action { kInclude, kExclude, kExplicit };
+  std::string rule_id;
+  std::string rule_name;
+  std::string schema_pattern;  // object-locator.schema-name; '%' matches any run of characters, '_' is literal
+  std::string table_pattern;   // object-locator.table-name
+  Action action = Action::kInclude;
+};
+
+struct FullLoadSettings {
+  int max_full_load_sub_tasks = 8;  // MaxFullLoadSubTasks (1..49 in DMS)
+};
+
+struct TaskConfig {
+  std::string task_id;  // [A-Za-z0-9_-]+; names the checkpoint folder and default slot/publication
+  MigrationType migration_type = MigrationType::kFullLoad;
+  SourceConfig source;
+  TargetConfig target;
+  std::vector<SelectionRule> selection_rules;  // in the order of the task file
+  FullLoadSettings full_load;
+  std::vector<std::string> warnings;  // settings accepted but ignored, with the reason; logged at start
+};
+
+// Reads and validates a task file. Failures are kBadInput with a message naming the JSON path of the problem
+// ("tableMappings.rules[2].object-locator.schema-name: ...") and, for an unknown setting name, the closest known one.
+Result<TaskConfig> parse_task_file(const std::string& path);
+Result<TaskConfig> parse_task_json(const std::string& json_text);
+
+}  // namespace pgs3

@@ -1,0 +1,47 @@
+// ObjectStore: where output files go. One interface, two implementations: a local directory (the embedded default,
+// src/store/local_store.h) and S3 (src/store/s3_store.h). The pipeline never knows which one it writes to.
+//
+// Keys are '/'-separated relative paths ("raw/app/public/orders/LOAD00000001.parquet"). An object appears
+// atomically: readers see either nothing or the whole object, never a part (local: temporary name, fsync, rename;
+// S3: PutObject or a completed multipart upload). Implementations are thread-safe; each ObjectWriter is used by one
+// thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/output_stream.h"
+#include "base/status.h"
+
+namespace pgs3 {
+
+// An object being written. Bytes are appended; commit() makes the object visible under its key, abort() discards
+// it. Destroying a writer that was neither committed nor aborted aborts it.
+class ObjectWriter : public OutputStream {
+ public:
+  virtual Status commit() = 0;
+  virtual void abort() = 0;
+};
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+  // A human-readable name of the target for messages ("directory /data/out", "s3://bucket").
+  virtual std::string describe() const = 0;
+  virtual Result<std::unique_ptr<ObjectWriter>> create(const std::string& key) = 0;
+  // Objects whose keys start with `prefix`, in key order.
+  virtual Result<std::vector<ObjectInfo>> list(const std::string& prefix) = 0;
+  // The whole object, or std::nullopt when it does not exist.
+  virtual Result<std::optional<std::string>> get(const std::string& key) = 0;
+  virtual Status remove(const std::string& key) = 0;
+};
+
+}  // namespace pgs3
