@@ -11,7 +11,7 @@ packages=(
   libsnappy-dev libzstd-dev zlib1g-dev
   nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  time procps
+  time procps bc
 )
 
 missing=()

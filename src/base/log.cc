@@ -16,6 +16,7 @@ namespace {
 std::atomic<LogLevel> g_level{LogLevel::kInfo};
 std::atomic<LogFormat> g_format{LogFormat::kAuto};
 std::mutex g_mutex;
+TerminalOverlay* g_overlay = nullptr;  // guarded by g_mutex
 
 const char* level_name(LogLevel level) {
   switch (level) {
@@ -58,9 +59,20 @@ void log(LogLevel level, std::string_view message) {
     line = utc_now() + " " + level_name(level) + ": " + std::string(message) + "\n";
   }
   std::lock_guard<std::mutex> lock(g_mutex);
-  // A progress line may be on screen: clear it first so the log line stands alone.
-  if (format == LogFormat::kText && stderr_is_terminal()) std::fputs("\r\033[K", stderr);
+  if (g_overlay) g_overlay->erase();
   std::fputs(line.c_str(), stderr);
+  if (g_overlay) g_overlay->redraw();
+  std::fflush(stderr);
+}
+
+void set_terminal_overlay(TerminalOverlay* overlay) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_overlay = overlay;
+}
+
+void with_log_lock(void (*draw)(void*), void* arg) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  draw(arg);
   std::fflush(stderr);
 }
 

@@ -22,6 +22,18 @@ inline void log_info(std::string_view m) { log(LogLevel::kInfo, m); }
 inline void log_warn(std::string_view m) { log(LogLevel::kWarn, m); }
 inline void log_error(std::string_view m) { log(LogLevel::kError, m); }
 
+// Something drawn on the terminal below the log (the live progress lines). While one is installed, log() erases it
+// before writing a line and redraws it after, under the same lock, so lines never interleave.
+class TerminalOverlay {
+ public:
+  virtual ~TerminalOverlay() = default;
+  virtual void erase() = 0;   // called with the log lock held
+  virtual void redraw() = 0;  // called with the log lock held
+};
+void set_terminal_overlay(TerminalOverlay* overlay);  // nullptr removes it
+// Runs `draw` under the log lock (for the overlay's own periodic redraws).
+void with_log_lock(void (*draw)(void*), void* arg);
+
 // True when stderr is a terminal (progress lines are redrawn in place only then).
 bool stderr_is_terminal();
 

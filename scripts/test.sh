@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds pgs3 (release, and ASan+UBSan) and runs the whole test suite: unit tests in both builds, then the
+# integration tests (real PostgreSQL clusters started by the harness, output read back by DuckDB and hyparquet)
+# against the release build, and a sanitizer pass of the integration tests that exercise the most code.
+# Usage: scripts/test.sh [--quick]   (--quick: release build only, no sanitizer pass)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+scripts/install-deps.sh || exit 1
+
+jobs=$(nproc)
+log_dir=$(mktemp -d /tmp/pgs3-test-logs.XXXXXX)
+passed=0
+failed=0
+status=0
+
+count_ctest() {  # "100% tests passed, 0 tests failed out of 42"
+  local line total bad
+  line=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$1" | tail -n1)
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  passed=$((passed + ${total:-0} - ${bad:-0}))
+  failed=$((failed + ${bad:-0}))
+}
+count_node() {  # "# pass 12" / "# fail 0"
+  local p f
+  p=$(grep -E "^# pass [0-9]+" "$1" | tail -n1 | awk '{print $3}')
+  f=$(grep -E "^# fail [0-9]+" "$1" | tail -n1 | awk '{print $3}')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+}
+
+build() {  # build PRESET
+  echo "== build ($1)"
+  cmake --preset "$1" >"$log_dir/cmake-$1.log" 2>&1 || { cat "$log_dir/cmake-$1.log"; return 1; }
+  cmake --build "build/$1" -j "$jobs" || return 1
+}
+
+unit() {  # unit PRESET
+  echo "== unit tests ($1)"
+  (cd "build/$1" && ctest --output-on-failure -j "$jobs" --timeout 300) 2>&1 | tee "$log_dir/unit-$1.log"
+  local rc=${PIPESTATUS[0]}
+  count_ctest "$log_dir/unit-$1.log"
+  return "$rc"
+}
+
+integration() {  # integration PRESET FILES...
+  local preset=$1
+  shift
+  echo "== integration tests ($preset)"
+  PGS3_BUILD_DIR="$PWD/build/$preset" node --test --test-concurrency=1 --test-reporter=tap "$@" 2>&1 |
+    tee "$log_dir/integration-$preset.log" | grep -vE "^\s+(\.\.\.|---|duration_ms|type:|\s*$)"
+  local rc=${PIPESTATUS[0]}
+  count_node "$log_dir/integration-$preset.log"
+  return "$rc"
+}
+
+build release || exit 1
+unit release || status=1
+integration release tests/integration/*.test.mjs || status=1
+if [ "$quick" -eq 0 ]; then
+  build asan || exit 1
+  ASAN_OPTIONS=detect_leaks=1 unit asan || status=1
+  # The sanitizer pass covers the type, encoding and bad-input suites; the large-table suites run in release only.
+  asan_suites=$(ls tests/integration/*.test.mjs | grep -vE "large|bench" || true)
+  # shellcheck disable=SC2086
+  ASAN_OPTIONS=detect_leaks=1 integration asan $asan_suites || status=1
+fi
+
+echo
+echo "logs: $log_dir"
+echo "pgs3: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || status=1
+exit "$status"

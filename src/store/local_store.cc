@@ -1,0 +1,182 @@
+#include "store/local_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace pgs3 {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr char kTmpMarker[] = ".pgs3-tmp-";
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+Status fsync_path(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return Status::io_error("cannot open " + path + " to fsync it: " + errno_text(errno));
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Status::io_error("fsync of " + path + " failed: " + errno_text(err));
+  return Status::ok();
+}
+
+// Keys are relative, '/'-separated, and may not climb out of the root.
+Status check_key(const std::string& key) {
+  if (key.empty() || key.front() == '/') return Status::internal("object key must be relative: '" + key + "'");
+  for (const auto& part : fs::path(key)) {
+    if (part == ".." || part == ".") return Status::internal("object key has a '.' or '..' part: '" + key + "'");
+  }
+  return Status::ok();
+}
+
+class LocalObjectWriter final : public ObjectWriter {
+ public:
+  LocalObjectWriter(std::string tmp_path, std::string final_path, int fd)
+      : tmp_path_(std::move(tmp_path)), final_path_(std::move(final_path)), fd_(fd) {}
+  ~LocalObjectWriter() override { abort(); }
+
+  Status append(std::string_view bytes) override {
+    if (fd_ < 0) return Status::internal("write to a closed object " + final_path_);
+    const char* p = bytes.data();
+    size_t left = bytes.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, p, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::io_error("cannot write " + tmp_path_ + ": " + errno_text(errno));
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    position_ += bytes.size();
+    return Status::ok();
+  }
+
+  uint64_t position() const override { return position_; }
+
+  Status commit() override {
+    if (fd_ < 0) return Status::internal("commit of a closed object " + final_path_);
+    // Order matters for durability: data on disk, then the name, then the directory entry.
+    if (::fsync(fd_) != 0) return Status::io_error("fsync of " + tmp_path_ + " failed: " + errno_text(errno));
+    ::close(fd_);
+    fd_ = -1;
+    if (::rename(tmp_path_.c_str(), final_path_.c_str()) != 0) {
+      int err = errno;
+      ::unlink(tmp_path_.c_str());
+      return Status::io_error("cannot rename " + tmp_path_ + " to " + final_path_ + ": " + errno_text(err));
+    }
+    committed_ = true;
+    return fsync_path(fs::path(final_path_).parent_path().string(), true);
+  }
+
+  void abort() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    if (!committed_ && !aborted_) {
+      ::unlink(tmp_path_.c_str());
+      aborted_ = true;
+    }
+  }
+
+ private:
+  std::string tmp_path_;
+  std::string final_path_;
+  int fd_;
+  uint64_t position_ = 0;
+  bool committed_ = false;
+  bool aborted_ = false;
+};
+
+}  // namespace
+
+LocalStore::LocalStore(std::string root) : root_(std::move(root)) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+bool LocalStore::is_temporary_name(const std::string& name) {
+  return !name.empty() && name.front() == '.' && name.find(kTmpMarker) != std::string::npos;
+}
+
+Result<std::unique_ptr<ObjectWriter>> LocalStore::create(const std::string& key) {
+  PGS3_RETURN_IF_ERROR(check_key(key));
+  fs::path final_path = fs::path(root_) / key;
+  std::error_code ec;
+  fs::create_directories(final_path.parent_path(), ec);
+  if (ec) return Status::io_error("cannot create directory " + final_path.parent_path().string() + ": " + ec.message());
+  std::string tmp = (final_path.parent_path() / ("." + final_path.filename().string() + kTmpMarker +
+                                                 std::to_string(::getpid()) + "-" + std::to_string(next_tmp_++)))
+                        .string();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::io_error("cannot create " + tmp + ": " + errno_text(errno));
+  return std::unique_ptr<ObjectWriter>(new LocalObjectWriter(tmp, final_path.string(), fd));
+}
+
+Result<std::vector<ObjectInfo>> LocalStore::list(const std::string& prefix) {
+  std::vector<ObjectInfo> out;
+  // Walk from the deepest directory the prefix names, then filter by the full prefix.
+  std::string dir_part = prefix.substr(0, prefix.rfind('/') == std::string::npos ? 0 : prefix.rfind('/'));
+  fs::path start = dir_part.empty() ? fs::path(root_) : fs::path(root_) / dir_part;
+  std::error_code ec;
+  if (!fs::exists(start, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(start, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    if (is_temporary_name(it->path().filename().string())) continue;
+    std::string key = fs::relative(it->path(), root_, ec).generic_string();
+    if (key.compare(0, prefix.size(), prefix) != 0) continue;
+    out.push_back({key, static_cast<uint64_t>(it->file_size(ec))});
+  }
+  if (ec) return Status::io_error("cannot list " + start.string() + ": " + ec.message());
+  std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  return out;
+}
+
+Result<std::optional<std::string>> LocalStore::get(const std::string& key) {
+  PGS3_RETURN_IF_ERROR(check_key(key));
+  fs::path path = fs::path(root_) / key;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return Status::io_error("cannot read " + path.string() + ": " + errno_text(errno));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return std::optional<std::string>(ss.str());
+}
+
+Status LocalStore::remove(const std::string& key) {
+  PGS3_RETURN_IF_ERROR(check_key(key));
+  fs::path path = fs::path(root_) / key;
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::io_error("cannot remove " + path.string() + ": " + errno_text(errno));
+  }
+  return Status::ok();
+}
+
+Result<int> LocalStore::remove_stale_temporaries(const std::string& prefix) {
+  int removed = 0;
+  fs::path start = fs::path(root_) / prefix;
+  std::error_code ec;
+  if (!fs::exists(start, ec)) return 0;
+  for (auto it = fs::recursive_directory_iterator(start, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file(ec) && is_temporary_name(it->path().filename().string())) {
+      if (::unlink(it->path().c_str()) == 0) ++removed;
+    }
+  }
+  if (ec) return Status::io_error("cannot scan " + start.string() + ": " + ec.message());
+  return removed;
+}
+
+}  // namespace pgs3

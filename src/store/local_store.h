@@ -1,0 +1,38 @@
+// LocalStore: an ObjectStore in a local directory that plays the bucket (the embedded default target).
+//
+// An object "a/b/c.parquet" is the file <root>/a/b/c.parquet. Objects appear atomically: bytes go to a hidden
+// temporary file beside the final one (".c.parquet.pgs3-tmp-<pid>-<n>"), which is fsynced, renamed into place, and
+// its directory fsynced — so a reader never sees a partial object, and a committed object survives a power cut.
+// Temporary files left by a killed process are ignored by list() and removed by remove_stale_temporaries().
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "store/object_store.h"
+
+namespace pgs3 {
+
+class LocalStore final : public ObjectStore {
+ public:
+  explicit LocalStore(std::string root);
+
+  std::string describe() const override { return "directory " + root_; }
+  Result<std::unique_ptr<ObjectWriter>> create(const std::string& key) override;
+  Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
+  Result<std::optional<std::string>> get(const std::string& key) override;
+  Status remove(const std::string& key) override;
+
+  // Removes temporary files that a killed process left under `prefix`. Returns how many were removed.
+  Result<int> remove_stale_temporaries(const std::string& prefix);
+
+  // True when `name` (a file name, not a path) is one of this store's temporary files.
+  static bool is_temporary_name(const std::string& name);
+
+ private:
+  std::string root_;
+  std::atomic<uint64_t> next_tmp_{0};
+};
+
+}  // namespace pgs3

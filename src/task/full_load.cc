@@ -1,0 +1,187 @@
+#include "task/full_load.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <tuple>
+
+#include "base/log.h"
+#include "pg/connection.h"
+#include "pg/snapshot.h"
+#include "pg/table_reader.h"
+#include "pg/type_mapping.h"
+#include "task/cancellation.h"
+#include "task/load_file_writer.h"
+#include "task/object_keys.h"
+
+namespace pgs3 {
+namespace {
+
+// The columns pgs3 adds in front of the source columns, as DMS does: Op (IncludeOpForFullLoad), then the
+// TimestampColumnName column. Both are strings in every format (DMS writes the timestamp column as text).
+std::vector<ColumnSpec> leading_columns(const S3Settings& s) {
+  std::vector<ColumnSpec> cols;
+  if (s.include_op_for_full_load) cols.push_back(ColumnSpec{.name = "Op", .nullable = false});
+  if (!s.timestamp_column_name.empty()) cols.push_back(ColumnSpec{.name = s.timestamp_column_name, .nullable = false});
+  return cols;
+}
+
+// Shared state of one full load's workers.
+struct LoadQueue {
+  std::mutex mutex;
+  std::vector<const SourceTable*> pending;  // largest last, popped from the back
+  std::vector<TableLoadResult> done;
+  Status first_failure;
+  std::atomic<bool> stop{false};
+
+  const SourceTable* next() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (pending.empty() || stop) return nullptr;
+    const SourceTable* t = pending.back();
+    pending.pop_back();
+    return t;
+  }
+  void fail(const Status& s) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (first_failure.is_ok()) first_failure = s;
+    stop = true;
+  }
+};
+
+class TableLoader {
+ public:
+  TableLoader(const TaskConfig& config, ObjectStore& store, Progress& progress, LoadQueue& queue,
+              const std::string& load_time, int money_digits)
+      : config_(config), store_(store), progress_(progress), queue_(queue), load_time_(load_time),
+        money_digits_(money_digits) {}
+
+  Result<TableLoadResult> load(PgConnection& conn, const SourceTable& table) {
+    const S3Settings& s = config_.target.s3;
+    std::string label = table.schema + "." + table.name;
+    TypeMappingOptions mapping{.timestamp_millis = s.parquet_timestamp_in_millisecond,
+                               .money_fraction_digits = money_digits_};
+    std::vector<MappedColumn> mapped = map_columns(table, mapping);
+    std::vector<ColumnSpec> schema = leading_columns(s);
+    const size_t first_column = schema.size();
+    for (const auto& m : mapped) schema.push_back(m.spec);
+
+    KeyValueMetadata metadata = {{"pgs3.version", PGS3_VERSION},
+                                 {"pgs3.source.schema", table.schema},
+                                 {"pgs3.source.table", table.name}};
+    LoadFileWriter writer(store_, s, table_prefix(s, table.schema, table.name), schema, std::move(metadata));
+    TableReader reader(table, std::move(mapped));
+    RecordBatch batch(schema);
+    TableProgress* tp = progress_.table_started(label, static_cast<double>(table.estimated_rows));
+
+    TableReadOptions options{.first_column = first_column,
+                             .batch_rows = static_cast<uint64_t>(std::max<int64_t>(1024, s.row_group_length)),
+                             .batch_bytes = 16 << 20};
+    Status st = reader.read(conn, batch, options, [&](RecordBatch& b, size_t new_rows) -> Status {
+      if (queue_.stop) return Status::cancelled("stopped because another table failed");
+      if (cancel_requested()) return Status::cancelled("interrupted by a signal");
+      size_t c = 0;
+      if (s.include_op_for_full_load) {
+        for (size_t i = 0; i < new_rows; ++i) b.columns[c].append_bytes("I");
+        ++c;
+      }
+      if (!s.timestamp_column_name.empty()) {
+        for (size_t i = 0; i < new_rows; ++i) b.columns[c].append_bytes(load_time_);
+      }
+      PGS3_RETURN_IF_ERROR(writer.write(b));
+      b.clear();
+      tp->add_rows(new_rows);
+      return Status::ok();
+    });
+    if (!st.is_ok()) {
+      writer.abort();
+      return st;
+    }
+    PGS3_RETURN_IF_ERROR(writer.finish().with_context("table " + label));
+    warn_about_unrepresentable_values(label, reader);
+    progress_.table_finished(tp, writer.bytes(), writer.files());
+    return TableLoadResult{table.schema, table.name, reader.rows_read(), writer.bytes(), writer.files(), tp->seconds()};
+  }
+
+ private:
+  static void warn_about_unrepresentable_values(const std::string& label, const TableReader& reader) {
+    for (const auto& d : reader.decoders()) {
+      const std::string where = "table " + label + " column \"" + d.column().source_name + "\": ";
+      if (d.infinities() > 0) {
+        log_warn(where + std::to_string(d.infinities()) +
+                 " infinite date/timestamp values written as the largest/smallest integer of the Parquet type "
+                 "(DuckDB reads them back as infinity; other readers see a far-away date)");
+      }
+      if (d.nulled_special_numerics() > 0) {
+        log_warn(where + std::to_string(d.nulled_special_numerics()) +
+                 " numeric NaN/Infinity values cannot be held by DECIMAL and were written as NULL");
+      }
+    }
+  }
+
+  const TaskConfig& config_;
+  ObjectStore& store_;
+  Progress& progress_;
+  LoadQueue& queue_;
+  const std::string& load_time_;
+  int money_digits_;
+};
+
+void run_worker(const TaskConfig& config, ObjectStore& store, Progress& progress, LoadQueue& queue,
+                const std::string& snapshot_name, const std::string& load_time) {
+  auto conn = PgConnection::open(config.source.connection);
+  if (!conn.is_ok()) return queue.fail(conn.status());
+  Status st = import_snapshot(**conn, snapshot_name);
+  if (!st.is_ok()) return queue.fail(st);
+  auto money_digits = money_fraction_digits(**conn);
+  if (!money_digits.is_ok()) return queue.fail(money_digits.status());
+  TableLoader loader(config, store, progress, queue, load_time, *money_digits);
+  while (const SourceTable* table = queue.next()) {
+    auto result = loader.load(**conn, *table);
+    if (!result.is_ok()) {
+      if (result.status().code() != StatusCode::kCancelled || !queue.stop) queue.fail(result.status());
+      return;
+    }
+    std::lock_guard<std::mutex> lock(queue.mutex);
+    queue.done.push_back(std::move(result).value());
+  }
+  (void)end_transaction(**conn);
+}
+
+}  // namespace
+
+Result<FullLoadSummary> FullLoad::run(const std::vector<SourceTable>& tables, const std::string& snapshot_name,
+                                      const std::string& load_time) {
+  auto started = std::chrono::steady_clock::now();
+  LoadQueue queue;
+  for (const auto& t : tables) queue.pending.push_back(&t);
+  std::sort(queue.pending.begin(), queue.pending.end(), [](const SourceTable* a, const SourceTable* b) {
+    return a->estimated_bytes < b->estimated_bytes;  // popped from the back: largest first
+  });
+
+  int workers = std::min<int>(config_.full_load.max_full_load_sub_tasks, static_cast<int>(tables.size()));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < workers; ++i) {
+    threads.emplace_back(
+        [&] { run_worker(config_, store_, progress_, queue, snapshot_name, load_time); });
+  }
+  for (auto& t : threads) t.join();
+  if (!queue.first_failure.is_ok()) return queue.first_failure;
+  if (cancel_requested()) return Status::cancelled("interrupted by a signal before the full load finished");
+
+  FullLoadSummary summary;
+  summary.tables = std::move(queue.done);
+  std::sort(summary.tables.begin(), summary.tables.end(), [](const TableLoadResult& a, const TableLoadResult& b) {
+    return std::tie(a.schema, a.table) < std::tie(b.schema, b.table);
+  });
+  for (const auto& r : summary.tables) {
+    summary.rows += r.rows;
+    summary.bytes += r.bytes;
+    summary.files += r.files;
+  }
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return summary;
+}
+
+}  // namespace pgs3

@@ -1,0 +1,36 @@
+#include "task/object_keys.h"
+
+#include <cstdio>
+
+namespace pgs3 {
+
+std::string file_extension(const S3Settings& settings) {
+  if (settings.data_format == DataFormat::kParquet) return "parquet";
+  return settings.compression == Compression::kGzip ? "csv.gz" : "csv";
+}
+
+std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table) {
+  std::string folder = settings.bucket_folder;
+  while (!folder.empty() && folder.back() == '/') folder.pop_back();
+  while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
+  return (folder.empty() ? "" : folder + "/") + schema + "/" + table + "/";
+}
+
+std::string load_file_name(uint32_t number, const std::string& extension) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "LOAD%08u.", number);
+  return buf + extension;
+}
+
+std::optional<uint32_t> parse_load_file_name(const std::string& name, const std::string& extension) {
+  if (name.size() != 4 + 8 + 1 + extension.size() || name.compare(0, 4, "LOAD") != 0) return std::nullopt;
+  if (name[12] != '.' || name.compare(13, std::string::npos, extension) != 0) return std::nullopt;
+  uint32_t n = 0;
+  for (size_t i = 4; i < 12; ++i) {
+    if (name[i] < '0' || name[i] > '9') return std::nullopt;
+    n = n * 10 + static_cast<uint32_t>(name[i] - '0');
+  }
+  return n;
+}
+
+}  // namespace pgs3

@@ -1,0 +1,136 @@
+#include "task/task_runner.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+#include "base/log.h"
+#include "pg/catalog.h"
+#include "pg/connection.h"
+#include "pg/snapshot.h"
+#include "rules/table_selector.h"
+#include "store/local_store.h"
+#include "task/cancellation.h"
+#include "task/full_load.h"
+#include "task/progress.h"
+
+namespace pgs3 {
+namespace {
+
+int exit_code_for(const Status& s) { return s.code() == StatusCode::kBadInput ? 2 : 1; }
+
+int fail(const Status& s) {
+  log_error(s.message());
+  return exit_code_for(s);
+}
+
+// DMS's timestamp-column format: yyyy-MM-dd HH:mm:ss.SSSSSS, in UTC.
+std::string utc_timestamp_now() {
+  auto now = std::chrono::system_clock::now();
+  int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(us % 1000000));
+  return buf;
+}
+
+Result<std::unique_ptr<ObjectStore>> open_store(const TargetConfig& target) {
+  if (target.type == TargetType::kLocal) return std::unique_ptr<ObjectStore>(new LocalStore(target.path));
+  return Status::bad_input("target.type \"s3\" is not available in this version of pgs3; use \"local\" with a \"path\"");
+}
+
+// The tables the selection rules choose, after checking that every rule matched and every table is readable.
+Result<std::vector<SourceTable>> select_tables(const TaskConfig& config, std::vector<SourceTable> all,
+                                               const std::string& source) {
+  TableSelector selector(config.selection_rules);
+  std::vector<SourceTable> chosen;
+  for (auto& t : all) {
+    if (selector.selects(t.schema, t.name)) chosen.push_back(std::move(t));
+  }
+  for (const auto& rule : selector.rules_matching_nothing()) {
+    log_warn("selection rule " + rule + " matches no table in " + source);
+  }
+  if (chosen.empty()) {
+    return Status::bad_input("the selection rules of tableMappings match no table in " + source +
+                             ": check the schema-name and table-name patterns (names are case-sensitive, '%' is the "
+                             "wildcard)");
+  }
+  std::string unreadable;
+  int unreadable_count = 0;
+  for (const auto& t : chosen) {
+    if (t.can_select) continue;
+    if (unreadable_count++ < 20) unreadable += (unreadable.empty() ? "" : ", ") + t.qualified_name();
+  }
+  if (unreadable_count > 0) {
+    return Status::bad_input("the connecting user may not SELECT from " + std::to_string(unreadable_count) +
+                             " selected table(s): " + unreadable + (unreadable_count > 20 ? ", ..." : "") +
+                             "; run GRANT SELECT ON <table> TO <user> for each, or exclude them in tableMappings");
+  }
+  return chosen;
+}
+
+int run_full_load(const TaskConfig& config, const RunOptions& options) {
+  auto store = open_store(config.target);
+  if (!store.is_ok()) return fail(store.status());
+
+  auto coordinator = PgConnection::open(config.source.connection);
+  if (!coordinator.is_ok()) return fail(coordinator.status());
+  PgConnection& conn = **coordinator;
+  const std::string source = conn.describe();
+
+  // The snapshot is taken first, and the table list read inside it, so the list matches the data the workers read.
+  auto snapshot = export_snapshot(conn);
+  if (!snapshot.is_ok()) return fail(snapshot.status());
+  auto all = list_tables(conn);
+  if (!all.is_ok()) return fail(all.status());
+  auto tables = select_tables(config, std::move(all).value(), source);
+  if (!tables.is_ok()) return fail(tables.status());
+
+  log_info("full load of " + std::to_string(tables->size()) + " table(s) from " + source + " into " +
+           (*store)->describe() + ", " + std::to_string(config.full_load.max_full_load_sub_tasks) +
+           " at a time");
+  Progress progress(options.live_progress && stderr_is_terminal());
+  FullLoad load(config, **store, progress);
+  auto summary = load.run(*tables, *snapshot, utc_timestamp_now());
+  (void)end_transaction(conn);
+  if (!summary.is_ok()) {
+    if (summary.status().code() == StatusCode::kCancelled && cancel_requested()) {
+      log_error("full load interrupted: files already written stay in place; run the task again to load all tables");
+      return 1;
+    }
+    log_error(summary.status().message());
+    return 1;  // data already written: never report this as bad input
+  }
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.2f s", summary->seconds);
+  log_info("full load finished: " + std::to_string(summary->tables.size()) + " tables, " +
+           group_thousands(summary->rows) + " rows, " + std::to_string(summary->files) + " files, " +
+           human_bytes(summary->bytes) + " in " + secs);
+  for (const auto& t : summary->tables) {
+    if (t.rows == 0) log_info("table " + t.schema + "." + t.table + " is empty: no file written");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_task_file(const std::string& task_file, const RunOptions& options) {
+  auto config = parse_task_file(task_file);
+  if (!config.is_ok()) return fail(config.status().with_context(task_file));
+  for (const auto& w : config->warnings) log_warn(w);
+  switch (config->migration_type) {
+    case MigrationType::kFullLoad:
+      return run_full_load(*config, options);
+    case MigrationType::kCdc:
+    case MigrationType::kFullLoadAndCdc:
+      return fail(Status::bad_input("migrationType \"cdc\" and \"full-load-and-cdc\" are not available in this "
+                                    "version of pgs3; use \"full-load\""));
+  }
+  return 1;
+}
+
+}  // namespace pgs3

@@ -1,0 +1,84 @@
+#include "store/local_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace pgs3 {
+namespace {
+namespace fs = std::filesystem;
+
+class LocalStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("pgs3-local-store-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  fs::path root_;
+};
+
+TEST_F(LocalStoreTest, ObjectIsInvisibleUntilCommitted) {
+  LocalStore store(root_.string());
+  auto writer = store.create("a/Sales Data/é/LOAD00000001.parquet");
+  ASSERT_TRUE(writer.is_ok()) << writer.status().message();
+  ASSERT_TRUE((*writer)->append("hello ").is_ok());
+  ASSERT_TRUE((*writer)->append("world").is_ok());
+  EXPECT_EQ((*writer)->position(), 11u);
+  auto before = store.list("a/");
+  ASSERT_TRUE(before.is_ok());
+  EXPECT_TRUE(before->empty()) << "a temporary file must not be listed";
+  ASSERT_TRUE((*writer)->commit().is_ok());
+  auto after = store.list("a/");
+  ASSERT_TRUE(after.is_ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].key, "a/Sales Data/é/LOAD00000001.parquet");
+  EXPECT_EQ((*after)[0].size, 11u);
+  auto got = store.get("a/Sales Data/é/LOAD00000001.parquet");
+  ASSERT_TRUE(got.is_ok());
+  EXPECT_EQ(got->value(), "hello world");
+}
+
+TEST_F(LocalStoreTest, AbandonedWriterLeavesNothing) {
+  LocalStore store(root_.string());
+  {
+    auto writer = store.create("t/x.csv");
+    ASSERT_TRUE(writer.is_ok());
+    ASSERT_TRUE((*writer)->append("partial").is_ok());
+  }
+  size_t files = 0;
+  for (auto& e : fs::recursive_directory_iterator(root_)) files += e.is_regular_file();
+  EXPECT_EQ(files, 0u);
+}
+
+TEST_F(LocalStoreTest, MissingObjectIsNulloptAndRemoveIsIdempotent) {
+  LocalStore store(root_.string());
+  auto got = store.get("nope/x");
+  ASSERT_TRUE(got.is_ok());
+  EXPECT_FALSE(got->has_value());
+  EXPECT_TRUE(store.remove("nope/x").is_ok());
+}
+
+TEST_F(LocalStoreTest, KeysMayNotEscapeTheRoot) {
+  LocalStore store(root_.string());
+  EXPECT_FALSE(store.create("../evil").is_ok());
+  EXPECT_FALSE(store.create("/abs").is_ok());
+}
+
+TEST_F(LocalStoreTest, ListFiltersByPrefix) {
+  LocalStore store(root_.string());
+  for (const char* key : {"p/a/1", "p/ab/2", "p/b/3", "q/4"}) {
+    auto w = store.create(key);
+    ASSERT_TRUE(w.is_ok());
+    ASSERT_TRUE((*w)->commit().is_ok());
+  }
+  auto listed = store.list("p/a");
+  ASSERT_TRUE(listed.is_ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].key, "p/a/1");
+  EXPECT_EQ((*listed)[1].key, "p/ab/2");
+}
+
+}  // namespace
+}  // namespace pgs3
