@@ -11,14 +11,14 @@
 #include <vector>
 
 #include "base/status.h"
+#include "format/format_options.h"
 
 namespace pgs3 {
 
 enum class MigrationType { kFullLoad, kCdc, kFullLoadAndCdc };
 enum class DataFormat { kCsv, kParquet };
-enum class Compression { kNone, kSnappy, kGzip, kZstd };
-enum class ParquetEncoding { kPlain, kPlainDictionary, kRleDictionary };
-enum class ParquetVersion { kV1, kV2 };  // parquet-1-0 (data page v1), parquet-2-0 (data page v2)
+// Compression, ParquetEncoding and ParquetVersion come from format/format_options.h.
+enum class EncryptionMode { kSseS3, kSseKms };  // EncryptionMode: SSE_S3 (DMS default) or SSE_KMS
 
 // DMS's S3 endpoint settings (S3Settings / extra connection attributes), with DMS's defaults.
 struct S3Settings {
@@ -47,6 +47,12 @@ struct S3Settings {
   bool cdc_inserts_and_updates = false;         // CdcInsertsAndUpdates
   bool preserve_transactions = false;           // PreserveTransactions
   std::string cdc_path;                         // CdcPath
+  bool use_task_start_time_for_full_load_timestamp = false;  // UseTaskStartTimeForFullLoadTimestamp
+  // Settings for the S3 object store (ignored, with a warning, by the local target).
+  std::string canned_acl = "NONE";              // CannedAclForObjects, upper case: NONE, PRIVATE, PUBLIC_READ, ...
+  EncryptionMode encryption_mode = EncryptionMode::kSseS3;  // EncryptionMode
+  std::string server_side_encryption_kms_key_id;  // ServerSideEncryptionKmsKeyId (set only with SSE_KMS)
+  std::string expected_bucket_owner;            // ExpectedBucketOwner (12-digit AWS account id, "" = not checked)
 };
 
 struct SourceConfig {
@@ -70,9 +76,13 @@ struct SelectionRule {
   enum class Action { kInclude, kExclude, kExplicit };
   std::string rule_id;
   std::string rule_name;
-  std::string schema_pattern;  // object-locator.schema-name; '%' matches any run of characters, '_' is literal
-  std::string table_pattern;   // object-locator.table-name
+  // object-locator.schema-name / table-name. For include and exclude these are DMS wildcard patterns ('%' any run,
+  // '_' one character, [ab] / [a-d] sets, [_] a literal underscore; see rules/table_selector.h); for explicit they
+  // are the exact, case-sensitive catalog names.
+  std::string schema_pattern;
+  std::string table_pattern;
   Action action = Action::kInclude;
+  int64_t load_order = 0;  // load-order (accepted; the full load does not have to honour it)
 };
 
 struct FullLoadSettings {
@@ -91,7 +101,10 @@ struct TaskConfig {
 
 // Reads and validates a task file. Failures are kBadInput with a message naming the JSON path of the problem
 // ("tableMappings.rules[2].object-locator.schema-name: ...") and, for an unknown setting name, the closest known one.
+// parse_task_json() takes the text itself (messages call it "task file"); parse_task_text() names its origin.
+// Settings that are accepted but have no effect end up in TaskConfig::warnings, for the caller to log.
 Result<TaskConfig> parse_task_file(const std::string& path);
 Result<TaskConfig> parse_task_json(const std::string& json_text);
+Result<TaskConfig> parse_task_text(const std::string& json_text, const std::string& origin);
 
 }  // namespace pgs3

@@ -47,12 +47,16 @@ Result<std::unique_ptr<ObjectStore>> open_store(const TargetConfig& target) {
 Result<std::vector<SourceTable>> select_tables(const TaskConfig& config, std::vector<SourceTable> all,
                                                const std::string& source) {
   TableSelector selector(config.selection_rules);
+  std::vector<QualifiedTableName> names;
+  for (const auto& t : all) names.push_back({t.schema, t.name});
+  for (const SelectionRule* rule : selector.rules_matching_nothing(names)) {
+    log_warn("selection rule " + rule->rule_id + " (rule-name \"" + rule->rule_name + "\", schema-name \"" +
+             rule->schema_pattern + "\", table-name \"" + rule->table_pattern + "\") matches no table in " +
+             source);
+  }
   std::vector<SourceTable> chosen;
   for (auto& t : all) {
-    if (selector.selects(t.schema, t.name)) chosen.push_back(std::move(t));
-  }
-  for (const auto& rule : selector.rules_matching_nothing()) {
-    log_warn("selection rule " + rule + " matches no table in " + source);
+    if (selector.is_selected(t.schema, t.name)) chosen.push_back(std::move(t));
   }
   if (chosen.empty()) {
     return Status::bad_input("the selection rules of tableMappings match no table in " + source +
