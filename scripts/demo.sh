@@ -6,6 +6,8 @@
 #   4. runs a full-load task into demo-output/ (Parquet, BucketFolder "demo"),
 #   5. lists the files written and prints a few rows of each, read back with DuckDB,
 # and always stops the cluster, whatever happens.
+#
+# Environment: PGS3_BUILD_DIR (default build/release) to build somewhere else.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -16,9 +18,10 @@ step "Installing dependencies"
 scripts/install-deps.sh
 
 step "Building pgs3 (release)"
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C build/release pgs3
-pgs3=$repo/build/release/pgs3
+build_dir=${PGS3_BUILD_DIR:-build/release}
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C "$build_dir" pgs3
+pgs3=$(cd "$build_dir" && pwd)/pgs3
 
 step "Starting a throwaway PostgreSQL 15 cluster"
 workdir=$(mktemp -d /tmp/pgs3-demo.XXXXXX)
@@ -102,7 +105,7 @@ SELECT g,
        CASE WHEN s.status = 'shipped' THEN date '2024-07-01' + (g % 30) END,
        CASE WHEN g % 25 = 0 THEN 'gift wrap, please' END
   FROM generate_series(1, 500) g
-  CROSS JOIN LATERAL (SELECT (1 + random() * 4)::smallint AS q) qq
+  CROSS JOIN LATERAL (SELECT (1 + random() * 4 + 0 * g)::smallint AS q) qq
   JOIN shop.products p ON p.id = 1 + g % 50
   CROSS JOIN LATERAL (SELECT (ARRAY['new', 'paid', 'shipped', 'cancelled'])[1 + g % 4]::shop.order_status AS status) s;
 SQL

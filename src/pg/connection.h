@@ -7,9 +7,10 @@
 // wins).
 //
 // Failures are Status values whose messages name the server (describe()) and carry the server's own message; they
-// never contain the password. The code follows the SQLSTATE: connection problems and server shutdowns are
-// kUnavailable, insufficient_privilege (42501) and most other server errors kBadInput, query_canceled (57014)
-// kCancelled; last_sqlstate() gives the exact code.
+// never contain the password. The code follows the SQLSTATE: connection problems (08), resources (53), server
+// shutdowns (57), serialization failures and deadlocks are kUnavailable; query_canceled (57014) kCancelled; data
+// exceptions (22) kDataError; internal errors (XX) kInternal; everything else, insufficient_privilege (42501)
+// included, kBadInput. last_sqlstate() gives the exact code.
 //
 // Thread-safety: a connection is used by one thread at a time, except cancel(), which any thread may call (and
 // which is safe in a signal handler) to stop the statement that is running.

@@ -132,7 +132,8 @@ Result<Json> parse_json_document(std::string_view text, const std::string& origi
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is the 1-based offset of the last character read, i.e. the one that did not fit.
     size_t offset = e.byte == 0 ? 0 : std::min<size_t>(e.byte - 1, text.size());
-    size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(offset), '\n'));
+    size_t line =
+        1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(offset), '\n'));
     size_t column = offset + 1;
     if (offset > 0) {
       size_t newline = text.rfind('\n', offset - 1);

@@ -172,8 +172,8 @@ Status JsonSection::read_int(std::string_view name, IntRange range, int64_t* out
     if (begin != end && *begin == '+') ++begin;
     auto [ptr, ec] = std::from_chars(begin, end, value);
     parsed = begin != end && ec == std::errc() && ptr == end;
-    if (ec == std::errc::result_out_of_range) {
-      value = std::numeric_limits<int64_t>::max();
+    if (ec == std::errc::result_out_of_range && ptr == end) {  // an integer, reported as out of range below
+      value = *begin == '-' ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
       parsed = true;
     }
   }

@@ -58,9 +58,10 @@ constexpr int64_t kInt32Max = 2147483647;
 
 constexpr std::pair<std::string_view, DataFormat> kDataFormats[] = {{"csv", DataFormat::kCsv},
                                                                     {"parquet", DataFormat::kParquet}};
-constexpr std::pair<std::string_view, Compression> kCompressions[] = {
-    {"none", Compression::kNone}, {"gzip", Compression::kGzip}, {"snappy", Compression::kSnappy},
-    {"zstd", Compression::kZstd}};
+constexpr std::pair<std::string_view, Compression> kCompressions[] = {{"none", Compression::kNone},
+                                                                      {"gzip", Compression::kGzip},
+                                                                      {"snappy", Compression::kSnappy},
+                                                                      {"zstd", Compression::kZstd}};
 constexpr std::pair<std::string_view, ParquetEncoding> kEncodings[] = {
     {"plain", ParquetEncoding::kPlain},
     {"plain-dictionary", ParquetEncoding::kPlainDictionary},
@@ -121,7 +122,8 @@ Status check_csv_settings(const JsonSection& section, const S3Settings& s) {
   if (s.csv_delimiter.empty()) return section.error("CsvDelimiter", "must not be empty");
   if (s.csv_row_delimiter.empty()) return section.error("CsvRowDelimiter", "must not be empty");
   if (contains(s.csv_delimiter, s.csv_row_delimiter) || contains(s.csv_row_delimiter, s.csv_delimiter)) {
-    return section.error("CsvDelimiter", "must differ from CsvRowDelimiter (and not contain it), or rows cannot be told apart");
+    return section.error("CsvDelimiter",
+                         "must differ from CsvRowDelimiter (and not contain it), or rows cannot be told apart");
   }
   if (s.rfc4180 && (contains(s.csv_delimiter, "\"") || contains(s.csv_row_delimiter, "\""))) {
     return section.error(contains(s.csv_delimiter, "\"") ? "CsvDelimiter" : "CsvRowDelimiter",
@@ -147,8 +149,8 @@ std::string not_supported_yet(const JsonSection& section, std::string_view name,
 
 }  // namespace
 
-Status parse_s3_settings(const Json& value, const std::string& path, const S3SettingsContext& context,
-                         S3Settings* s, std::vector<std::string>* warnings) {
+Status parse_s3_settings(const Json& value, const std::string& path, const S3SettingsContext& context, S3Settings* s,
+                         std::vector<std::string>* warnings) {
   PGS3_ASSIGN_OR_RETURN(JsonSection section, JsonSection::open(value, path, kNames, NameCase::kInsensitive));
 
   // Where the files go.
@@ -168,7 +170,8 @@ Status parse_s3_settings(const Json& value, const std::string& path, const S3Set
   PGS3_RETURN_IF_ERROR(section.read_enum("CompressionType", kCompressions, &s->compression));
   if (s->data_format == DataFormat::kCsv &&
       (s->compression == Compression::kSnappy || s->compression == Compression::kZstd)) {
-    return section.error("CompressionType", "snappy and zstd compress Parquet pages; with DataFormat csv use none or gzip");
+    return section.error("CompressionType",
+                         "snappy and zstd compress Parquet pages; with DataFormat csv use none or gzip");
   }
   PGS3_RETURN_IF_ERROR(section.read_enum("EncodingType", kEncodings, &s->encoding));
   PGS3_RETURN_IF_ERROR(section.read_enum("ParquetVersion", kParquetVersions, &s->parquet_version));
@@ -181,8 +184,8 @@ Status parse_s3_settings(const Json& value, const std::string& path, const S3Set
   PGS3_RETURN_IF_ERROR(section.read_int("MaxFileSize", {1, 1048576, "KB"}, &s->max_file_size_kb));
   PGS3_RETURN_IF_ERROR(section.read_bool("IncludeOpForFullLoad", &s->include_op_for_full_load));
   PGS3_RETURN_IF_ERROR(section.read_string("TimestampColumnName", &s->timestamp_column_name));
-  PGS3_RETURN_IF_ERROR(section.read_bool("UseTaskStartTimeForFullLoadTimestamp",
-                                         &s->use_task_start_time_for_full_load_timestamp));
+  PGS3_RETURN_IF_ERROR(
+      section.read_bool("UseTaskStartTimeForFullLoadTimestamp", &s->use_task_start_time_for_full_load_timestamp));
 
   // CSV.
   PGS3_RETURN_IF_ERROR(section.read_string("CsvDelimiter", &s->csv_delimiter));
@@ -193,7 +196,8 @@ Status parse_s3_settings(const Json& value, const std::string& path, const S3Set
   PGS3_RETURN_IF_ERROR(check_csv_settings(section, *s));
 
   // Change data capture.
-  PGS3_RETURN_IF_ERROR(section.read_int("CdcMaxBatchInterval", {1, kInt32Max, "seconds"}, &s->cdc_max_batch_interval_s));
+  PGS3_RETURN_IF_ERROR(
+      section.read_int("CdcMaxBatchInterval", {1, kInt32Max, "seconds"}, &s->cdc_max_batch_interval_s));
   PGS3_RETURN_IF_ERROR(section.read_int("CdcMinFileSize", {1, kInt32Max, "KB"}, &s->cdc_min_file_size_kb));
   PGS3_RETURN_IF_ERROR(section.read_bool("CdcInsertsOnly", &s->cdc_inserts_only));
   PGS3_RETURN_IF_ERROR(section.read_bool("CdcInsertsAndUpdates", &s->cdc_inserts_and_updates));
@@ -254,8 +258,9 @@ Status parse_s3_settings(const Json& value, const std::string& path, const S3Set
   bool date_partition = false;
   PGS3_RETURN_IF_ERROR(section.read_bool("DatePartitionEnabled", &date_partition));
   if (date_partition) {
-    return Status::bad_input(not_supported_yet(
-        section, "DatePartitionEnabled", "it changes the folders the files are written to; remove it or set it to false"));
+    return Status::bad_input(
+        not_supported_yet(section, "DatePartitionEnabled",
+                          "it changes the folders the files are written to; remove it or set it to false"));
   }
   size_t ignored_choice = 0;
   PGS3_RETURN_IF_ERROR(section.read_choice("DatePartitionSequence", kDatePartitionSequences, &ignored_choice));

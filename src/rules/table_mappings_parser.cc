@@ -94,7 +94,8 @@ Status parse_selection_rule(const Json& value, const std::string& path, Selectio
   }
 
   const Json* locator_value = section.get("object-locator");
-  if (locator_value == nullptr) return section.error("object-locator", "required: {\"schema-name\": ..., \"table-name\": ...}");
+  if (locator_value == nullptr)
+    return section.error("object-locator", "required: {\"schema-name\": ..., \"table-name\": ...}");
   PGS3_ASSIGN_OR_RETURN(JsonSection locator, JsonSection::open(*locator_value, section.path_of("object-locator"),
                                                                kLocatorNames, NameCase::kInsensitive));
   PGS3_RETURN_IF_ERROR(read_pattern(locator, "schema-name", rule->action, &rule->schema_pattern));
@@ -115,7 +116,8 @@ Status parse_table_mappings(const Json& value, const std::string& path, std::vec
   PGS3_ASSIGN_OR_RETURN(JsonSection document, JsonSection::open(value, path, kDocumentNames, NameCase::kInsensitive));
   const Json* list = document.get("rules");
   if (list == nullptr) return document.error("rules", "required: the list of table-mapping rules");
-  if (!list->is_array()) return document.error("rules", "expected an array of rules, got " + describe_json_value(*list));
+  if (!list->is_array())
+    return document.error("rules", "expected an array of rules, got " + describe_json_value(*list));
   const std::string rules_path = document.path_of("rules");
 
   std::vector<std::pair<std::string, std::string>> ids;    // rule-id, path of the rule
@@ -124,11 +126,13 @@ Status parse_table_mappings(const Json& value, const std::string& path, std::vec
   for (size_t i = 0; i < list->size(); ++i) {
     const Json& item = (*list)[i];
     const std::string rule_path = json_index_path(rules_path, i);
-    if (!item.is_object()) return Status::bad_input(rule_path + ": expected a rule object, got " + describe_json_value(item));
+    if (!item.is_object())
+      return Status::bad_input(rule_path + ": expected a rule object, got " + describe_json_value(item));
 
     const Json* type_value = raw_member(item, "rule-type");
     if (type_value == nullptr || type_value->is_null()) {
-      return Status::bad_input(rule_path + ".rule-type: required: selection, transformation, table-settings or "
+      return Status::bad_input(rule_path +
+                               ".rule-type: required: selection, transformation, table-settings or "
                                "post-processing");
     }
     std::string type = type_value->is_string() ? to_lower_ascii(type_value->get<std::string>()) : "";
@@ -163,16 +167,19 @@ Status parse_table_mappings(const Json& value, const std::string& path, std::vec
                                "or columns, so ignoring one would silently change the output. Remove the rule to "
                                "write the source names and columns unchanged");
     } else if (type == "table-settings") {
-      warnings->push_back(label + ": table-settings rules are not supported yet and are ignored (pgs3 plans each "
+      warnings->push_back(label +
+                          ": table-settings rules are not supported yet and are ignored (pgs3 plans each "
                           "table's full load by itself)");
     } else if (type == "post-processing") {
-      warnings->push_back(label + ": post-processing rules (S3 object tagging) are ignored; S3 tagging comes with "
+      warnings->push_back(label +
+                          ": post-processing rules (S3 object tagging) are ignored; S3 tagging comes with "
                           "the S3 target");
     } else {
       std::string message = rule_path + ".rule-type: unknown rule type " + describe_json_value(*type_value);
       std::string_view suggestion = type_value->is_string() ? closest_name(type, kRuleTypes) : std::string_view();
-      message += suggestion.empty() ? std::string("; expected selection, transformation, table-settings or "
-                                                  "post-processing")
+      message += suggestion.empty() ? std::string(
+                                          "; expected selection, transformation, table-settings or "
+                                          "post-processing")
                                     : "; did you mean " + std::string(suggestion) + "?";
       return Status::bad_input(message);
     }

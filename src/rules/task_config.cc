@@ -14,8 +14,8 @@
 namespace pgs3 {
 namespace {
 
-constexpr std::string_view kTopNames[] = {"taskId", "migrationType", "source", "target", "tableMappings",
-                                          "taskSettings"};
+constexpr std::string_view kTopNames[] = {"taskId", "migrationType", "source",
+                                          "target", "tableMappings", "taskSettings"};
 constexpr std::string_view kSourceNames[] = {"connection", "slotName", "publicationName"};
 constexpr std::string_view kTargetNames[] = {"type", "path", "endpointUrl", "region", "s3Settings"};
 
@@ -64,8 +64,9 @@ Status parse_source(const Json& value, const std::string& task_id, SourceConfig*
   // The connection string is never echoed in a message: it may hold a password.
   const Json* connection = section.get("connection");
   if (connection == nullptr) {
-    return section.error("connection", "required: a libpq connection string (\"host=db dbname=app user=replicator\") "
-                                       "or URI (\"postgresql://replicator@db/app\")");
+    return section.error("connection",
+                         "required: a libpq connection string (\"host=db dbname=app user=replicator\") "
+                         "or URI (\"postgresql://replicator@db/app\")");
   }
   if (!connection->is_string() || connection->get_ref<const std::string&>().empty()) {
     return section.error("connection", "expected a non-empty string (a libpq connection string or URI)");
@@ -88,15 +89,15 @@ Status parse_source(const Json& value, const std::string& task_id, SourceConfig*
     bool (*ok)(char);
     const char* allowed;
   };
-  for (const Check& check : {Check{"slotName", source->slot_name, slot_char, "lower-case letters, digits and '_'"},
-                             Check{"publicationName", source->publication_name, publication_char,
-                                   "letters, digits and '_'"}}) {
+  for (const Check& check :
+       {Check{"slotName", source->slot_name, slot_char, "lower-case letters, digits and '_'"},
+        Check{"publicationName", source->publication_name, publication_char, "letters, digits and '_'"}}) {
     bool given = section.has(check.name);
     if (check.value.empty() || check.value.size() > kMaxIdentifier || !all_of_chars(check.value, check.ok)) {
       std::string message = "must be 1 to 63 characters of " + std::string(check.allowed);
       if (!given) {
-        message = "the default name \"" + check.value + "\" (from taskId) is not valid: it " + message +
-                  "; set " + std::string(check.name) + " explicitly";
+        message = "the default name \"" + check.value + "\" (from taskId) is not valid: it " + message + "; set " +
+                  std::string(check.name) + " explicitly";
       } else {
         message += ", got " + describe_json_value(Json(check.value));
       }
@@ -124,13 +125,14 @@ Status parse_target(const Json& value, MigrationType migration_type, TargetConfi
     }
   } else {
     if (section.has("path")) {
-      return section.error("path", "applies to local targets only; an s3 target names its bucket in "
-                                   "s3Settings.BucketName (and a folder in s3Settings.BucketFolder)");
+      return section.error("path",
+                           "applies to local targets only; an s3 target names its bucket in "
+                           "s3Settings.BucketName (and a folder in s3Settings.BucketFolder)");
     }
     if (!target->endpoint_url.empty() && target->endpoint_url.rfind("http://", 0) != 0 &&
         target->endpoint_url.rfind("https://", 0) != 0) {
-      return section.error("endpointUrl", "expected an http:// or https:// URL, got " +
-                                              describe_json_value(Json(target->endpoint_url)));
+      return section.error(
+          "endpointUrl", "expected an http:// or https:// URL, got " + describe_json_value(Json(target->endpoint_url)));
     }
   }
 
@@ -154,9 +156,7 @@ Result<Json> embedded_document(const Json& value, const std::string& path) {
   return parse_json_document(value.get_ref<const std::string&>(), path + " (a JSON document in a string)", path);
 }
 
-Result<TaskConfig> parse_task_json(const std::string& json_text) {
-  return parse_task_text(json_text, "task file");
-}
+Result<TaskConfig> parse_task_json(const std::string& json_text) { return parse_task_text(json_text, "task file"); }
 
 Result<TaskConfig> parse_task_text(const std::string& json_text, const std::string& origin) {
   PGS3_ASSIGN_OR_RETURN(Json document, parse_json_document(json_text, origin, ""));
@@ -170,8 +170,8 @@ Result<TaskConfig> parse_task_text(const std::string& json_text, const std::stri
   if (!top.has("taskId")) return top.error("taskId", "required: a name of 1 to 64 letters, digits, '_' or '-'");
   PGS3_RETURN_IF_ERROR(top.read_string("taskId", &config.task_id));
   if (config.task_id.empty() || config.task_id.size() > 64 || !all_of_chars(config.task_id, task_id_char)) {
-    return top.error("taskId", "expected 1 to 64 letters, digits, '_' or '-', got " +
-                                   describe_json_value(*top.get("taskId")));
+    return top.error("taskId",
+                     "expected 1 to 64 letters, digits, '_' or '-', got " + describe_json_value(*top.get("taskId")));
   }
 
   if (!top.has("migrationType")) return top.error("migrationType", "required: full-load, cdc or full-load-and-cdc");
@@ -180,7 +180,8 @@ Result<TaskConfig> parse_task_text(const std::string& json_text, const std::stri
   if (!top.has("source")) return top.error("source", "required: {\"connection\": \"host=... dbname=... user=...\"}");
   PGS3_RETURN_IF_ERROR(parse_source(*top.get("source"), config.task_id, &config.source));
 
-  if (!top.has("target")) return top.error("target", "required: {\"type\": \"local\", \"path\": \"...\"} or an s3 target");
+  if (!top.has("target"))
+    return top.error("target", "required: {\"type\": \"local\", \"path\": \"...\"} or an s3 target");
   PGS3_RETURN_IF_ERROR(parse_target(*top.get("target"), config.migration_type, &config.target, &config.warnings));
 
   if (!top.has("tableMappings")) {
@@ -207,7 +208,8 @@ Result<TaskConfig> parse_task_file(const std::string& path) {
     size_t n = std::fread(buffer, 1, sizeof(buffer), file.get());
     text.append(buffer, n);
     if (n < sizeof(buffer)) {
-      if (std::ferror(file.get())) return Status::bad_input("cannot read task file " + path + ": " + std::strerror(errno));
+      if (std::ferror(file.get()))
+        return Status::bad_input("cannot read task file " + path + ": " + std::strerror(errno));
       break;
     }
   }

@@ -22,37 +22,37 @@ enum class EncryptionMode { kSseS3, kSseKms };  // EncryptionMode: SSE_S3 (DMS d
 
 // DMS's S3 endpoint settings (S3Settings / extra connection attributes), with DMS's defaults.
 struct S3Settings {
-  std::string bucket_name;                      // BucketName
-  std::string bucket_folder;                    // BucketFolder ("" = bucket root)
-  DataFormat data_format = DataFormat::kCsv;    // DataFormat (DMS default: csv)
-  Compression compression = Compression::kNone; // CompressionType
+  std::string bucket_name;                                     // BucketName
+  std::string bucket_folder;                                   // BucketFolder ("" = bucket root)
+  DataFormat data_format = DataFormat::kCsv;                   // DataFormat (DMS default: csv)
+  Compression compression = Compression::kNone;                // CompressionType
   ParquetEncoding encoding = ParquetEncoding::kRleDictionary;  // EncodingType
-  int64_t dict_page_size_limit = 1024 * 1024;   // DictPageSizeLimit (bytes)
-  int64_t row_group_length = 10000;             // RowGroupLength (rows)
-  int64_t data_page_size = 1024 * 1024;         // DataPageSize (bytes)
-  ParquetVersion parquet_version = ParquetVersion::kV1;  // ParquetVersion
-  bool enable_statistics = true;                // EnableStatistics
-  bool include_op_for_full_load = false;        // IncludeOpForFullLoad
-  std::string timestamp_column_name;            // TimestampColumnName ("" = no column)
-  bool parquet_timestamp_in_millisecond = false;  // ParquetTimestampInMillisecond
-  int64_t max_file_size_kb = 1048576;           // MaxFileSize (KB; DMS default 1 GB)
-  std::string csv_delimiter = ",";              // CsvDelimiter
-  std::string csv_row_delimiter = "\n";         // CsvRowDelimiter
-  std::string csv_null_value;                   // CsvNullValue (DMS default: empty string)
-  bool add_column_name = false;                 // AddColumnName
-  bool rfc4180 = true;                          // Rfc4180
-  int64_t cdc_max_batch_interval_s = 60;        // CdcMaxBatchInterval
-  int64_t cdc_min_file_size_kb = 32000;         // CdcMinFileSize
-  bool cdc_inserts_only = false;                // CdcInsertsOnly
-  bool cdc_inserts_and_updates = false;         // CdcInsertsAndUpdates
-  bool preserve_transactions = false;           // PreserveTransactions
-  std::string cdc_path;                         // CdcPath
-  bool use_task_start_time_for_full_load_timestamp = false;  // UseTaskStartTimeForFullLoadTimestamp
+  int64_t dict_page_size_limit = 1024 * 1024;                  // DictPageSizeLimit (bytes)
+  int64_t row_group_length = 10000;                            // RowGroupLength (rows)
+  int64_t data_page_size = 1024 * 1024;                        // DataPageSize (bytes)
+  ParquetVersion parquet_version = ParquetVersion::kV1;        // ParquetVersion
+  bool enable_statistics = true;                               // EnableStatistics
+  bool include_op_for_full_load = false;                       // IncludeOpForFullLoad
+  std::string timestamp_column_name;                           // TimestampColumnName ("" = no column)
+  bool parquet_timestamp_in_millisecond = false;               // ParquetTimestampInMillisecond
+  int64_t max_file_size_kb = 1048576;                          // MaxFileSize (KB; DMS default 1 GB)
+  std::string csv_delimiter = ",";                             // CsvDelimiter
+  std::string csv_row_delimiter = "\n";                        // CsvRowDelimiter
+  std::string csv_null_value;                                  // CsvNullValue (DMS default: empty string)
+  bool add_column_name = false;                                // AddColumnName
+  bool rfc4180 = true;                                         // Rfc4180
+  int64_t cdc_max_batch_interval_s = 60;                       // CdcMaxBatchInterval
+  int64_t cdc_min_file_size_kb = 32000;                        // CdcMinFileSize
+  bool cdc_inserts_only = false;                               // CdcInsertsOnly
+  bool cdc_inserts_and_updates = false;                        // CdcInsertsAndUpdates
+  bool preserve_transactions = false;                          // PreserveTransactions
+  std::string cdc_path;                                        // CdcPath
+  bool use_task_start_time_for_full_load_timestamp = false;    // UseTaskStartTimeForFullLoadTimestamp
   // Settings for the S3 object store (ignored, with a warning, by the local target).
-  std::string canned_acl = "NONE";              // CannedAclForObjects, upper case: NONE, PRIVATE, PUBLIC_READ, ...
+  std::string canned_acl = "NONE";  // CannedAclForObjects, upper case: NONE, PRIVATE, PUBLIC_READ, ...
   EncryptionMode encryption_mode = EncryptionMode::kSseS3;  // EncryptionMode
-  std::string server_side_encryption_kms_key_id;  // ServerSideEncryptionKmsKeyId (set only with SSE_KMS)
-  std::string expected_bucket_owner;            // ExpectedBucketOwner (12-digit AWS account id, "" = not checked)
+  std::string server_side_encryption_kms_key_id;            // ServerSideEncryptionKmsKeyId (set only with SSE_KMS)
+  std::string expected_bucket_owner;  // ExpectedBucketOwner (12-digit AWS account id, "" = not checked)
 };
 
 struct SourceConfig {

@@ -60,8 +60,8 @@ Status parse_task_settings(const Json& value, const std::string& path, FullLoadS
   for (std::string_view name : settings.present()) {
     const Json& section = *settings.get(name);
     if (name == "FullLoadSettings") {
-      PGS3_ASSIGN_OR_RETURN(JsonSection fl, JsonSection::open(section, settings.path_of(name), kFullLoadNames,
-                                                              NameCase::kInsensitive));
+      PGS3_ASSIGN_OR_RETURN(JsonSection fl,
+                            JsonSection::open(section, settings.path_of(name), kFullLoadNames, NameCase::kInsensitive));
       int64_t sub_tasks = full_load->max_full_load_sub_tasks;
       // DMS: MaxFullLoadSubTasks "The default value is 8; the maximum value is 49".
       PGS3_RETURN_IF_ERROR(fl.read_int("MaxFullLoadSubTasks", {1, 49, "tables loaded in parallel"}, &sub_tasks));

@@ -18,7 +18,7 @@ std::string table_prefix(const S3Settings& settings, const std::string& schema, 
 
 std::string load_file_name(uint32_t number, const std::string& extension) {
   char buf[24];
-  std::snprintf(buf, sizeof buf, "LOAD%08u.", number);
+  std::snprintf(buf, sizeof buf, "LOAD%08X.", number);  // DMS counts in hexadecimal: ...09, ...0A
   return buf + extension;
 }
 
@@ -27,8 +27,12 @@ std::optional<uint32_t> parse_load_file_name(const std::string& name, const std:
   if (name[12] != '.' || name.compare(13, std::string::npos, extension) != 0) return std::nullopt;
   uint32_t n = 0;
   for (size_t i = 4; i < 12; ++i) {
-    if (name[i] < '0' || name[i] > '9') return std::nullopt;
-    n = n * 10 + static_cast<uint32_t>(name[i] - '0');
+    char c = name[i];
+    uint32_t digit;
+    if (c >= '0' && c <= '9') digit = static_cast<uint32_t>(c - '0');
+    else if (c >= 'A' && c <= 'F') digit = static_cast<uint32_t>(c - 'A' + 10);
+    else return std::nullopt;
+    n = n * 16 + digit;
   }
   return n;
 }

@@ -1,6 +1,7 @@
 // Object keys: where each file of a task goes in the target, exactly as AWS DMS lays them out.
 //
-//   <BucketFolder>/<schema>/<table>/LOAD00000001.<ext>      full load, numbered from 1
+//   <BucketFolder>/<schema>/<table>/LOAD00000001.<ext>      full load, numbered from 1 in hexadecimal as DMS
+//                                                          does (LOAD00000009, LOAD0000000A, ...)
 //   <BucketFolder>/_pgs3/<taskId>/...                      pgs3's own state (checkpoints)
 // Schema and table names are used as they are in PostgreSQL (mixed case, spaces, non-ASCII), as DMS does.
 #pragma once
@@ -19,7 +20,7 @@ std::string file_extension(const S3Settings& settings);
 std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table);
 // "LOAD00000001.parquet"
 std::string load_file_name(uint32_t number, const std::string& extension);
-// The number of a full-load file name ("LOAD00000042.csv.gz" -> 42), or nullopt for any other name.
+// The number of a full-load file name ("LOAD0000002A.csv.gz" -> 42), or nullopt for any other name.
 std::optional<uint32_t> parse_load_file_name(const std::string& name, const std::string& extension);
 
 }  // namespace pgs3

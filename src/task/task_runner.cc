@@ -60,8 +60,8 @@ Result<std::vector<SourceTable>> select_tables(const TaskConfig& config, std::ve
   }
   if (chosen.empty()) {
     return Status::bad_input("the selection rules of tableMappings match no table in " + source +
-                             ": check the schema-name and table-name patterns (names are case-sensitive, '%' is the "
-                             "wildcard)");
+                             ": check the schema-name and table-name patterns (names are case-sensitive; '%' matches any "
+                             "run of characters and '_' any one character, [_] a literal underscore)");
   }
   std::string unreadable;
   int unreadable_count = 0;

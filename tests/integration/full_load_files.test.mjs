@@ -26,7 +26,7 @@ before(async () => {
     INSERT INTO files.many
       SELECT g, md5(g::text) || md5((g * 31)::text), g * 1000003, timestamp '2020-01-01' + g * interval '17 seconds',
              g * 0.37
-        FROM generate_series(1, 20000) g;
+        FROM generate_series(1::bigint, 20000) g;
 
     CREATE TABLE files.million (id bigint, i int, f double precision, n numeric(18,4), t text, ts timestamp, d date,
                                 b boolean);
@@ -34,39 +34,45 @@ before(async () => {
       SELECT g, (g * 7919 % 1000003 - 500000)::int, CASE WHEN g % 97 = 0 THEN NULL ELSE g / 8.0 END, g * 1.2345,
              md5(g::text), timestamp '2000-01-01' + g * interval '1 second' + g * interval '1 microsecond',
              date '1970-01-01' + (g % 100000)::int, g % 3 = 0
-        FROM generate_series(1, 1000000) g;
+        FROM generate_series(1::bigint, 1000000) g;
     ANALYZE files.million;
   `);
 });
 after(() => cluster?.stop());
 
-function assertFileSizes(files, maxKb, label) {
-  for (const f of files) {
-    const size = statSync(f).size;
-    assert.ok(size <= 2 * maxKb * 1024, `${label}: ${f} is ${size} bytes, far above MaxFileSize ${maxKb} KB`);
-  }
+// README: a new LOAD file starts when the current one reaches MaxFileSize, checked after each batch of up to
+// RowGroupLength rows — so no file may exceed MaxFileSize by more than one batch (estimated from the average row
+// size across the files, with a margin).
+function assertFileSizes(files, { maxKb, rowGroupLength, rows }, label) {
+  const sizes = files.map((f) => statSync(f).size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const limit = maxKb * 1024 + Math.ceil((total / rows) * rowGroupLength * 1.5);
+  sizes.forEach((size, i) => {
+    assert.ok(size <= limit, `${label}: ${files[i]} is ${size} bytes; MaxFileSize ${maxKb} KB plus one batch of ` +
+      `${rowGroupLength} rows allows at most ${limit}`);
+  });
 }
 
 test('MaxFileSizeSplitsParquetIntoNumberedFilesWithoutLossOrDuplicates', async () => {
   const s3Settings = { DataFormat: 'parquet', MaxFileSize: 100, RowGroupLength: 1000 };
   const { results } = await runFullLoad({ cluster, s3Settings, rules: [selectionRule('files', 'many')],
     tables: [['files', 'many']], label: 'rotation-parquet' });
-  const { files } = results['files.many'];
+  const { files, rows } = results['files.many'];
   assert.ok(files.length >= 3, `expected several LOAD files for ~2 MB with MaxFileSize 100 KB, got ${files.length}`);
-  assertFileSizes(files, 100, 'parquet');
+  assertFileSizes(files, { maxKb: 100, rowGroupLength: 1000, rows }, 'parquet');
 });
 
 test('MaxFileSizeSplitsCsvIntoNumberedFilesWithoutLossOrDuplicates', async () => {
-  const s3Settings = { DataFormat: 'csv', MaxFileSize: 100 };
+  const s3Settings = { DataFormat: 'csv', MaxFileSize: 100, RowGroupLength: 500 };
   const { results } = await runFullLoad({ cluster, s3Settings, rules: [selectionRule('files', 'many')],
     tables: [['files', 'many']], label: 'rotation-csv' });
-  const { files } = results['files.many'];
-  assert.ok(files.length >= 5, `expected many LOAD files for ~1.8 MB of CSV with MaxFileSize 100 KB, got ${files.length}`);
-  assertFileSizes(files, 100, 'csv');
+  const { files, rows } = results['files.many'];
+  assert.ok(files.length >= 5, `expected many LOAD files for ~2 MB of CSV with MaxFileSize 100 KB, got ${files.length}`);
+  assertFileSizes(files, { maxKb: 100, rowGroupLength: 500, rows }, 'csv');
 });
 
 test('MaxFileSizeSplitsGzippedCsv', async () => {
-  const s3Settings = { DataFormat: 'csv', CompressionType: 'GZIP', MaxFileSize: 50 };
+  const s3Settings = { DataFormat: 'csv', CompressionType: 'GZIP', MaxFileSize: 50, RowGroupLength: 500 };
   const { results } = await runFullLoad({ cluster, s3Settings, rules: [selectionRule('files', 'many')],
     tables: [['files', 'many']], label: 'rotation-csv-gzip' });
   assert.ok(results['files.many'].files.length >= 2, 'expected several .csv.gz files');

@@ -81,9 +81,21 @@ test('WildcardIncludeWithExclude', async () => {
     tables: [['sel_a', 'keep1'], ['sel_b', 'keep2'], ['sel_a', 'a_c'], ['sel_a', 'abc']] });
 });
 
-test('UnderscoreInAPatternIsLiteral', async () => {
-  await runFullLoad({ cluster, rules: [selectionRule('sel_a', 'a_c')], tables: [['sel_a', 'a_c']],
-    s3Settings: parquet, label: 'selection-underscore' });
+test('UnderscoreIsAWildcardBracketedUnderscoreAndExplicitRulesAreLiteral', async () => {
+  // DMS wildcards: `_` matches one character, `[_]` only an underscore; explicit rules compare names literally.
+  await runFullLoad({ cluster, rules: [selectionRule('sel_a', 'a_c')], tables: [['sel_a', 'a_c'], ['sel_a', 'abc']],
+    s3Settings: parquet, label: 'selection-underscore-wildcard' });
+  await runFullLoad({ cluster, rules: [selectionRule('sel[_]a', 'a[_]c')], tables: [['sel_a', 'a_c']],
+    s3Settings: parquet, label: 'selection-underscore-bracketed' });
+  await runFullLoad({ cluster, rules: [selectionRule('sel_a', 'a_c', 'explicit')], tables: [['sel_a', 'a_c']],
+    s3Settings: parquet, label: 'selection-explicit' });
+});
+
+test('AnExcludeRuleWinsOverIncludeAndExplicit', async () => {
+  const rules = [selectionRule('sel_a', '%'), selectionRule('sel_a', 'keep1', 'explicit'),
+    selectionRule('sel_a', 'keep1', 'exclude')];
+  await runFullLoad({ cluster, rules, s3Settings: parquet, label: 'selection-exclude-wins',
+    tables: [['sel_a', 'tmp_scratch'], ['sel_a', 'a_c'], ['sel_a', 'abc']] });
 });
 
 test('PercentInBothPartsSelectsEveryUserTableAndNoSystemTable', async () => {

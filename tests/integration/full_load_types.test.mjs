@@ -23,11 +23,15 @@ after(() => cluster?.stop());
 const typesRule = () => [selectionRule('types', '%')];
 
 test('ParquetDefaultsWriteEveryTypeAsTheReadmeMapsIt', async () => {
-  const settings = { DataFormat: 'parquet' };
-  const { run, targetDir } = await runFullLoad({ cluster, s3Settings: settings, rules: typesRule(), tables: typesTables,
+  await runFullLoad({ cluster, s3Settings: { DataFormat: 'parquet' }, rules: typesRule(), tables: typesTables,
     label: 'types-parquet-defaults' });
+});
 
-  // README: the encodings DMS defaults to — rle-dictionary: a low-cardinality column gets a dictionary.
+test('RleDictionaryEncodingGivesLowCardinalityColumnsADictionary', async () => {
+  // EncodingType defaults to rle-dictionary (DMS): a column with three distinct values gets a dictionary page.
+  const settings = { DataFormat: 'parquet' };
+  const { targetDir } = await runFullLoad({ cluster, s3Settings: settings, tables: [['types', 'dict_friendly']],
+    rules: [selectionRule('types', 'dict_friendly')], label: 'dictionary-encoding' });
   const [file] = loadFiles(targetDir, 'it', 'types', 'dict_friendly', settings);
   const info = await parquetInfo(file);
   const status = pageTypes(file, info).filter((c) => c.column === 'status');
@@ -37,12 +41,27 @@ test('ParquetDefaultsWriteEveryTypeAsTheReadmeMapsIt', async () => {
     const enc = rg.columns.find((c) => c.name === 'status').encodings;
     assert.ok(enc.some((e) => e === 'RLE_DICTIONARY' || e === 'PLAIN_DICTIONARY'), `status encodings ${enc}`);
   }
+});
 
-  // README: values a Parquet type cannot hold are logged as warnings naming the table and the column.
+test('ValuesParquetCannotHoldAreLoggedAsWarningsNamingTableAndColumn', async () => {
+  // README: NaN in numeric(p,s) becomes NULL and ±infinity timestamps/dates become the extreme integers, each with
+  // a warning naming the table, the column and the count.
+  const targetDir = makeTempDir('pgs3-it-target-');
+  const task = fullLoadTask({ cluster, targetDir, s3Settings: { DataFormat: 'parquet' },
+    rules: [selectionRule('types', 'all_types')] });
+  const run = await runPgs3(task, { env: cluster.pgs3Env(), label: 'unrepresentable-warnings' });
+  assert.equal(run.code, 0, describeRun(run));
   const warned = warnings(run).map((w) => JSON.stringify(w));
-  for (const column of ['c_num_10_2', 'c_dom_price', 'c_num_38_0', 'c_ts', 'c_tstz', 'c_date']) {
-    assert.ok(warned.some((w) => w.includes('all_types') && w.includes(column)),
-      `no warning names all_types and ${column}; warnings: ${warned.join('\n') || '(none)'}`);
+  // Column → how many such values it holds (fixtures/types.mjs).
+  const expected = { c_num_10_2: 1, c_dom_price: 1, c_num_38_0: 1, c_ts: 2, c_tstz: 2, c_ts3: 2, c_date: 2, c_dom_stamp: 2 };
+  for (const [column, count] of Object.entries(expected)) {
+    const named = warned.filter((w) => w.includes('all_types') && new RegExp(`\\b${column}\\b`).test(w));
+    assert.ok(named.length > 0, `no warning names all_types and ${column}; warnings: ${warned.join('\n') || '(none)'}`);
+    assert.ok(named.some((w) => new RegExp(`\\b${count}\\b`).test(w)), `the warning for ${column} lacks the count ${count}: ${named}`);
+  }
+  for (const column of ['c_int8', 'c_text', 'c_float8']) {
+    assert.ok(!warned.some((w) => w.includes(`${column}"`) || w.includes(`${column} `)),
+      `a warning names ${column}, which holds nothing Parquet cannot hold`);
   }
 });
 
@@ -75,9 +94,10 @@ test('CsvGzipWithHeaderDelimiterNullValueOpAndTimestamp', async () => {
       CsvNullValue: 'NULL', IncludeOpForFullLoad: true, TimestampColumnName: 'ts_col' } });
 });
 
-test('CsvWithoutRfc4180Quoting', async () => {
+test('CsvWithoutRfc4180QuotingAndWithACustomRowDelimiter', async () => {
   await runFullLoad({ cluster, rules: [selectionRule('plaincsv', '%')], tables: [['plaincsv', 'simple']],
-    label: 'plaincsv-no-rfc4180', s3Settings: { DataFormat: 'csv', Rfc4180: false, CsvDelimiter: ';' } });
+    label: 'plaincsv-no-rfc4180',
+    s3Settings: { DataFormat: 'csv', Rfc4180: false, CsvDelimiter: ';', CsvRowDelimiter: '\r\n' } });
 });
 
 test('NaNInNotNullDecimalColumnStopsTheTaskNamingTableAndColumn', async () => {

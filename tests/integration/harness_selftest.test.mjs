@@ -11,7 +11,10 @@ import { parseCsv } from './harness/csv.mjs';
 import { clusterScript } from './harness/env.mjs';
 import { duckQuery, readWithDuckDB, readWithHyparquet, sqlString } from './harness/parquet.mjs';
 import { makeTempDir } from './harness/pgs3.mjs';
-import { canonFloat, decimalText, pgDate, pgTime, pgTimestamp, significantDigits } from './harness/pgtext.mjs';
+import {
+  DATE_INFINITY, DATE_NEG_INFINITY, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY, canonFloat, decimalText, pgDate, pgTime,
+  pgTimestamp, significantDigits,
+} from './harness/pgtext.mjs';
 
 // A process that exists and is not a zombie (PID 1 in a container may be slow to reap).
 function alive(pid) {
@@ -73,7 +76,7 @@ test('TimestampDateAndTimeTextMatchesPostgresOutput', async () => {
       FROM v`);
   for (const r of rows) {
     if (r.micros === null) {
-      assert.equal(pgTimestamp(r.text === 'infinity' ? 9223372036854775807n : -9223372036854775808n), r.text);
+      assert.equal(pgTimestamp(r.text === 'infinity' ? TIMESTAMP_INFINITY : TIMESTAMP_NEG_INFINITY), r.text);
       continue;
     }
     assert.equal(pgTimestamp(BigInt(r.micros)), r.text);
@@ -81,8 +84,8 @@ test('TimestampDateAndTimeTextMatchesPostgresOutput', async () => {
     assert.equal(pgTime(BigInt(r.tmicros)), r.ttext);
   }
   assert.equal(pgTime(86400000000n), '24:00:00');
-  assert.equal(pgDate(2147483647), 'infinity');
-  assert.equal(pgDate(-2147483648), '-infinity');
+  assert.equal(pgDate(DATE_INFINITY), 'infinity');
+  assert.equal(pgDate(DATE_NEG_INFINITY), '-infinity');
 });
 
 test('DecimalAndFloatCanonicalForms', () => {

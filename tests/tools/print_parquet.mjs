@@ -66,10 +66,10 @@ for (const file of files) {
   if (rows === 0 || names.length === 0) continue;
   const select = names.map((n) => `CAST("${n.replace(/"/g, '""')}" AS VARCHAR)`).join(', ');
   const data = (await con.runAndReadAll(`SELECT ${select} FROM ${src} LIMIT ${rows}`)).getRows()
-    .map((r) => r.map((v) => (v === null ? 'NULL' : clip(String(v).replace(/\s+/g, ' '), 28))));
-  const widths = names.map((n, j) => Math.max(clip(n, 28).length, ...data.map((r) => r[j].length)));
+    .map((r) => r.map((v) => (v === null ? 'NULL' : clip(String(v).replace(/\s+/g, ' '), 32))));
+  const widths = names.map((n, j) => Math.max(clip(n, 32).length, ...data.map((r) => r[j].length)));
   const line = (cells) => `   ${cells.map((c, j) => c.padEnd(widths[j])).join(' | ')}\n`;
-  process.stdout.write(line(names.map((n) => clip(n, 28))));
+  process.stdout.write(line(names.map((n) => clip(n, 32))));
   process.stdout.write(`   ${widths.map((w) => '-'.repeat(w)).join('-+-')}\n`);
   for (const r of data) process.stdout.write(line(r));
 }

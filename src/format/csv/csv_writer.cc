@@ -1,8 +1,8 @@
 #include "format/csv/csv_writer.h"
 
-#include <algorithm>
-
 #include <zlib.h>
+
+#include <algorithm>
 
 #include "format/value_text.h"
 
@@ -161,8 +161,8 @@ Status CsvWriter::flush_buffer(bool final) {
 
 uint64_t CsvWriter::estimated_size() const {
   if (!deflater_) return bytes_out_ + buffer_.size();
-  double ratio = bytes_in_ > 0 && bytes_out_ > 0 ? static_cast<double>(bytes_out_) / static_cast<double>(bytes_in_)
-                                                 : 1.0;
+  double ratio =
+      bytes_in_ > 0 && bytes_out_ > 0 ? static_cast<double>(bytes_out_) / static_cast<double>(bytes_in_) : 1.0;
   return bytes_out_ + static_cast<uint64_t>(static_cast<double>(buffer_.size()) * ratio);
 }
 

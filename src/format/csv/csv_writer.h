@@ -24,8 +24,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/output_stream.h"
@@ -34,12 +34,12 @@
 namespace pgs3 {
 
 struct CsvOptions {
-  std::string delimiter = ",";      // CsvDelimiter; not empty
-  std::string row_delimiter = "\n"; // CsvRowDelimiter; not empty
-  std::string null_value;           // CsvNullValue
-  bool add_column_name = false;     // AddColumnName: a header row with the column names
-  bool rfc4180 = true;              // Rfc4180: quote values as described above
-  bool gzip = false;                // CompressionType gzip
+  std::string delimiter = ",";       // CsvDelimiter; not empty
+  std::string row_delimiter = "\n";  // CsvRowDelimiter; not empty
+  std::string null_value;            // CsvNullValue
+  bool add_column_name = false;      // AddColumnName: a header row with the column names
+  bool rfc4180 = true;               // Rfc4180: quote values as described above
+  bool gzip = false;                 // CompressionType gzip
 };
 
 class CsvWriter final : public FileEncoder {
@@ -66,13 +66,13 @@ class CsvWriter final : public FileEncoder {
   CsvOptions options_;
   OutputStream* out_;
   std::unique_ptr<Deflater> deflater_;
-  Status status_;             // the first failure; every later call returns it
-  std::string buffer_;        // text not yet handed to the stream (or to deflate)
+  Status status_;                    // the first failure; every later call returns it
+  std::string buffer_;               // text not yet handed to the stream (or to deflate)
   std::vector<size_t> value_index_;  // per column, the next dense value of the batch being written
-  bool special_[256] = {};    // bytes that may make a value need quotes
+  bool special_[256] = {};           // bytes that may make a value need quotes
   uint64_t rows_ = 0;
-  uint64_t bytes_out_ = 0;    // bytes appended to the stream
-  uint64_t bytes_in_ = 0;     // uncompressed bytes passed to deflate
+  uint64_t bytes_out_ = 0;  // bytes appended to the stream
+  uint64_t bytes_in_ = 0;   // uncompressed bytes passed to deflate
   bool finished_ = false;
 };
 

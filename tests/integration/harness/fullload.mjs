@@ -44,14 +44,21 @@ export async function runFullLoad(o) {
   const endMs = Date.now();
   assert.equal(run.code, 0, `pgs3 run (${label}) failed: ${describeRun(run)}`);
 
+  // Every table is verified, and all failures reported together.
   const results = {};
   const nonEmpty = [];
+  const failures = [];
   for (const [schema, table] of tables) {
-    const r = await verifyTable({ cluster, targetDir, bucketFolder, schema, table, settings: s3Settings,
-      run: { startMs, endMs }, ...(o.verifyOptions ?? {}) });
-    results[`${schema}.${table}`] = r;
-    if (r.rows > 0) nonEmpty.push(`${schema}/${table}`);
+    try {
+      const r = await verifyTable({ cluster, targetDir, bucketFolder, schema, table, settings: s3Settings,
+        run: { startMs, endMs }, ...(o.verifyOptions ?? {}) });
+      results[`${schema}.${table}`] = r;
+      if (r.rows > 0) nonEmpty.push(`${schema}/${table}`);
+    } catch (e) {
+      failures.push(e.message);
+    }
   }
+  assert.ok(failures.length === 0, `${label}:\n${failures.join('\n')}`);
   if (o.exactFolders !== false) {
     const folders = tableFolders(targetDir, bucketFolder).filter((f) => {
       // An empty table's folder may exist as long as it holds no file (verifyTable checked that).

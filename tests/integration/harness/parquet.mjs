@@ -8,8 +8,13 @@ import {
   DuckDBInstance, asyncBufferFromFile, compressors, parquetHeader, parquetMetadataAsync, parquetRead,
 } from '../../tools/deps.mjs';
 import {
-  INT32_MAX, INT64_MAX, bigIntFromBytes, byteaText, canonFloat, decimalText, pgDate, pgTime, pgTimestamp,
+  INT32_MAX, INT64_MAX, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY, bigIntFromBytes, byteaText, canonFloat,
+  decimalText, pgDate, pgTime, pgTimestamp,
 } from './pgtext.mjs';
+
+// DuckDB's smallest finite timestamp (290309-12-22 BC) and date (5877642-06-25 BC).
+const DUCKDB_MIN_TIMESTAMP_US = -9223372022400000000n;
+const DUCKDB_MIN_DATE_DAYS = -2147483646;
 
 const jsonable = (o) => JSON.parse(JSON.stringify(o, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 
@@ -88,8 +93,8 @@ function timeUnitOf(col) {
 function toMicros(v, unit) {
   v = BigInt(v);
   if (unit === 'MILLIS') {
-    // README: ±infinity are the largest / smallest INT64 in MILLIS too.
-    if (v === INT64_MAX || v === -INT64_MAX - 1n) return v;
+    // README: ±infinity have the same integers in MILLIS as in MICROS.
+    if (v === TIMESTAMP_INFINITY || v === TIMESTAMP_NEG_INFINITY) return v;
     return v * 1000n;
   }
   if (unit === 'NANOS') return v / 1000n;
@@ -194,7 +199,9 @@ export async function duckQuery(sql) {
   return { columns, rows: r.getRows() };
 }
 
-// One DuckDB value → canonical text. DuckDB keeps ±infinity as ±INT64_MAX (timestamps) and ±INT32_MAX (dates).
+// One DuckDB value → canonical text, as DuckDB itself understands it: DuckDB's ±infinity are ±INT64_MAX (timestamps)
+// and ±INT32_MAX (dates). A value DuckDB does not consider infinite but cannot represent either (such as INT64_MIN)
+// is reported as such, so that "DuckDB reads them back as infinity" (README) is really checked.
 export function canonFromDuck(type, v) {
   if (v === null || v === undefined) return null;
   const name = v?.constructor?.name;
@@ -208,21 +215,26 @@ export function canonFromDuck(type, v) {
     case 'string': return v;
     default: break;
   }
+  const duckTimestamp = (micros) => {
+    if (micros === INT64_MAX) return 'infinity';
+    if (micros === -INT64_MAX) return '-infinity';
+    if (micros < DUCKDB_MIN_TIMESTAMP_US) return `<out of DuckDB's timestamp range: ${micros} µs, not -infinity>`;
+    return pgTimestamp(micros);
+  };
   switch (name) {
     case 'DuckDBDecimalValue': return decimalText(v.value, v.scale);
     case 'DuckDBDateValue':
-      if (v.days >= INT32_MAX) return 'infinity';
-      if (v.days <= -INT32_MAX) return '-infinity';
+      if (v.days === INT32_MAX) return 'infinity';
+      if (v.days === -INT32_MAX) return '-infinity';
+      if (v.days < DUCKDB_MIN_DATE_DAYS) return `<out of DuckDB's date range: ${v.days} days, not -infinity>`;
       return pgDate(v.days);
     case 'DuckDBTimestampValue':
     case 'DuckDBTimestampTZValue':
-      if (v.micros >= INT64_MAX) return 'infinity';
-      if (v.micros <= -INT64_MAX) return '-infinity';
-      return pgTimestamp(v.micros);
+      return duckTimestamp(v.micros);
     case 'DuckDBTimestampMillisecondsValue':
-      if (v.millis >= INT64_MAX) return 'infinity';
-      if (v.millis <= -INT64_MAX) return '-infinity';
-      return pgTimestamp(BigInt(v.millis) * 1000n);
+      if (v.millis === INT64_MAX) return 'infinity';
+      if (v.millis === -INT64_MAX) return '-infinity';
+      return duckTimestamp(BigInt(v.millis) * 1000n);
     case 'DuckDBTimeValue': return pgTime(v.micros);
     case 'DuckDBTimeTZValue':
       return v.offset === 0 ? pgTime(v.micros) : `<time with offset ${v.offset}: ${v}>`;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseCsv, readCsvText } from './csv.mjs';
 import { pageTypes, parquetInfo, readWithDuckDB, readWithHyparquet } from './parquet.mjs';
 import { canonFloat, parseFloatText, significantDigits } from './pgtext.mjs';
-import { canonicalFromText, describeTable, sourceRows } from './source.mjs';
+import { describeTable, sourceRows } from './source.mjs';
 
 // The folder a table's files land in: <path>/<BucketFolder>/<schema>/<table>/ (names as-is).
 export function tableDir(targetDir, bucketFolder, schema, table) {
@@ -306,6 +306,15 @@ function checkShortestFloats(csvRows, srcTextRows, kinds, label) {
   });
 }
 
+// Runs a check, collecting its message instead of stopping at the first failure.
+async function collect(failures, check) {
+  try {
+    await check();
+  } catch (e) {
+    failures.push(e.message);
+  }
+}
+
 /**
  * Verifies one table against its files.
  * @param o.cluster, o.targetDir, o.bucketFolder, o.schema, o.table
@@ -349,9 +358,8 @@ export async function verifyTable(o) {
     }
     // Every reader is compared, and all their differences reported together.
     const failures = [];
-    const attempt = (fn) => { try { fn(); } catch (e) { failures.push(e.message); } };
     if (readers.includes('hyparquet')) {
-      attempt(() => assertSameRows(stripPrefix(hyRows, settings, run, `${label} (hyparquet)`), expected, names,
+      await collect(failures, () => assertSameRows(stripPrefix(hyRows, settings, run, `${label} (hyparquet)`), expected, names,
         { label: `${label} via hyparquet`, keyIndex }));
     }
     if (readers.includes('duckdb')) {
@@ -362,7 +370,7 @@ export async function verifyTable(o) {
         failures.push(`${label}: DuckDB cannot read the files: ${e.message}`);
       }
       if (d) {
-        attempt(() => assertSameRows(stripPrefix(d.rows, settings, run, `${label} (DuckDB)`), expected, names,
+        await collect(failures, () => assertSameRows(stripPrefix(d.rows, settings, run, `${label} (DuckDB)`), expected, names,
           { label: `${label} via DuckDB`, keyIndex }));
       }
     }
@@ -385,22 +393,23 @@ export async function verifyTable(o) {
       all.push(...rows);
     }
     const canon = stripPrefix(canonicalCsvRows(all, kinds, settings, label), settings, run, `${label} (CSV)`);
-    assertSameRows(canon, expected, names, { label: `${label} via CSV`, keyIndex });
-    // Shortest-form check of float text, row by row in key order.
+    const failures = [];
+    await collect(failures, () => assertSameRows(canon, expected, names, { label: `${label} via CSV`, keyIndex }));
+    // Shortest-form check of the float text, against PostgreSQL's own text of the same row (matched by key).
     if (columns.some((c) => c.kind === 'float32' || c.kind === 'float64')) {
+      // kind 'text': every column's plain text output, floats as PostgreSQL prints them.
       const rawText = await sourceRows(client, schema, table, columns.map((c) => ({ ...c, kind: 'text' })), { format });
       const srcByKey = new Map();
       for (const r of rawText) srcByKey.set(keyIndex >= 0 ? r[keyIndex] : JSON.stringify(r), r);
       const dataFields = all.map((r) => r.slice(prefix.length));
       const byRow = new Map();
       dataFields.forEach((r, i) => {
-        const k = keyIndex >= 0 ? r[keyIndex].value : null;
-        if (k !== null && srcByKey.has(k)) byRow.set(i, srcByKey.get(k));
+        const k = keyIndex >= 0 ? r[keyIndex]?.value : null;
+        if (k !== null && k !== undefined && srcByKey.has(k)) byRow.set(i, srcByKey.get(k));
       });
-      checkShortestFloats(dataFields, byRow, columns.map((c) => c.kind), label);
+      await collect(failures, () => checkShortestFloats(dataFields, byRow, columns.map((c) => c.kind), label));
     }
+    assert.ok(failures.length === 0, failures.join('\n'));
   }
   return { files, rows: expected.length, columns };
 }
-
-export { canonicalFromText };

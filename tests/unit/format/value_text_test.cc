@@ -1,10 +1,10 @@
 #include "format/value_text.h"
 
+#include <gtest/gtest.h>
+
 #include <charconv>
 #include <cmath>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace pgs3 {
 namespace {
@@ -147,7 +147,7 @@ TEST(ValueText, DatesUseIsoWithBcForYearsBeforeOne) {
   EXPECT_EQ(date_text(-719163), "0001-12-31 BC");  // year 0 is 1 BC
   EXPECT_EQ(date_text(-719528), "0001-01-01 BC");
   EXPECT_EQ(date_text(-735160), "0044-03-15 BC");
-  EXPECT_EQ(date_text(-2440588), "4714-11-24 BC");  // PostgreSQL's first date (Julian day 0)
+  EXPECT_EQ(date_text(-2440588), "4714-11-24 BC");    // PostgreSQL's first date (Julian day 0)
   EXPECT_EQ(date_text(2145042905), "5874897-12-31");  // and its last
 }
 
@@ -200,9 +200,11 @@ TEST(ValueText, RendersEachColumnKindFromItsVector) {
   };
   const Case cases[] = {
       {{.name = "b", .physical = PhysicalType::kBoolean, .logical = LogicalType::kNone},
-       [](ColumnVector& v) { v.append_bool(false), v.append_bool(true); }, "true"},
+       [](ColumnVector& v) { v.append_bool(false), v.append_bool(true); },
+       "true"},
       {{.name = "s", .physical = PhysicalType::kInt32, .logical = LogicalType::kInt16},
-       [](ColumnVector& v) { v.append_int32(0), v.append_int32(-32768); }, "-32768"},
+       [](ColumnVector& v) { v.append_int32(0), v.append_int32(-32768); },
+       "-32768"},
       {{.name = "i", .physical = PhysicalType::kInt32, .logical = LogicalType::kNone},
        [](ColumnVector& v) { v.append_int32(0), v.append_int32(std::numeric_limits<int32_t>::min()); },
        "-2147483648"},
@@ -210,35 +212,49 @@ TEST(ValueText, RendersEachColumnKindFromItsVector) {
        [](ColumnVector& v) { v.append_int64(0), v.append_int64(std::numeric_limits<int64_t>::min()); },
        "-9223372036854775808"},
       {{.name = "f", .physical = PhysicalType::kFloat, .logical = LogicalType::kNone},
-       [](ColumnVector& v) { v.append_float(0), v.append_float(1.5f); }, "1.5"},
+       [](ColumnVector& v) { v.append_float(0), v.append_float(1.5f); },
+       "1.5"},
       {{.name = "d", .physical = PhysicalType::kDouble, .logical = LogicalType::kNone},
-       [](ColumnVector& v) { v.append_double(0), v.append_double(-0.0); }, "-0"},
+       [](ColumnVector& v) { v.append_double(0), v.append_double(-0.0); },
+       "-0"},
       {{.name = "t", .physical = PhysicalType::kByteArray, .logical = LogicalType::kString},
-       [](ColumnVector& v) { v.append_bytes("x"), v.append_bytes("héllo, \"world\""); }, "héllo, \"world\""},
+       [](ColumnVector& v) { v.append_bytes("x"), v.append_bytes("héllo, \"world\""); },
+       "héllo, \"world\""},
       {{.name = "bytea", .physical = PhysicalType::kByteArray, .logical = LogicalType::kNone},
        [](ColumnVector& v) { v.append_bytes("x"), v.append_bytes(std::string("\x00\xde\xad\xBE\xef", 5)); },
        "\\x00deadbeef"},
       {{.name = "empty_bytea", .physical = PhysicalType::kByteArray, .logical = LogicalType::kNone},
-       [](ColumnVector& v) { v.append_bytes("x"), v.append_bytes(""); }, "\\x"},
-      {{.name = "money", .physical = PhysicalType::kFixedLenByteArray, .logical = LogicalType::kDecimal,
-        .fixed_length = 16, .precision = 38, .scale = 4},
+       [](ColumnVector& v) { v.append_bytes("x"), v.append_bytes(""); },
+       "\\x"},
+      {{.name = "money",
+        .physical = PhysicalType::kFixedLenByteArray,
+        .logical = LogicalType::kDecimal,
+        .fixed_length = 16,
+        .precision = 38,
+        .scale = 4},
        [](ColumnVector& v) { v.append_bytes(decimal_bytes(0, 16)), v.append_bytes(decimal_bytes(123400, 16)); },
        "12.3400"},
-      {{.name = "flba", .physical = PhysicalType::kFixedLenByteArray, .logical = LogicalType::kNone,
-        .fixed_length = 2},
-       [](ColumnVector& v) { v.append_bytes("ab"), v.append_bytes("\x01\xff"); }, "\\x01ff"},
+      {{.name = "flba", .physical = PhysicalType::kFixedLenByteArray, .logical = LogicalType::kNone, .fixed_length = 2},
+       [](ColumnVector& v) { v.append_bytes("ab"), v.append_bytes("\x01\xff"); },
+       "\\x01ff"},
       {{.name = "date", .physical = PhysicalType::kInt32, .logical = LogicalType::kDate},
-       [](ColumnVector& v) { v.append_int32(0), v.append_int32(-735160); }, "0044-03-15 BC"},
+       [](ColumnVector& v) { v.append_int32(0), v.append_int32(-735160); },
+       "0044-03-15 BC"},
       {{.name = "time_ms", .physical = PhysicalType::kInt32, .logical = LogicalType::kTimeMillis},
-       [](ColumnVector& v) { v.append_int32(0), v.append_int32(49500250); }, "13:45:00.25"},
+       [](ColumnVector& v) { v.append_int32(0), v.append_int32(49500250); },
+       "13:45:00.25"},
       {{.name = "time", .physical = PhysicalType::kInt64, .logical = LogicalType::kTimeMicros, .utc_adjusted = true},
-       [](ColumnVector& v) { v.append_int64(0), v.append_int64(49500000001LL); }, "13:45:00.000001"},
+       [](ColumnVector& v) { v.append_int64(0), v.append_int64(49500000001LL); },
+       "13:45:00.000001"},
       {{.name = "ts", .physical = PhysicalType::kInt64, .logical = LogicalType::kTimestampMicros},
        [](ColumnVector& v) { v.append_int64(0), v.append_int64(std::numeric_limits<int64_t>::min()); },
        "-infinity"},
-      {{.name = "ts_ms", .physical = PhysicalType::kInt64, .logical = LogicalType::kTimestampMillis,
+      {{.name = "ts_ms",
+        .physical = PhysicalType::kInt64,
+        .logical = LogicalType::kTimestampMillis,
         .utc_adjusted = true},
-       [](ColumnVector& v) { v.append_int64(0), v.append_int64(1709214300123LL); }, "2024-02-29 13:45:00.123"},
+       [](ColumnVector& v) { v.append_int64(0), v.append_int64(1709214300123LL); },
+       "2024-02-29 13:45:00.123"},
   };
   for (const Case& c : cases) {
     ColumnVector vector(c.spec);

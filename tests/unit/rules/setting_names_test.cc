@@ -9,7 +9,7 @@ namespace {
 
 TEST(SettingNames, EditDistanceCountsEditsIgnoringCase) {
   EXPECT_EQ(edit_distance("CompressionType", "compressiontype"), 0u);
-  EXPECT_EQ(edit_distance("CompresionType", "CompressionType"), 1u);  // deletion
+  EXPECT_EQ(edit_distance("CompresionType", "CompressionType"), 1u);   // deletion
   EXPECT_EQ(edit_distance("CompressoinType", "CompressionType"), 1u);  // transposition
   EXPECT_EQ(edit_distance("MaxFileSise", "MaxFileSize"), 1u);          // substitution
   EXPECT_EQ(edit_distance("", "abc"), 3u);

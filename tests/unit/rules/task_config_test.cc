@@ -1,9 +1,9 @@
 #include "rules/task_config.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 namespace pgs3 {
@@ -164,8 +164,7 @@ TEST(TaskConfig, MalformedJsonReportsLineColumnAndExpectation) {
 }
 
 TEST(TaskConfig, SyntaxErrorsDoNotEchoTheText) {
-  Result<TaskConfig> result =
-      parse_task_json("{\"source\": {\"connection\": \"host=db password=hunter2\nuser=x\"}}");
+  Result<TaskConfig> result = parse_task_json("{\"source\": {\"connection\": \"host=db password=hunter2\nuser=x\"}}");
   ASSERT_FALSE(result.is_ok());
   EXPECT_NE(result.status().message().find("line 1, column"), std::string::npos) << result.status().message();
   EXPECT_EQ(result.status().message().find("hunter2"), std::string::npos) << result.status().message();
@@ -250,9 +249,9 @@ TEST(TaskConfig, ConnectionIsRequired) {
 }
 
 TEST(TaskConfig, PasswordInConnectionIsRefusedWithoutEchoingIt) {
-  for (const char* connection : {"host=db user=replicator password=hunter2", "host=db password = 'hunter2'",
-                                 "postgresql://replicator:hunter2@db/app",
-                                 "postgresql://replicator@db/app?password=hunter2"}) {
+  for (const char* connection :
+       {"host=db user=replicator password=hunter2", "host=db password = 'hunter2'",
+        "postgresql://replicator:hunter2@db/app", "postgresql://replicator@db/app?password=hunter2"}) {
     Json task = minimal_task();
     task["source"]["connection"] = connection;
     std::string message = error_of(task);
@@ -346,7 +345,8 @@ TEST(TaskConfig, LocalTargetWarnsAboutS3OnlySettings) {
 TEST(S3SettingsParsing, UnknownNameSuggestsTheClosest) {
   EXPECT_EQ(s3_error({{"CompresionType", "gzip"}}),
             "unknown setting target.s3Settings.CompresionType; did you mean CompressionType?");
-  EXPECT_EQ(s3_error({{"maxfilesise", 10}}), "unknown setting target.s3Settings.maxfilesise; did you mean MaxFileSize?");
+  EXPECT_EQ(s3_error({{"maxfilesise", 10}}),
+            "unknown setting target.s3Settings.maxfilesise; did you mean MaxFileSize?");
 }
 
 TEST(S3SettingsParsing, NamesIgnoreCaseLikeExtraConnectionAttributes) {
@@ -438,7 +438,8 @@ TEST(S3SettingsParsing, EnumsTakeEachValueIgnoringCase) {
 }
 
 TEST(S3SettingsParsing, InvalidEnumListsTheChoices) {
-  EXPECT_EQ(s3_error({{"DataFormat", "orc"}}), "target.s3Settings.DataFormat: expected one of csv, parquet, got \"orc\"");
+  EXPECT_EQ(s3_error({{"DataFormat", "orc"}}),
+            "target.s3Settings.DataFormat: expected one of csv, parquet, got \"orc\"");
   EXPECT_EQ(s3_error({{"CompressionType", "lz4"}}),
             "target.s3Settings.CompressionType: expected one of none, gzip, snappy, zstd, got \"lz4\"");
   EXPECT_EQ(s3_error({{"EncodingType", 1}}),
@@ -460,6 +461,10 @@ TEST(S3SettingsParsing, IntegersAreCheckedAgainstTheirRange) {
   EXPECT_NE(s3_error({{"MaxFileSize", 1.5}}).find("got 1.5"), std::string::npos);
   EXPECT_EQ(s3_of({{"MaxFileSize", 1048576}}).max_file_size_kb, 1048576);
   EXPECT_EQ(s3_of({{"MaxFileSize", "2048"}}).max_file_size_kb, 2048);  // extra connection attributes are strings
+  EXPECT_NE(s3_error({{"MaxFileSize", "99999999999999999999"}}).find("expected an integer from 1 to 1048576 (KB), got"),
+            std::string::npos);
+  EXPECT_NE(s3_error({{"MaxFileSize", "99999999999999999999x"}}).find("expected an integer from 1"), std::string::npos);
+  EXPECT_NE(s3_error({{"MaxFileSize", 18446744073709551615u}}).find("got 18446744073709551615"), std::string::npos);
   EXPECT_EQ(s3_error({{"RowGroupLength", 0}}),
             "target.s3Settings.RowGroupLength: expected an integer from 1 to 2147483647 (rows), got 0");
   EXPECT_NE(s3_error({{"DataPageSize", 512}}).find("expected an integer from 1024"), std::string::npos);
@@ -528,8 +533,9 @@ TEST(S3SettingsParsing, SettingsThatWouldChangeTheOutputAreRefused) {
   EXPECT_EQ(s3_error({{"DatePartitionEnabled", true}}),
             "target.s3Settings.DatePartitionEnabled is not supported yet (it changes the folders the files are "
             "written to; remove it or set it to false)");
-  EXPECT_NE(s3_error({{"AddTrailingPaddingCharacter", "true"}}).find("AddTrailingPaddingCharacter is not supported yet"),
-            std::string::npos);
+  EXPECT_NE(
+      s3_error({{"AddTrailingPaddingCharacter", "true"}}).find("AddTrailingPaddingCharacter is not supported yet"),
+      std::string::npos);
   Json task = with_s3_settings({{"UseCsvNoSupValue", true}});
   task["migrationType"] = "full-load-and-cdc";
   EXPECT_NE(error_of(task).find("UseCsvNoSupValue is not supported yet"), std::string::npos);
@@ -557,20 +563,20 @@ TEST(S3SettingsParsing, DatePartitionDetailsAreValidatedEvenWhenOff) {
 // --- tableMappings ---
 
 TEST(TableMappingsParsing, ReadsSelectionRules) {
-  Json rules = Json::array({include_rule("1", "Sales Data", "order[_]%"),
-                            {{"rule-type", "selection"},
-                             {"rule-id", 2},
-                             {"rule-name", "skip audit"},
-                             {"object-locator", {{"schema-name", "Sales Data"}, {"table-name", "audit%"}}},
-                             {"rule-action", "EXCLUDE"},
-                             {"filters", Json::array()},
-                             {"load-order", 3}},
-                            {{"rule-type", "selection"},
-                             {"rule-id", "3"},
-                             {"rule-name", "3"},
-                             {"object-locator", {{"schema-name", "public"}, {"table-name", "Order_Items"},
-                                                 {"table-type", "table"}}},
-                             {"rule-action", "explicit"}}});
+  Json rules = Json::array(
+      {include_rule("1", "Sales Data", "order[_]%"),
+       {{"rule-type", "selection"},
+        {"rule-id", 2},
+        {"rule-name", "skip audit"},
+        {"object-locator", {{"schema-name", "Sales Data"}, {"table-name", "audit%"}}},
+        {"rule-action", "EXCLUDE"},
+        {"filters", Json::array()},
+        {"load-order", 3}},
+       {{"rule-type", "selection"},
+        {"rule-id", "3"},
+        {"rule-name", "3"},
+        {"object-locator", {{"schema-name", "public"}, {"table-name", "Order_Items"}, {"table-type", "table"}}},
+        {"rule-action", "explicit"}}});
   TaskConfig config = parsed(with_rules(rules));
   ASSERT_EQ(config.selection_rules.size(), 3u);
   const SelectionRule& exclude = config.selection_rules[1];
@@ -609,7 +615,8 @@ TEST(TableMappingsParsing, UnknownRuleFieldSuggestsTheClosest) {
   Json rule = include_rule("1");
   rule["rule-actoin"] = rule["rule-action"];
   rule.erase("rule-action");
-  EXPECT_EQ(error_of(with_rules({rule})), "unknown setting tableMappings.rules[0].rule-actoin; did you mean rule-action?");
+  EXPECT_EQ(error_of(with_rules({rule})),
+            "unknown setting tableMappings.rules[0].rule-actoin; did you mean rule-action?");
   rule = include_rule("1");
   rule["object-locator"]["tablename"] = "x";
   EXPECT_EQ(error_of(with_rules({rule})),
@@ -619,7 +626,8 @@ TEST(TableMappingsParsing, UnknownRuleFieldSuggestsTheClosest) {
 TEST(TableMappingsParsing, RequiredFieldsNameTheirPath) {
   Json rule = include_rule("1");
   rule["object-locator"].erase("table-name");
-  EXPECT_EQ(error_of(with_rules({include_rule("0"), rule})), "tableMappings.rules[1].object-locator.table-name: required");
+  EXPECT_EQ(error_of(with_rules({include_rule("0"), rule})),
+            "tableMappings.rules[1].object-locator.table-name: required");
   rule = include_rule("1");
   rule.erase("rule-action");
   EXPECT_EQ(error_of(with_rules({rule})), "tableMappings.rules[0].rule-action: required: include, exclude or explicit");
@@ -662,12 +670,10 @@ TEST(TableMappingsParsing, ColumnFiltersAndViewsAreNotSupportedYet) {
 }
 
 TEST(TableMappingsParsing, TransformationRulesAreRefusedByName) {
-  Json transformation = {{"rule-type", "transformation"},
-                         {"rule-id", "2"},
-                         {"rule-name", "lowercase"},
-                         {"rule-action", "convert-lowercase"},
-                         {"rule-target", "table"},
-                         {"object-locator", {{"schema-name", "%"}, {"table-name", "%"}}}};
+  Json transformation = {
+      {"rule-type", "transformation"}, {"rule-id", "2"},
+      {"rule-name", "lowercase"},      {"rule-action", "convert-lowercase"},
+      {"rule-target", "table"},        {"object-locator", {{"schema-name", "%"}, {"table-name", "%"}}}};
   std::string message = error_of(with_rules({include_rule("1"), transformation}));
   EXPECT_EQ(message.rfind("tableMappings.rules[1] (rule-name \"lowercase\"): transformation rules are not supported "
                           "yet",

@@ -23,9 +23,13 @@ TEST(ObjectKeys, ExtensionFollowsFormatAndCompression) {
 
 TEST(ObjectKeys, LoadFileNamesRoundTrip) {
   EXPECT_EQ(load_file_name(1, "parquet"), "LOAD00000001.parquet");
-  EXPECT_EQ(load_file_name(12345678, "csv.gz"), "LOAD12345678.csv.gz");
-  EXPECT_EQ(parse_load_file_name("LOAD00000042.csv.gz", "csv.gz"), 42u);
+  EXPECT_EQ(load_file_name(9, "csv"), "LOAD00000009.csv");
+  EXPECT_EQ(load_file_name(10, "csv"), "LOAD0000000A.csv");
+  EXPECT_EQ(load_file_name(0x12ABCDEF, "csv.gz"), "LOAD12ABCDEF.csv.gz");
+  EXPECT_EQ(parse_load_file_name("LOAD0000002A.csv.gz", "csv.gz"), 42u);
+  EXPECT_EQ(parse_load_file_name(load_file_name(123456, "parquet"), "parquet"), 123456u);
   EXPECT_FALSE(parse_load_file_name("LOAD00000042.csv", "csv.gz"));
+  EXPECT_FALSE(parse_load_file_name("LOAD0000000a.csv", "csv"));
   EXPECT_FALSE(parse_load_file_name("LOAD0000004x.csv", "csv"));
   EXPECT_FALSE(parse_load_file_name("20240101-000000000.csv", "csv"));
 }

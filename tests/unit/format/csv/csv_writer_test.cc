@@ -1,8 +1,7 @@
 #include "format/csv/csv_writer.h"
 
-#include <zlib.h>
-
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 namespace pgs3 {
 namespace {
@@ -72,13 +71,10 @@ TEST(CsvWriter, WithoutAddColumnNameThereIsNoHeader) {
 }
 
 TEST(CsvWriter, Rfc4180QuotesValuesWithQuotesNewlinesAndDelimiters) {
-  std::string csv = write_csv(id_text_batch({{1, "say \"hi\""},
-                                             {2, "two\nlines"},
-                                             {3, "carriage\rreturn"},
-                                             {4, "a,b"},
-                                             {5, "plain text"},
-                                             {6, "\""}}),
-                              CsvOptions{});
+  std::string csv = write_csv(
+      id_text_batch(
+          {{1, "say \"hi\""}, {2, "two\nlines"}, {3, "carriage\rreturn"}, {4, "a,b"}, {5, "plain text"}, {6, "\""}}),
+      CsvOptions{});
   EXPECT_EQ(csv,
             "1,\"say \"\"hi\"\"\"\n"
             "2,\"two\nlines\"\n"
@@ -129,8 +125,12 @@ TEST(CsvWriter, RendersEveryValueKindThroughValueText) {
   RecordBatch batch({
       ColumnSpec{.name = "b", .physical = PhysicalType::kBoolean, .logical = LogicalType::kNone},
       ColumnSpec{.name = "d", .physical = PhysicalType::kDouble, .logical = LogicalType::kNone},
-      ColumnSpec{.name = "n", .physical = PhysicalType::kFixedLenByteArray, .logical = LogicalType::kDecimal,
-                 .fixed_length = 16, .precision = 10, .scale = 2},
+      ColumnSpec{.name = "n",
+                 .physical = PhysicalType::kFixedLenByteArray,
+                 .logical = LogicalType::kDecimal,
+                 .fixed_length = 16,
+                 .precision = 10,
+                 .scale = 2},
       ColumnSpec{.name = "day", .physical = PhysicalType::kInt32, .logical = LogicalType::kDate},
       ColumnSpec{.name = "ts", .physical = PhysicalType::kInt64, .logical = LogicalType::kTimestampMicros},
       ColumnSpec{.name = "bin", .physical = PhysicalType::kByteArray, .logical = LogicalType::kNone},
@@ -204,7 +204,8 @@ TEST(CsvWriter, StreamFailuresAreReturned) {
 RecordBatch many_rows(int count) {
   std::vector<std::pair<std::optional<int32_t>, std::optional<std::string>>> rows;
   for (int i = 0; i < count; ++i) {
-    rows.push_back({i, i % 7 == 0 ? std::nullopt : std::optional<std::string>("row \"" + std::to_string(i * 7919) + "\"")});
+    rows.push_back(
+        {i, i % 7 == 0 ? std::nullopt : std::optional<std::string>("row \"" + std::to_string(i * 7919) + "\"")});
   }
   return id_text_batch(rows);
 }

@@ -183,7 +183,9 @@ TEST(ParquetWriter, RowGroupsAreCutAtRowGroupLengthWhateverTheBatchSizes) {
     for (int r = 0; r < 7; ++r) batch.columns[0].append_int64(id++);
     ASSERT_TRUE(writer.write(batch).is_ok());
     // A row group reaches the output as soon as it is complete, not at finish().
-    if (id >= 30) EXPECT_GT(out.position(), 4u);
+    if (id >= 30) {
+      EXPECT_GT(out.position(), 4u);
+    }
   }
   EXPECT_EQ(writer.rows(), 140u);
   ASSERT_TRUE(writer.finish({}).is_ok());
@@ -193,7 +195,8 @@ TEST(ParquetWriter, RowGroupsAreCutAtRowGroupLengthWhateverTheBatchSizes) {
   EXPECT_EQ(sizes, (std::vector<int64_t>{30, 30, 30, 30, 20}));
   for (size_t g = 0; g < meta.row_groups.size(); ++g) {
     EXPECT_EQ(meta.row_groups[g].ordinal, static_cast<int16_t>(g));
-    EXPECT_EQ(meta.row_groups[g].file_offset, meta.row_groups[g].columns[0].meta_data.data_page_offset);
+    // The row group starts with its first column chunk, which starts with its dictionary page.
+    EXPECT_EQ(meta.row_groups[g].file_offset, meta.row_groups[g].columns[0].meta_data.dictionary_page_offset);
   }
   Result<RecordBatch> got = read_parquet_file(out.data());
   ASSERT_TRUE(got.is_ok());
