@@ -231,7 +231,7 @@ void append_decimal_text(std::string_view bytes, int32_t scale, std::string& out
 void append_date_text(int32_t days_since_epoch, std::string& out) {
   if (days_since_epoch == std::numeric_limits<int32_t>::max()) {
     out.append("infinity");
-  } else if (days_since_epoch == std::numeric_limits<int32_t>::min()) {
+  } else if (days_since_epoch <= -std::numeric_limits<int32_t>::max()) {  // pgs3 writes -INT32_MAX
     out.append("-infinity");
   } else if (append_civil_date(days_since_epoch, out)) {
     out.append(" BC");
@@ -253,7 +253,7 @@ void append_timestamp_text(int64_t micros_since_epoch, std::string& out) {
     out.append("infinity");
     return;
   }
-  if (micros_since_epoch == std::numeric_limits<int64_t>::min()) {
+  if (micros_since_epoch <= -std::numeric_limits<int64_t>::max()) {  // pgs3 writes -INT64_MAX
     out.append("-infinity");
     return;
   }
@@ -266,7 +266,7 @@ void append_timestamp_millis_text(int64_t millis_since_epoch, std::string& out) 
     out.append("infinity");
     return;
   }
-  if (millis_since_epoch == std::numeric_limits<int64_t>::min()) {
+  if (millis_since_epoch <= -std::numeric_limits<int64_t>::max()) {  // pgs3 writes -INT64_MAX
     out.append("-infinity");
     return;
   }

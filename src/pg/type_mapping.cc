@@ -158,7 +158,8 @@ MappedColumn map_column(const SourceColumn& column, const TypeMappingOptions& op
       if (typmod >= kVarHdrSz) {
         int32_t precision = ((typmod - kVarHdrSz) >> 16) & 0xFFFF;
         int32_t scale = (((typmod - kVarHdrSz) & 0x7FF) ^ 1024) - 1024;
-        if (precision >= 1 && precision <= kMaxDecimalPrecision && scale >= 0 && scale <= precision) {
+        if (!options.decimal_as_text && precision >= 1 && precision <= kMaxDecimalPrecision && scale >= 0 &&
+            scale <= precision) {
           set_decimal(precision, scale, ValueDecoder::kNumericDecimal);
           return m;
         }
@@ -200,8 +201,14 @@ MappedColumn map_column(const SourceColumn& column, const TypeMappingOptions& op
   // citext is an extension type without a fixed OID; its send function is textsend. An enum's is its label.
   bool text_binary = (column.typtype == TypType::kBase && !column.is_array && column.base_type_name == "citext") ||
                      column.typtype == TypType::kEnum;
-  if (!text_binary) {
+  if (column.base_type_name == "inet" && !column.is_array) {
+    // The inet -> text cast (text(inet)) always appends the mask; inet's output function, like abbrev(inet), omits
+    // it when it covers the whole address. The README promises the output function's form.
+    m.select_expr = "abbrev(" + m.select_expr + ")";
+  } else if (!text_binary) {
     // No native decoder: PostgreSQL converts to text, so the binary value of the expression is the text output.
+    // (Every other type with a cast function to text — bpchar, "char", name, cidr, boolean — prints as its output
+    // function does, or has a native decoder.)
     m.select_expr += "::text";
   }
   return m;
@@ -490,10 +497,11 @@ Status ColumnDecoder::decode_value(const char* data, int32_t length, ColumnVecto
     case ValueDecoder::kDate: {
       if (length != 4) return malformed("date", length);
       int32_t days = static_cast<int32_t>(be_u32(data));
-      // DATEVAL_NOBEGIN / DATEVAL_NOEND: -infinity / infinity, written as the extreme INT32 (README).
+      // DATEVAL_NOBEGIN / DATEVAL_NOEND: -infinity / infinity, written as -INT32_MAX / INT32_MAX, the values DuckDB
+      // uses for them (README).
       if (days == std::numeric_limits<int32_t>::min() || days == std::numeric_limits<int32_t>::max()) {
         ++infinities_;
-        out.append_int32(days);
+        out.append_int32(days == std::numeric_limits<int32_t>::max() ? days : -std::numeric_limits<int32_t>::max());
         return Status::ok();
       }
       int64_t unix_days = static_cast<int64_t>(days) + kEpochShiftDays;
@@ -522,10 +530,11 @@ Status ColumnDecoder::decode_value(const char* data, int32_t length, ColumnVecto
     case ValueDecoder::kTimestampMillis: {
       if (length != 8) return malformed("timestamp", length);
       int64_t pg = static_cast<int64_t>(be_u64(data));
-      // DT_NOBEGIN / DT_NOEND: -infinity / infinity, written as the extreme INT64 in both units (README).
+      // DT_NOBEGIN / DT_NOEND: -infinity / infinity, written as -INT64_MAX / INT64_MAX in both units, the values
+      // DuckDB uses for them (README).
       if (pg == std::numeric_limits<int64_t>::min() || pg == std::numeric_limits<int64_t>::max()) {
         ++infinities_;
-        out.append_int64(pg);
+        out.append_int64(pg == std::numeric_limits<int64_t>::max() ? pg : -std::numeric_limits<int64_t>::max());
         return Status::ok();
       }
       if (column_.decoder == ValueDecoder::kTimestampMillis) {

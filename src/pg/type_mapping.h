@@ -52,6 +52,9 @@ enum class ValueDecoder : uint8_t {
 struct TypeMappingOptions {
   bool timestamp_millis = false;  // ParquetTimestampInMillisecond
   int money_fraction_digits = 2;  // from money_fraction_digits(conn)
+  // numeric(p,s) as its exact text instead of DECIMAL: for CSV output, where text loses nothing and NaN/±Infinity
+  // stay what they are.
+  bool decimal_as_text = false;
 };
 
 // One source column as the full load reads and writes it.

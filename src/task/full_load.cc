@@ -61,7 +61,8 @@ class TableLoader {
     const S3Settings& s = config_.target.s3;
     std::string label = table.schema + "." + table.name;
     TypeMappingOptions mapping{.timestamp_millis = s.parquet_timestamp_in_millisecond,
-                               .money_fraction_digits = money_digits_};
+                               .money_fraction_digits = money_digits_,
+                               .decimal_as_text = s.data_format == DataFormat::kCsv};
     std::vector<MappedColumn> mapped = map_columns(table, mapping);
     std::vector<ColumnSpec> schema = leading_columns(s);
     const size_t first_column = schema.size();

@@ -112,3 +112,28 @@ test('NaNInNotNullDecimalColumnStopsTheTaskNamingTableAndColumn', async () => {
   assert.match(r.stderr, /nan_required/, 'the error names the table');
   assert.match(r.stderr, /amount/, 'the error names the column');
 });
+
+test('TimestampsBeyondInt64MicrosStopTheLoadButFitInMillis', async () => {
+  // README: after 294247-01-10 04:00:54.775807 a timestamp does not fit in INT64 microseconds since 1970; with
+  // ParquetTimestampInMillisecond it does. PostgreSQL allows up to 294276-12-31.
+  await cluster.sql(`CREATE SCHEMA IF NOT EXISTS farfuture;
+    CREATE TABLE farfuture.events (id int PRIMARY KEY, far_at timestamp);
+    INSERT INTO farfuture.events VALUES (1, '294276-12-31 23:59:59.999999'), (2, '2024-01-01 00:00:00'), (3, NULL);`);
+  const rules = () => [selectionRule('farfuture', 'events')];
+
+  const targetDir = makeTempDir('pgs3-it-target-');
+  const micros = await runPgs3(fullLoadTask({ cluster, targetDir, s3Settings: { DataFormat: 'parquet' }, rules: rules() }),
+    { env: cluster.pgs3Env(), label: 'far-future-micros' });
+  assert.equal(micros.code, 1, `expected a runtime failure (exit 1): ${describeRun(micros)}`);
+  assert.match(micros.stderr, /events/, 'the error names the table');
+  assert.match(micros.stderr, /far_at/, 'the error names the column');
+
+  // DuckDB's timestamps end at 294247: only hyparquet can read this file back.
+  await runFullLoad({ cluster, rules: rules(), tables: [['farfuture', 'events']], label: 'far-future-millis',
+    s3Settings: { DataFormat: 'parquet', ParquetTimestampInMillisecond: true }, verifyOptions: { readers: ['hyparquet'] } });
+  // README: CSV decodes timestamps the same way, so it stops too, naming the table and column.
+  const csv = await runPgs3(fullLoadTask({ cluster, targetDir: makeTempDir('pgs3-it-target-'),
+    s3Settings: { DataFormat: 'csv' }, rules: rules() }), { env: cluster.pgs3Env(), label: 'far-future-csv' });
+  assert.equal(csv.code, 1, `expected a runtime failure (exit 1): ${describeRun(csv)}`);
+  assert.match(csv.stderr, /far_at/, 'the error names the column');
+});

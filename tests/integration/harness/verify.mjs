@@ -26,14 +26,15 @@ export function fileExtension(settings) {
   return String(settings.CompressionType ?? 'none').toLowerCase() === 'gzip' ? '.csv.gz' : '.csv';
 }
 
-// The full-load files of a table, checked for DMS naming: LOAD00000001.<ext>, LOAD00000002.<ext>, ... without gaps.
+// The full-load files of a table, checked for DMS naming: LOAD00000001.<ext>, LOAD00000002.<ext>, ... counted in
+// hexadecimal as DMS does (LOAD00000009, LOAD0000000A, ...), without gaps.
 export function loadFiles(targetDir, bucketFolder, schema, table, settings) {
   const dir = tableDir(targetDir, bucketFolder, schema, table);
   if (!existsSync(dir)) return [];
   const names = readdirSync(dir).sort();
   const ext = fileExtension(settings);
   names.forEach((name, i) => {
-    const expected = `LOAD${String(i + 1).padStart(8, '0')}${ext}`;
+    const expected = `LOAD${(i + 1).toString(16).toUpperCase().padStart(8, '0')}${ext}`;
     assert.equal(name, expected, `${dir}: file ${i + 1} is named ${name}, expected ${expected} (all: ${names.join(', ')})`);
   });
   return names.map((n) => join(dir, n));

@@ -154,6 +154,7 @@ TEST(ValueText, DatesUseIsoWithBcForYearsBeforeOne) {
 TEST(ValueText, DateInfinitiesAreTheInt32Sentinels) {
   EXPECT_EQ(date_text(std::numeric_limits<int32_t>::max()), "infinity");
   EXPECT_EQ(date_text(std::numeric_limits<int32_t>::min()), "-infinity");
+  EXPECT_EQ(date_text(-std::numeric_limits<int32_t>::max()), "-infinity");  // what pgs3 writes (DuckDB's value)
 }
 
 TEST(ValueText, TimesTrimTrailingFractionZeros) {
@@ -175,6 +176,7 @@ TEST(ValueText, TimestampsUseIsoWithBcAfterTheTime) {
 TEST(ValueText, TimestampInfinitiesAreTheInt64Sentinels) {
   EXPECT_EQ(timestamp_text(std::numeric_limits<int64_t>::max()), "infinity");
   EXPECT_EQ(timestamp_text(std::numeric_limits<int64_t>::min()), "-infinity");
+  EXPECT_EQ(timestamp_text(-std::numeric_limits<int64_t>::max()), "-infinity");  // what pgs3 writes
   std::string out;
   append_timestamp_millis_text(std::numeric_limits<int64_t>::max(), out);
   EXPECT_EQ(out, "infinity");

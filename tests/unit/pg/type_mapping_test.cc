@@ -95,7 +95,11 @@ TEST_P(PostgresSampleTest, DecodesLikePostgres) {
   TypeMappingOptions options;
   options.timestamp_millis = std::string(s.kind) == "timestamp_millis";
   MappedColumn m = map_column(column_for(s), options);
-  EXPECT_EQ(m.select_expr, s.selected_as_text ? "\"v\"::text" : "\"v\"");
+  if (std::string(s.sql_type) == "inet") {
+    EXPECT_EQ(m.select_expr, "abbrev(\"v\")");  // inet's output form, not the text(inet) cast's
+  } else {
+    EXPECT_EQ(m.select_expr, s.selected_as_text ? "\"v\"::text" : "\"v\"");
+  }
 
   ColumnVector out(m.spec);
   ColumnDecoder decoder("\"public\".\"t\"", m);
@@ -144,7 +148,7 @@ TEST_P(PostgresSampleTest, DecodesLikePostgres) {
     case ValueDecoder::kDate:
       if (oracle == "infinity" || oracle == "-infinity") {
         EXPECT_EQ(out.fixed_at<int32_t>(0),
-                  oracle == "infinity" ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int32_t>::min());
+                  oracle == "infinity" ? std::numeric_limits<int32_t>::max() : -std::numeric_limits<int32_t>::max());
         EXPECT_EQ(decoder.infinities(), 1u);
       } else {
         EXPECT_EQ(out.fixed_at<int32_t>(0), parse_i64(oracle));
@@ -155,7 +159,7 @@ TEST_P(PostgresSampleTest, DecodesLikePostgres) {
     case ValueDecoder::kTimestampMillis:
       if (oracle == "infinity" || oracle == "-infinity") {
         EXPECT_EQ(out.fixed_at<int64_t>(0),
-                  oracle == "infinity" ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min());
+                  oracle == "infinity" ? std::numeric_limits<int64_t>::max() : -std::numeric_limits<int64_t>::max());
         EXPECT_EQ(decoder.infinities(), 1u);
       } else {
         EXPECT_EQ(out.fixed_at<int64_t>(0), parse_i64(oracle));
