@@ -165,8 +165,7 @@ Status decompress_block(Compression codec, std::string_view input, size_t uncomp
       }
       return Status::ok();
     }
-    case Compression::kGzip:
-      return gunzip(input, uncompressed_size, out);
+    case Compression::kGzip: return gunzip(input, uncompressed_size, out);
     case Compression::kZstd: {
       size_t n = ZSTD_decompress(out->data(), out->size(), input.data(), input.size());
       if (ZSTD_isError(n)) return Status::data_error(std::string("zstd block is corrupt: ") + ZSTD_getErrorName(n));

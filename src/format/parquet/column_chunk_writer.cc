@@ -96,10 +96,11 @@ Status ColumnChunkWriter::close_page() {
   body_.clear();
   levels_.clear();
   if (nullable_) {
-    std::string* levels = v2 ? &levels_ : &body_;
-    levels->append(4 * !v2, '\0');
-    append_rle_bit_packed(page_levels_.data(), page_levels_.size(), 1, levels);
-    if (!v2) {
+    if (v2) {
+      append_rle_bit_packed(page_levels_.data(), page_levels_.size(), 1, &levels_);
+    } else {
+      body_.append(4, '\0');
+      append_rle_bit_packed(page_levels_.data(), page_levels_.size(), 1, &body_);
       auto length = static_cast<uint32_t>(body_.size() - 4);
       std::memcpy(body_.data(), &length, 4);
     }
@@ -108,7 +109,13 @@ Status ColumnChunkWriter::close_page() {
   pt::Encoding::type encoding = finish_page(&body_, statistics_ ? &stats : nullptr);
   if (statistics_) stats.__set_null_count(static_cast<int64_t>(page_nulls_));
 
-  PGS3_ASSIGN_OR_RETURN(std::string_view compressed, compressor_->compress(body_));
+  // A v2 page of NULLs only has no values section: it is stored as it is (is_compressed = false) rather than as the
+  // codec's frame of zero bytes, which some readers do not expect.
+  const bool compress = compressor_->codec() != Compression::kNone && !(v2 && body_.empty());
+  std::string_view compressed = body_;
+  if (compress) {
+    PGS3_ASSIGN_OR_RETURN(compressed, compressor_->compress(body_));
+  }
   bodies_uncompressed_ += body_.size();
   bodies_compressed_ += compressed.size();
   if (body_.size() + levels_.size() > INT32_MAX || compressed.size() + levels_.size() > INT32_MAX) {
@@ -135,7 +142,7 @@ Status ColumnChunkWriter::close_page() {
     data.__set_encoding(encoding);
     data.__set_definition_levels_byte_length(static_cast<int32_t>(levels_.size()));
     data.__set_repetition_levels_byte_length(0);
-    data.__set_is_compressed(compressor_->codec() != Compression::kNone);
+    data.__set_is_compressed(compress);
     if (statistics_) data.__set_statistics(stats);
     header.__set_type(pt::PageType::DATA_PAGE_V2);
     header.__set_data_page_header_v2(data);
@@ -240,8 +247,7 @@ Status ColumnChunkWriter::write_chunk(OutputStream* out, uint64_t file_start, pt
 }
 
 uint64_t ColumnChunkWriter::buffered_size() const {
-  double ratio = bodies_uncompressed_ == 0 ? 1.0
-                                            : static_cast<double>(bodies_compressed_) / bodies_uncompressed_;
+  double ratio = bodies_uncompressed_ == 0 ? 1.0 : static_cast<double>(bodies_compressed_) / bodies_uncompressed_;
   double open = static_cast<double>(dictionary_size() + page_values_size() + page_levels_.size() / 8);
   return chunk_pages_.size() + static_cast<uint64_t>(open * ratio);
 }

@@ -106,7 +106,7 @@ class ColumnChunkWriter {
   std::string chunk_pages_;
   int64_t chunk_rows_ = 0;
   int64_t chunk_nulls_ = 0;
-  int64_t chunk_uncompressed_ = 0;  // header + uncompressed body, summed over data pages
+  int64_t chunk_uncompressed_ = 0;    // header + uncompressed body, summed over data pages
   uint32_t data_page_encodings_ = 0;  // bit per Encoding value used by a data page
   int32_t data_pages_by_encoding_[10] = {};
 

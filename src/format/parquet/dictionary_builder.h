@@ -159,7 +159,9 @@ class BinaryDictionary {
   size_t size() const { return starts_.size(); }
   std::string_view plain() const { return plain_; }
   size_t plain_size() const { return plain_.size(); }
-  std::string_view entry(size_t index) const { return std::string_view(plain_).substr(starts_[index], lengths_[index]); }
+  std::string_view entry(size_t index) const {
+    return std::string_view(plain_).substr(starts_[index], lengths_[index]);
+  }
 
   void clear() {
     if (hashes_.size() * 8 < slots_.size()) {
@@ -196,8 +198,8 @@ class BinaryDictionary {
   }
 
   bool length_prefix_;
-  std::string plain_;             // the dictionary page body
-  std::vector<size_t> starts_;    // where each entry's bytes begin in plain_ (after its length prefix)
+  std::string plain_;           // the dictionary page body
+  std::vector<size_t> starts_;  // where each entry's bytes begin in plain_ (after its length prefix)
   std::vector<uint32_t> lengths_;
   std::vector<uint64_t> hashes_;  // kept so that growing the table does not rehash the bytes
   std::vector<Slot> slots_;       // size is a power of two

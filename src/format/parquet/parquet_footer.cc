@@ -17,8 +17,9 @@ Result<uint32_t> read_parquet_metadata_length(std::string_view file_tail) {
                               " bytes cannot hold the 8-byte trailer");
   }
   if (file_tail.substr(file_tail.size() - 4) != "PAR1") {
-    return Status::data_error("not a Parquet file: it does not end with \"PAR1\" (encrypted footers, \"PARE\", are not "
-                              "supported)");
+    return Status::data_error(
+        "not a Parquet file: it does not end with \"PAR1\" (encrypted footers, \"PARE\", are not "
+        "supported)");
   }
   uint32_t length;
   std::memcpy(&length, file_tail.data() + file_tail.size() - kParquetTrailerSize, 4);

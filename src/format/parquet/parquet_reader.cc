@@ -44,12 +44,10 @@ class ChunkReader {
       std::string_view body = chunk.substr(0, static_cast<size_t>(header.compressed_page_size));
       chunk.remove_prefix(body.size());
       switch (header.type) {
-        case pt::PageType::DICTIONARY_PAGE:
-          PGS3_RETURN_IF_ERROR(read_dictionary(header, body));
-          break;
+        case pt::PageType::DICTIONARY_PAGE: PGS3_RETURN_IF_ERROR(read_dictionary(header, body)); break;
         case pt::PageType::DATA_PAGE: {
-          PGS3_RETURN_IF_ERROR(decompress_block(codec_, body, static_cast<size_t>(header.uncompressed_page_size),
-                                                &page_));
+          PGS3_RETURN_IF_ERROR(
+              decompress_block(codec_, body, static_cast<size_t>(header.uncompressed_page_size), &page_));
           const pt::DataPageHeader& data = header.data_page_header;
           std::string_view rest = page_;
           std::string_view levels;
@@ -81,8 +79,7 @@ class ChunkReader {
           seen += data.num_values;
           break;
         }
-        default:
-          break;  // index pages carry nothing we need
+        default: break;  // index pages carry nothing we need
       }
     }
     return Status::ok();
@@ -253,9 +250,9 @@ Result<RecordBatch> read_parquet_file(std::string_view file_bytes) {
       }
       PGS3_ASSIGN_OR_RETURN(Compression codec, compression_of(meta.codec));
       ChunkReader reader(schema[c], codec, &batch.columns[c]);
-      PGS3_RETURN_IF_ERROR(reader.read(
-          file_bytes.substr(static_cast<size_t>(start), static_cast<size_t>(meta.total_compressed_size)),
-          meta.num_values));
+      PGS3_RETURN_IF_ERROR(
+          reader.read(file_bytes.substr(static_cast<size_t>(start), static_cast<size_t>(meta.total_compressed_size)),
+                      meta.num_values));
     }
   }
   return batch;

@@ -122,13 +122,11 @@ pt::SchemaElement schema_element_for(const ColumnSpec& spec) {
   pt::SchemaElement element;
   element.__set_name(spec.name);
   element.__set_type(physical_type_of(spec.physical));
-  element.__set_repetition_type(spec.nullable ? pt::FieldRepetitionType::OPTIONAL
-                                              : pt::FieldRepetitionType::REQUIRED);
+  element.__set_repetition_type(spec.nullable ? pt::FieldRepetitionType::OPTIONAL : pt::FieldRepetitionType::REQUIRED);
   if (spec.physical == PhysicalType::kFixedLenByteArray) element.__set_type_length(spec.fixed_length);
   pt::LogicalType logical;
   switch (spec.logical) {
-    case LogicalType::kNone:
-      return element;
+    case LogicalType::kNone: return element;
     case LogicalType::kString:
       logical.__set_STRING(pt::StringType());
       element.__set_converted_type(pt::ConvertedType::UTF8);
@@ -244,8 +242,14 @@ Result<ColumnSpec> column_spec_from(const pt::SchemaElement& element) {
       case pt::ConvertedType::INT_16: spec.logical = LogicalType::kInt16; break;
       case pt::ConvertedType::DECIMAL: spec.logical = LogicalType::kDecimal; break;
       case pt::ConvertedType::DATE: spec.logical = LogicalType::kDate; break;
-      case pt::ConvertedType::TIME_MILLIS: spec.logical = LogicalType::kTimeMillis; spec.utc_adjusted = true; break;
-      case pt::ConvertedType::TIME_MICROS: spec.logical = LogicalType::kTimeMicros; spec.utc_adjusted = true; break;
+      case pt::ConvertedType::TIME_MILLIS:
+        spec.logical = LogicalType::kTimeMillis;
+        spec.utc_adjusted = true;
+        break;
+      case pt::ConvertedType::TIME_MICROS:
+        spec.logical = LogicalType::kTimeMicros;
+        spec.utc_adjusted = true;
+        break;
       case pt::ConvertedType::TIMESTAMP_MILLIS:
         spec.logical = LogicalType::kTimestampMillis;
         spec.utc_adjusted = true;

@@ -15,7 +15,8 @@
 
 namespace pgs3 {
 
-static_assert(std::endian::native == std::endian::little, "PLAIN encoding copies values: pgs3 needs a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "PLAIN encoding copies values: pgs3 needs a little-endian host");
 
 // Appends `bytes` bytes of fixed-width values (already little-endian) to *out.
 inline void append_plain_fixed(const uint8_t* values, size_t bytes, std::string* out) {

@@ -158,7 +158,8 @@ Result<size_t> decode_rle_bit_packed(std::string_view data, int bit_width, size_
     } else {
       size_t run = static_cast<size_t>(header >> 1);
       if (run == 0) return Status::data_error("RLE/bit-packed data holds an empty RLE run");
-      if (static_cast<size_t>(end - p) < value_bytes) return Status::data_error("RLE/bit-packed data ends inside a run");
+      if (static_cast<size_t>(end - p) < value_bytes)
+        return Status::data_error("RLE/bit-packed data ends inside a run");
       uint32_t v = 0;
       for (size_t b = 0; b < value_bytes; ++b) v |= uint32_t{p[b]} << (8 * b);
       p += value_bytes;

@@ -7,8 +7,7 @@ std::unique_ptr<ColumnChunkWriter> ColumnChunkWriter::create(const ColumnSpec& s
                                                              BlockCompressor* compressor,
                                                              ThriftSerializer* serializer) {
   switch (spec.physical) {
-    case PhysicalType::kBoolean:
-      return std::make_unique<BooleanColumnWriter>(spec, options, compressor, serializer);
+    case PhysicalType::kBoolean: return std::make_unique<BooleanColumnWriter>(spec, options, compressor, serializer);
     case PhysicalType::kInt32:
       return std::make_unique<FixedWidthColumnWriter<int32_t, uint32_t>>(spec, options, compressor, serializer);
     case PhysicalType::kInt64:

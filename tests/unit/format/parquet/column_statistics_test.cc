@@ -21,7 +21,8 @@ T decode(const std::string& bytes) {
 
 TEST(ColumnStatistics, IntegersUseSignedOrder) {
   NumericMinMax<int64_t> bounds;
-  for (int64_t v : {int64_t{5}, std::numeric_limits<int64_t>::min(), int64_t{-1}, std::numeric_limits<int64_t>::max()}) {
+  for (int64_t v :
+       {int64_t{5}, std::numeric_limits<int64_t>::min(), int64_t{-1}, std::numeric_limits<int64_t>::max()}) {
     bounds.update(v);
   }
   pt::Statistics stats;
@@ -83,7 +84,7 @@ TEST(ColumnStatistics, StringsUseUnsignedByteOrder) {
   set_statistics(bounds, true, true, &stats);
   EXPECT_EQ(stats.min_value, "");
   EXPECT_EQ(stats.max_value, "\xc3\xa9t\xc3\xa9");  // 0xc3 > 'b' unsigned; a signed compare would say otherwise
-  EXPECT_FALSE(stats.__isset.min);                   // no deprecated signed fields for byte arrays
+  EXPECT_FALSE(stats.__isset.min);                  // no deprecated signed fields for byte arrays
   EXPECT_TRUE(stats.is_min_value_exact);
   EXPECT_TRUE(stats.is_max_value_exact);
 }

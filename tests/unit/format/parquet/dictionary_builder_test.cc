@@ -60,7 +60,10 @@ TEST(BinaryDictionary, ByteArrayEntriesArePlainWithLengthPrefix) {
   EXPECT_EQ(dict.index_of("ab", kNoLimit), 0);
   EXPECT_EQ(dict.index_of("", kNoLimit), 1);
   EXPECT_EQ(dict.index_of("ab", kNoLimit), 0);
-  EXPECT_EQ(dict.plain(), std::string("\x02\0\0\0" "ab" "\0\0\0\0", 10));
+  EXPECT_EQ(dict.plain(), std::string("\x02\0\0\0"
+                                      "ab"
+                                      "\0\0\0\0",
+                                      10));
   EXPECT_EQ(dict.entry(0), "ab");
   EXPECT_EQ(dict.entry(1), "");
 }

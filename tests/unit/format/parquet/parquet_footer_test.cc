@@ -69,8 +69,8 @@ std::string sample_file(const KeyValueMetadata& metadata, int rows = 5) {
 }
 
 TEST(ParquetFooter, ReadsRowsSchemaAndKeyValueMetadata) {
-  KeyValueMetadata metadata = {{"pgs3.first_position", "0/16B3748:0"}, {"pgs3.last_position", "0/16B3790:4"},
-                               {"empty", ""}};
+  KeyValueMetadata metadata = {
+      {"pgs3.first_position", "0/16B3748:0"}, {"pgs3.last_position", "0/16B3790:4"}, {"empty", ""}};
   std::string file = sample_file(metadata);
   Result<ParquetFooter> footer = read_parquet_footer(file);
   ASSERT_TRUE(footer.is_ok()) << footer.status().message();
@@ -168,7 +168,12 @@ TEST(ThriftCodec, CompactProtocolBytesMatchTheSpecification) {
   ThriftSerializer serializer;
   std::string bytes;
   ASSERT_TRUE(serializer.append(kv, &bytes).is_ok());
-  EXPECT_EQ(bytes, std::string("\x18\x01" "a" "\x18\x01" "b" "\x00", 7));
+  EXPECT_EQ(bytes, std::string("\x18\x01"
+                               "a"
+                               "\x18\x01"
+                               "b"
+                               "\x00",
+                               7));
 }
 
 }  // namespace

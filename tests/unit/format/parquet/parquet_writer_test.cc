@@ -58,8 +58,12 @@ RecordBatch all_types_batch(size_t rows, unsigned seed) {
                 : col[3].append_int32(r % 10 == 0 ? kInt32s[r / 10 % 4] : static_cast<int32_t>(rng()));
     static const int64_t kInt64s[] = {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), 0};
     col[4].append_int64(r % 13 == 0 ? kInt64s[r / 13 % 3] : static_cast<int64_t>(rng()));
-    static const float kFloats[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
-                                    -std::numeric_limits<float>::infinity(), -0.0f, 0.0f, 1.5f};
+    static const float kFloats[] = {std::numeric_limits<float>::quiet_NaN(),
+                                    std::numeric_limits<float>::infinity(),
+                                    -std::numeric_limits<float>::infinity(),
+                                    -0.0f,
+                                    0.0f,
+                                    1.5f};
     null_now(5) ? col[5].append_null() : col[5].append_float(kFloats[rng() % 6]);
     static const double kDoubles[] = {std::numeric_limits<double>::quiet_NaN(), -0.0, 0.0,
                                       std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max()};
@@ -80,7 +84,8 @@ RecordBatch all_types_batch(size_t rows, unsigned seed) {
       for (char& ch : blob) ch = static_cast<char>(rng());
       col[9].append_bytes(blob);
     }
-    null_now(10) ? col[10].append_null() : col[10].append_bytes(decimal_bytes(static_cast<int64_t>(rng()) >> (rng() % 60)));
+    null_now(10) ? col[10].append_null()
+                 : col[10].append_bytes(decimal_bytes(static_cast<int64_t>(rng()) >> (rng() % 60)));
     null_now(11) ? col[11].append_null() : col[11].append_int32(static_cast<int32_t>(rng() % 40000) - 20000);
     null_now(12) ? col[12].append_null() : col[12].append_int64(static_cast<int64_t>(rng() % 86400000000ull));
     null_now(13) ? col[13].append_null() : col[13].append_int32(static_cast<int32_t>(rng() % 86400000));
@@ -95,8 +100,8 @@ std::vector<pt::PageHeader> page_headers(const std::string& file, const pt::File
                                          std::vector<std::string_view>* bodies = nullptr) {
   const pt::ColumnMetaData& chunk = meta.row_groups[g].columns[c].meta_data;
   int64_t start = chunk.__isset.dictionary_page_offset ? chunk.dictionary_page_offset : chunk.data_page_offset;
-  std::string_view rest = std::string_view(file).substr(static_cast<size_t>(start),
-                                                        static_cast<size_t>(chunk.total_compressed_size));
+  std::string_view rest =
+      std::string_view(file).substr(static_cast<size_t>(start), static_cast<size_t>(chunk.total_compressed_size));
   std::vector<pt::PageHeader> headers;
   while (!rest.empty()) {
     pt::PageHeader header;
@@ -163,8 +168,8 @@ TEST(ParquetWriter, FileHasMagicAtBothEndsAndAFooterLength) {
   uint32_t length;
   std::memcpy(&length, file.data() + file.size() - 8, 4);
   pt::FileMetaData meta;
-  Result<uint32_t> used = thrift_deserialize(std::string_view(file).substr(file.size() - 8 - length, length), &meta,
-                                             "footer");
+  Result<uint32_t> used =
+      thrift_deserialize(std::string_view(file).substr(file.size() - 8 - length, length), &meta, "footer");
   ASSERT_TRUE(used.is_ok());
   EXPECT_EQ(*used, length);
   EXPECT_EQ(meta.version, 1);
@@ -319,10 +324,10 @@ TEST(ParquetWriter, EncodingTypeChoosesTheEncodingIds) {
     pt::Encoding::type dictionary_page;
     pt::Encoding::type data_page;
   };
-  for (Case c : {Case{ParquetEncoding::kPlain, false, pt::Encoding::PLAIN, pt::Encoding::PLAIN},
-                 Case{ParquetEncoding::kPlainDictionary, true, pt::Encoding::PLAIN_DICTIONARY,
-                      pt::Encoding::PLAIN_DICTIONARY},
-                 Case{ParquetEncoding::kRleDictionary, true, pt::Encoding::PLAIN, pt::Encoding::RLE_DICTIONARY}}) {
+  for (Case c :
+       {Case{ParquetEncoding::kPlain, false, pt::Encoding::PLAIN, pt::Encoding::PLAIN},
+        Case{ParquetEncoding::kPlainDictionary, true, pt::Encoding::PLAIN_DICTIONARY, pt::Encoding::PLAIN_DICTIONARY},
+        Case{ParquetEncoding::kRleDictionary, true, pt::Encoding::PLAIN, pt::Encoding::RLE_DICTIONARY}}) {
     ParquetWriterOptions options;
     options.encoding = c.encoding;
     std::string file = write_file(schema, options, {&batch});
@@ -342,8 +347,8 @@ TEST(ParquetWriter, EncodingTypeChoosesTheEncodingIds) {
 
 TEST(ParquetWriter, ChunkStatisticsFollowEachTypesOrder) {
   std::vector<ColumnSpec> schema = {spec("i", PhysicalType::kInt32, LogicalType::kNone),
-                                    spec("s", PhysicalType::kByteArray, LogicalType::kString),
-                                    decimal_spec("d", 20, 2), spec("f", PhysicalType::kFloat, LogicalType::kNone)};
+                                    spec("s", PhysicalType::kByteArray, LogicalType::kString), decimal_spec("d", 20, 2),
+                                    spec("f", PhysicalType::kFloat, LogicalType::kNone)};
   RecordBatch batch(schema);
   int32_t ints[] = {3, -7, 12};
   const char* strings[] = {"b", "\xc3\xa9", "a"};
@@ -468,11 +473,29 @@ TEST(ParquetWriter, V2PagesKeepLevelsUncompressedAndApart) {
   EXPECT_TRUE(v2.is_compressed);
   // The levels are readable straight from the page, without decompressing and without a length prefix.
   std::vector<uint32_t> levels(100);
-  ASSERT_TRUE(decode_rle_bit_packed(bodies[0].substr(0, static_cast<size_t>(v2.definition_levels_byte_length)), 1,
-                                    100, levels.data())
+  ASSERT_TRUE(decode_rle_bit_packed(bodies[0].substr(0, static_cast<size_t>(v2.definition_levels_byte_length)), 1, 100,
+                                    levels.data())
                   .is_ok());
   for (size_t i = 0; i < 100; ++i) EXPECT_EQ(levels[i], i % 4 ? 1u : 0u);
   EXPECT_EQ(static_cast<uint8_t>(bodies[0][static_cast<size_t>(v2.definition_levels_byte_length)]), 0x1f);  // gzip
+}
+
+TEST(ParquetWriter, V2PageOfOnlyNullsHasAnUncompressedEmptyValuesSection) {
+  std::vector<ColumnSpec> schema = {spec("d", PhysicalType::kDouble, LogicalType::kNone)};
+  RecordBatch batch(schema);
+  for (int i = 0; i < 10; ++i) batch.columns[0].append_null();
+  ParquetWriterOptions options;
+  options.version = ParquetVersion::kV2;
+  options.compression = Compression::kZstd;
+  std::string file = write_file(schema, options, {&batch});
+  pt::FileMetaData meta = metadata_of(file);
+  std::vector<pt::PageHeader> pages = page_headers(file, meta, 0, 0);
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_FALSE(pages[0].data_page_header_v2.is_compressed);
+  EXPECT_EQ(pages[0].compressed_page_size, pages[0].data_page_header_v2.definition_levels_byte_length);
+  Result<RecordBatch> got = read_parquet_file(file);
+  ASSERT_TRUE(got.is_ok()) << got.status().message();
+  expect_batches_equal(batch, *got);
 }
 
 TEST(ParquetWriter, EstimatedSizeTracksTheFileSize) {

@@ -19,7 +19,10 @@ TEST(PlainEncoder, ByteArrayHasALittleEndianLengthPrefix) {
   std::string out;
   append_plain_byte_array("abc", &out);
   append_plain_byte_array("", &out);
-  EXPECT_EQ(out, std::string("\x03\x00\x00\x00" "abc" "\x00\x00\x00\x00", 11));
+  EXPECT_EQ(out, std::string("\x03\x00\x00\x00"
+                             "abc"
+                             "\x00\x00\x00\x00",
+                             11));
 }
 
 TEST(PlainEncoder, FixedWidthValuesAreLittleEndian) {
