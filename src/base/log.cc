@@ -7,8 +7,9 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
+
+#include "base/utc_time.h"
 
 namespace pgs3 {
 namespace {
@@ -20,24 +21,16 @@ TerminalOverlay* g_overlay = nullptr;  // guarded by g_mutex
 
 const char* level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
-}
-
-std::string utc_now() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
 }
 
 }  // namespace
@@ -53,10 +46,12 @@ void log(LogLevel level, std::string_view message) {
   if (format == LogFormat::kAuto) format = stderr_is_terminal() ? LogFormat::kText : LogFormat::kJson;
   std::string line;
   if (format == LogFormat::kJson) {
-    nlohmann::json j = {{"time", utc_now()}, {"level", level_name(level)}, {"msg", std::string(message)}};
+    nlohmann::json j = {{"time", utc_now_text(UtcTimeStyle::kIso8601Millis)},
+                        {"level", level_name(level)},
+                        {"msg", std::string(message)}};
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   } else {
-    line = utc_now() + " " + level_name(level) + ": " + std::string(message) + "\n";
+    line = utc_now_text(UtcTimeStyle::kIso8601Millis) + " " + level_name(level) + ": " + std::string(message) + "\n";
   }
   std::lock_guard<std::mutex> lock(g_mutex);
   if (g_overlay) g_overlay->erase();

@@ -1,11 +1,10 @@
 #include "task/task_runner.h"
 
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 
 #include "base/log.h"
+#include "base/utc_time.h"
 #include "pg/catalog.h"
 #include "pg/connection.h"
 #include "pg/snapshot.h"
@@ -25,22 +24,10 @@ int fail(const Status& s) {
   return exit_code_for(s);
 }
 
-// DMS's timestamp-column format: yyyy-MM-dd HH:mm:ss.SSSSSS, in UTC.
-std::string utc_timestamp_now() {
-  auto now = std::chrono::system_clock::now();
-  int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(us % 1000000));
-  return buf;
-}
-
 Result<std::unique_ptr<ObjectStore>> open_store(const TargetConfig& target) {
   if (target.type == TargetType::kLocal) return std::unique_ptr<ObjectStore>(new LocalStore(target.path));
-  return Status::bad_input("target.type \"s3\" is not available in this version of pgs3; use \"local\" with a \"path\"");
+  return Status::bad_input(
+      "target.type \"s3\" is not available in this version of pgs3; use \"local\" with a \"path\"");
 }
 
 // The tables the selection rules choose, after checking that every rule matched and every table is readable.
@@ -51,17 +38,17 @@ Result<std::vector<SourceTable>> select_tables(const TaskConfig& config, std::ve
   for (const auto& t : all) names.push_back({t.schema, t.name});
   for (const SelectionRule* rule : selector.rules_matching_nothing(names)) {
     log_warn("selection rule " + rule->rule_id + " (rule-name \"" + rule->rule_name + "\", schema-name \"" +
-             rule->schema_pattern + "\", table-name \"" + rule->table_pattern + "\") matches no table in " +
-             source);
+             rule->schema_pattern + "\", table-name \"" + rule->table_pattern + "\") matches no table in " + source);
   }
   std::vector<SourceTable> chosen;
   for (auto& t : all) {
     if (selector.is_selected(t.schema, t.name)) chosen.push_back(std::move(t));
   }
   if (chosen.empty()) {
-    return Status::bad_input("the selection rules of tableMappings match no table in " + source +
-                             ": check the schema-name and table-name patterns (names are case-sensitive; '%' matches any "
-                             "run of characters and '_' any one character, [_] a literal underscore)");
+    return Status::bad_input(
+        "the selection rules of tableMappings match no table in " + source +
+        ": check the schema-name and table-name patterns (names are case-sensitive; '%' matches any "
+        "run of characters and '_' any one character, [_] a literal underscore)");
   }
   std::string unreadable;
   int unreadable_count = 0;
@@ -95,11 +82,10 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   if (!tables.is_ok()) return fail(tables.status());
 
   log_info("full load of " + std::to_string(tables->size()) + " table(s) from " + source + " into " +
-           (*store)->describe() + ", " + std::to_string(config.full_load.max_full_load_sub_tasks) +
-           " at a time");
+           (*store)->describe() + ", " + std::to_string(config.full_load.max_full_load_sub_tasks) + " at a time");
   Progress progress(options.live_progress && stderr_is_terminal());
   FullLoad load(config, **store, progress);
-  auto summary = load.run(*tables, *snapshot, utc_timestamp_now());
+  auto summary = load.run(*tables, *snapshot, utc_now_text(UtcTimeStyle::kDmsMicros));
   (void)end_transaction(conn);
   if (!summary.is_ok()) {
     if (summary.status().code() == StatusCode::kCancelled && cancel_requested()) {
@@ -124,15 +110,20 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
 
 int run_task_file(const std::string& task_file, const RunOptions& options) {
   auto config = parse_task_file(task_file);
-  if (!config.is_ok()) return fail(config.status().with_context(task_file));
+  if (!config.is_ok()) {
+    // Every message names the task file once: the parser names it when it reads it, not when it checks it.
+    const Status& st = config.status();
+    return fail(st.message().find(task_file) == std::string::npos ? st.with_context(task_file) : st);
+  }
   for (const auto& w : config->warnings) log_warn(w);
   switch (config->migration_type) {
     case MigrationType::kFullLoad:
       return run_full_load(*config, options);
     case MigrationType::kCdc:
     case MigrationType::kFullLoadAndCdc:
-      return fail(Status::bad_input("migrationType \"cdc\" and \"full-load-and-cdc\" are not available in this "
-                                    "version of pgs3; use \"full-load\""));
+      return fail(
+          Status::bad_input("migrationType \"cdc\" and \"full-load-and-cdc\" are not available in this "
+                            "version of pgs3; use \"full-load\""));
   }
   return 1;
 }
