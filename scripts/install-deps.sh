@@ -10,6 +10,8 @@ packages=(
   thrift-compiler libthrift-dev libboost-dev
   libsnappy-dev libzstd-dev zlib1g-dev
   nlohmann-json3-dev
+  libcurl4-openssl-dev libssl-dev libpugixml-dev
+  awscli python3-botocore tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   time procps bc
 )

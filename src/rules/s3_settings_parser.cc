@@ -6,6 +6,7 @@
 
 #include "rules/json_section.h"
 #include "rules/task_sections.h"
+#include "rules/time_zone.h"
 
 namespace pgs3 {
 namespace {
@@ -78,8 +79,17 @@ constexpr std::string_view kCannedAcls[] = {"NONE",
                                             "AWS_EXEC_READ",
                                             "BUCKET_OWNER_READ",
                                             "BUCKET_OWNER_FULL_CONTROL"};
-constexpr std::string_view kDatePartitionSequences[] = {"YYYYMMDD", "YYYYMMDDHH", "YYYYMM", "MMYYYYDD", "DDMMYYYY"};
-constexpr std::string_view kDatePartitionDelimiters[] = {"SLASH", "UNDERSCORE", "DASH", "NONE"};
+constexpr std::pair<std::string_view, DatePartitionSequence> kDatePartitionSequences[] = {
+    {"YYYYMMDD", DatePartitionSequence::kYyyymmdd},
+    {"YYYYMMDDHH", DatePartitionSequence::kYyyymmddhh},
+    {"YYYYMM", DatePartitionSequence::kYyyymm},
+    {"MMYYYYDD", DatePartitionSequence::kMmyyyydd},
+    {"DDMMYYYY", DatePartitionSequence::kDdmmyyyy}};
+constexpr std::pair<std::string_view, DatePartitionDelimiter> kDatePartitionDelimiters[] = {
+    {"SLASH", DatePartitionDelimiter::kSlash},
+    {"UNDERSCORE", DatePartitionDelimiter::kUnderscore},
+    {"DASH", DatePartitionDelimiter::kDash},
+    {"NONE", DatePartitionDelimiter::kNone}};
 
 // S3 bucket naming rules (Amazon S3 User Guide, "Bucket naming rules"): 3 to 63 characters of lower-case letters,
 // digits, dots and hyphens, beginning and ending with a letter or digit, without two adjacent dots.
@@ -216,6 +226,7 @@ Status parse_s3_settings(const Json& value, const std::string& path, const S3Set
   PGS3_RETURN_IF_ERROR(section.read_choice("CannedAclForObjects", kCannedAcls, &acl));
   s->canned_acl = std::string(kCannedAcls[acl]);
   PGS3_RETURN_IF_ERROR(section.read_enum("EncryptionMode", kEncryptionModes, &s->encryption_mode));
+  s->encryption_mode_explicit = section.has("EncryptionMode");
   PGS3_RETURN_IF_ERROR(section.read_string("ServerSideEncryptionKmsKeyId", &s->server_side_encryption_kms_key_id));
   if (!s->server_side_encryption_kms_key_id.empty() && s->encryption_mode != EncryptionMode::kSseKms) {
     return section.error("ServerSideEncryptionKmsKeyId", "needs EncryptionMode SSE_KMS");
@@ -254,23 +265,37 @@ Status parse_s3_settings(const Json& value, const std::string& path, const S3Set
                                                "it changes the text of string values; remove it or set it to false"));
   }
 
-  // Date partitioning moves the change files into date folders: ignoring it would change every object key.
-  bool date_partition = false;
-  PGS3_RETURN_IF_ERROR(section.read_bool("DatePartitionEnabled", &date_partition));
-  if (date_partition) {
-    return Status::bad_input(
-        not_supported_yet(section, "DatePartitionEnabled",
-                          "it changes the folders the files are written to; remove it or set it to false"));
+  // Date partitioning (DMS User Guide, "Using date-based folder partitioning"): change files go into folders named
+  // after the transaction commit date. Only CDC files have a commit date: DMS writes the full load's LOAD files in
+  // the table folder, unpartitioned, and so does pgs3.
+  DatePartitionSettings& partition = s->date_partition;
+  PGS3_RETURN_IF_ERROR(section.read_bool("DatePartitionEnabled", &partition.enabled));
+  PGS3_RETURN_IF_ERROR(section.read_enum("DatePartitionSequence", kDatePartitionSequences, &partition.sequence));
+  PGS3_RETURN_IF_ERROR(section.read_enum("DatePartitionDelimiter", kDatePartitionDelimiters, &partition.delimiter));
+  PGS3_RETURN_IF_ERROR(section.read_string("DatePartitionTimezone", &partition.timezone));
+  if (partition.timezone.empty()) partition.timezone = "UTC";
+  Result<std::shared_ptr<const TimeZone>> zone = TimeZone::locate(partition.timezone);
+  if (!zone.is_ok()) return section.error("DatePartitionTimezone", zone.status().message());
+  partition.zone = *zone;
+  if (partition.enabled) {
+    // DMS: "You can't use this setting with PreserveTransactions or CdcPath."
+    if (s->preserve_transactions) {
+      return section.error("DatePartitionEnabled", "cannot be true together with PreserveTransactions; set one of them");
+    }
+    if (!s->cdc_path.empty()) {
+      return section.error("DatePartitionEnabled", "cannot be used together with CdcPath; remove one of them");
+    }
+    if (context.migration_type == MigrationType::kFullLoad) {
+      warnings->push_back(section.path_of("DatePartitionEnabled") +
+                          " partitions change data capture files only; a full-load task writes none, so it has no "
+                          "effect");
+    }
   }
-  size_t ignored_choice = 0;
-  PGS3_RETURN_IF_ERROR(section.read_choice("DatePartitionSequence", kDatePartitionSequences, &ignored_choice));
-  PGS3_RETURN_IF_ERROR(section.read_choice("DatePartitionDelimiter", kDatePartitionDelimiters, &ignored_choice));
-  std::string ignored_text;
-  PGS3_RETURN_IF_ERROR(section.read_string("DatePartitionTimezone", &ignored_text));  // used only with the above
 
   // Columns missing from the supplemental log (for PostgreSQL: unchanged TOAST values in updates) get CsvNoSupValue.
   bool use_no_sup_value = false;
   PGS3_RETURN_IF_ERROR(section.read_bool("UseCsvNoSupValue", &use_no_sup_value));
+  std::string ignored_text;
   PGS3_RETURN_IF_ERROR(section.read_string("CsvNoSupValue", &ignored_text));
   if (use_no_sup_value) {
     if (context.migration_type != MigrationType::kFullLoad) {

@@ -3,10 +3,13 @@
 // - transformation rules rename or drop schemas, tables and columns, so ignoring one would silently change the
 //   output: refused ("not supported yet");
 // - table-settings rules tune how a table is loaded (parallel-load, LOB settings): ignored with a warning;
-// - post-processing rules tag S3 objects: ignored with a warning until the S3 target brings tagging.
+// - post-processing rules with rule-action add-tag tag the S3 objects of the tables they match (AWS DMS User Guide,
+//   "Amazon S3 object tagging"): read into TaskConfig::tagging_rules, with the S3 limits that can be known before
+//   substitution checked here (rules/object_tagging.h checks the rest per table); any other action is refused.
 #include <algorithm>
 
 #include "rules/json_section.h"
+#include "rules/object_tagging.h"
 #include "rules/setting_names.h"
 #include "rules/table_selector.h"
 #include "rules/task_sections.h"
@@ -24,6 +27,12 @@ constexpr std::pair<std::string_view, SelectionRule::Action> kActions[] = {
     {"exclude", SelectionRule::Action::kExclude},
     {"explicit", SelectionRule::Action::kExplicit}};
 constexpr std::string_view kTableTypes[] = {"table", "view", "all"};
+constexpr std::string_view kPostProcessingNames[] = {"rule-type",      "rule-id", "rule-name", "rule-action",
+                                                     "object-locator", "tag-set"};
+constexpr std::string_view kTagLocatorNames[] = {"schema-name", "table-name"};
+constexpr std::string_view kTagNames[] = {"key", "value"};
+constexpr std::string_view kPostProcessingActions[] = {"add-tag"};
+constexpr std::string_view kPlaceholders[] = {"${schema-name}", "${table-name}"};
 
 // The value of `key` (compared ignoring case) in a raw rule object, or nullptr.
 const Json* raw_member(const Json& rule, std::string_view key) {
@@ -109,10 +118,105 @@ Status parse_selection_rule(const Json& value, const std::string& path, Selectio
   return Status::ok();
 }
 
+// Checks a tag key or value template of a tag-set: every ${...} is a placeholder pgs3 substitutes, and the literal
+// text around them already fits S3's limits (substitution can only add characters).
+Status check_tag_template(const JsonSection& tag, std::string_view name, const std::string& text,
+                          const std::string& rule_label_text) {
+  std::string literal;
+  bool has_placeholder = false;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t open = text.find("${", at);
+    if (open == std::string::npos) {
+      literal.append(text, at, std::string::npos);
+      break;
+    }
+    literal.append(text, at, open - at);
+    size_t close = text.find('}', open);
+    if (close == std::string::npos) {
+      return tag.error(name, "\"${\" without a closing '}'; the placeholders are ${schema-name} and ${table-name}");
+    }
+    std::string_view placeholder(text.data() + open, close - open + 1);
+    if (std::find(std::begin(kPlaceholders), std::end(kPlaceholders), placeholder) == std::end(kPlaceholders)) {
+      return tag.error(name, rule_label_text + " uses the substitution " + std::string(placeholder) +
+                                 ", which pgs3 does not support; use ${schema-name} or ${table-name}, or a fixed text");
+    }
+    has_placeholder = true;
+    at = close + 1;
+  }
+  const bool is_key = name == "key";
+  if (!has_placeholder) {
+    Status ok = check_tag_text(literal, is_key);
+    if (!ok.is_ok()) return tag.error(name, ok.message());
+    return Status::ok();
+  }
+  Status chars = check_tag_text(literal, /*is_key=*/false);
+  if (!chars.is_ok() && chars.message().find("contains") != std::string::npos) return tag.error(name, chars.message());
+  PGS3_ASSIGN_OR_RETURN(size_t length, utf8_length(literal));
+  const size_t max = is_key ? kMaxTagKeyChars : kMaxTagValueChars;
+  if (length > max) {
+    return tag.error(name, "has " + std::to_string(length) + " characters besides its placeholders; S3 allows at most " +
+                               std::to_string(max) + " in a tag " + (is_key ? "key" : "value"));
+  }
+  return Status::ok();
+}
+
+Status parse_tagging_rule(const Json& value, const std::string& path, const std::string& label, TaggingRule* rule) {
+  PGS3_ASSIGN_OR_RETURN(JsonSection section,
+                        JsonSection::open(value, path, kPostProcessingNames, NameCase::kInsensitive));
+  PGS3_RETURN_IF_ERROR(read_identifier(section, "rule-id", &rule->rule_id));
+  PGS3_RETURN_IF_ERROR(read_identifier(section, "rule-name", &rule->rule_name));
+  rule->origin = label;
+  if (!section.has("rule-action")) return section.error("rule-action", "required: add-tag");
+  size_t action = 0;
+  Status action_ok = section.read_choice("rule-action", kPostProcessingActions, &action);
+  if (!action_ok.is_ok()) {
+    return Status::bad_input(action_ok.message() +
+                             " (add-tag is the only post-processing action DMS defines for S3 targets)");
+  }
+
+  const Json* locator_value = section.get("object-locator");
+  if (locator_value == nullptr) {
+    return section.error("object-locator", "required: {\"schema-name\": ..., \"table-name\": ...}");
+  }
+  PGS3_ASSIGN_OR_RETURN(JsonSection locator, JsonSection::open(*locator_value, section.path_of("object-locator"),
+                                                               kTagLocatorNames, NameCase::kInsensitive));
+  PGS3_RETURN_IF_ERROR(read_pattern(locator, "schema-name", SelectionRule::Action::kInclude, &rule->schema_pattern));
+  PGS3_RETURN_IF_ERROR(read_pattern(locator, "table-name", SelectionRule::Action::kInclude, &rule->table_pattern));
+
+  const Json* tag_set = section.get("tag-set");
+  if (tag_set == nullptr) return section.error("tag-set", "required: [{\"key\": \"...\", \"value\": \"...\"}, ...]");
+  if (!tag_set->is_array()) {
+    return section.error("tag-set", "expected an array of {\"key\", \"value\"} objects, got " +
+                                        describe_json_value(*tag_set));
+  }
+  if (tag_set->empty()) return section.error("tag-set", "must hold at least one tag");
+  if (tag_set->size() > kMaxTagsPerObject) {
+    return section.error("tag-set", "holds " + std::to_string(tag_set->size()) +
+                                        " tags; S3 allows at most 10 tags on an object");
+  }
+  const std::string tags_path = section.path_of("tag-set");
+  for (size_t i = 0; i < tag_set->size(); ++i) {
+    PGS3_ASSIGN_OR_RETURN(JsonSection tag, JsonSection::open((*tag_set)[i], json_index_path(tags_path, i), kTagNames,
+                                                             NameCase::kInsensitive));
+    std::string key;
+    std::string tag_value;
+    PGS3_RETURN_IF_ERROR(tag.read_string("key", &key, /*required=*/true));
+    PGS3_RETURN_IF_ERROR(tag.read_string("value", &tag_value));
+    PGS3_RETURN_IF_ERROR(check_tag_template(tag, "key", key, label));
+    PGS3_RETURN_IF_ERROR(check_tag_template(tag, "value", tag_value, label));
+    for (const auto& [seen, unused] : rule->tag_set) {
+      if (seen == key) return tag.error("key", Json(key).dump() + " appears twice in this tag-set; keys are unique");
+    }
+    rule->tag_set.emplace_back(std::move(key), std::move(tag_value));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status parse_table_mappings(const Json& value, const std::string& path, std::vector<SelectionRule>* rules,
-                            std::vector<std::string>* warnings) {
+                            std::vector<TaggingRule>* tagging_rules, std::vector<std::string>* warnings) {
   PGS3_ASSIGN_OR_RETURN(JsonSection document, JsonSection::open(value, path, kDocumentNames, NameCase::kInsensitive));
   const Json* list = document.get("rules");
   if (list == nullptr) return document.error("rules", "required: the list of table-mapping rules");
@@ -171,9 +275,9 @@ Status parse_table_mappings(const Json& value, const std::string& path, std::vec
                           ": table-settings rules are not supported yet and are ignored (pgs3 plans each "
                           "table's full load by itself)");
     } else if (type == "post-processing") {
-      warnings->push_back(label +
-                          ": post-processing rules (S3 object tagging) are ignored; S3 tagging comes with "
-                          "the S3 target");
+      TaggingRule rule;
+      PGS3_RETURN_IF_ERROR(parse_tagging_rule(item, rule_path, label, &rule));
+      tagging_rules->push_back(std::move(rule));
     } else {
       std::string message = rule_path + ".rule-type: unknown rule type " + describe_json_value(*type_value);
       std::string_view suggestion = type_value->is_string() ? closest_name(type, kRuleTypes) : std::string_view();

@@ -17,7 +17,9 @@ namespace {
 constexpr std::string_view kTopNames[] = {"taskId", "migrationType", "source",
                                           "target", "tableMappings", "taskSettings"};
 constexpr std::string_view kSourceNames[] = {"connection", "slotName", "publicationName"};
-constexpr std::string_view kTargetNames[] = {"type", "path", "endpointUrl", "region", "s3Settings"};
+constexpr std::string_view kTargetNames[] = {"type",    "path",           "endpointUrl",         "region",
+                                             "caBundle", "addressingStyle", "stallTimeoutSeconds", "s3Settings"};
+constexpr std::string_view kAddressingStyles[] = {"auto", "path", "virtual"};
 
 constexpr std::pair<std::string_view, MigrationType> kMigrationTypes[] = {
     {"full-load", MigrationType::kFullLoad},
@@ -115,12 +117,18 @@ Status parse_target(const Json& value, MigrationType migration_type, TargetConfi
   PGS3_RETURN_IF_ERROR(section.read_string("path", &target->path));
   PGS3_RETURN_IF_ERROR(section.read_string("endpointUrl", &target->endpoint_url));
   PGS3_RETURN_IF_ERROR(section.read_string("region", &target->region));
+  PGS3_RETURN_IF_ERROR(section.read_string("caBundle", &target->ca_bundle));
+  size_t style = 0;
+  PGS3_RETURN_IF_ERROR(section.read_choice("addressingStyle", kAddressingStyles, &style));
+  target->addressing = std::string(kAddressingStyles[style]);
+  PGS3_RETURN_IF_ERROR(
+      section.read_int("stallTimeoutSeconds", IntRange{1, 3600, "seconds"}, &target->stall_timeout_s));
 
   if (target->type == TargetType::kLocal) {
     if (target->path.empty()) {
       return section.error("path", "required for a local target: the directory that plays the bucket");
     }
-    for (std::string_view name : {std::string_view("endpointUrl"), std::string_view("region")}) {
+    for (std::string_view name : {"endpointUrl", "region", "caBundle", "addressingStyle", "stallTimeoutSeconds"}) {
       if (section.has(name)) warnings->push_back(section.path_of(name) + " has no effect on a local target; ignored");
     }
   } else {
@@ -189,7 +197,13 @@ Result<TaskConfig> parse_task_text(const std::string& json_text, const std::stri
   }
   const std::string mappings_path = top.path_of("tableMappings");
   PGS3_ASSIGN_OR_RETURN(Json mappings, embedded_document(*top.get("tableMappings"), mappings_path));
-  PGS3_RETURN_IF_ERROR(parse_table_mappings(mappings, mappings_path, &config.selection_rules, &config.warnings));
+  PGS3_RETURN_IF_ERROR(parse_table_mappings(mappings, mappings_path, &config.selection_rules, &config.tagging_rules,
+                                            &config.warnings));
+  if (!config.tagging_rules.empty() && config.target.type == TargetType::kLocal) {
+    config.warnings.push_back(mappings_path +
+                              ": post-processing add-tag rules tag S3 objects; a local target has no object tags, so "
+                              "they are ignored");
+  }
 
   if (top.has("taskSettings")) {
     const std::string settings_path = top.path_of("taskSettings");

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -19,6 +21,27 @@ enum class MigrationType { kFullLoad, kCdc, kFullLoadAndCdc };
 enum class DataFormat { kCsv, kParquet };
 // Compression, ParquetEncoding and ParquetVersion come from format/format_options.h.
 enum class EncryptionMode { kSseS3, kSseKms };  // EncryptionMode: SSE_S3 (DMS default) or SSE_KMS
+
+class TimeZone;  // rules/time_zone.h
+
+// DatePartitionSequence: the order of the date fields in a date folder.
+enum class DatePartitionSequence { kYyyymmdd, kYyyymmddhh, kYyyymm, kMmyyyydd, kDdmmyyyy };
+// DatePartitionDelimiter: what separates the date fields: SLASH ("2026/11/30", one folder per field), UNDERSCORE,
+// DASH or NONE ("20261130").
+enum class DatePartitionDelimiter { kSlash, kUnderscore, kDash, kNone };
+
+// DMS date-based folder partitioning (AWS DMS User Guide, CHAP_Target.S3.DatePartitioning): change (CDC) files go to
+// <BucketFolder>/<schema>/<table>/<date folder>/, the date being the transaction commit time in `timezone`
+// (task/date_partition.h builds the folder). The full load is not partitioned: LOAD files have no commit time.
+// DMS forbids it together with PreserveTransactions or CdcPath (checked by the parser).
+struct DatePartitionSettings {
+  bool enabled = false;                                               // DatePartitionEnabled
+  DatePartitionSequence sequence = DatePartitionSequence::kYyyymmdd;  // DatePartitionSequence (DMS default)
+  DatePartitionDelimiter delimiter = DatePartitionDelimiter::kSlash;  // DatePartitionDelimiter (DMS default)
+  std::string timezone = "UTC";                                       // DatePartitionTimezone, an IANA name
+  // `timezone`, resolved and validated by the parser; never null after parse_task_*(). Immutable, shared.
+  std::shared_ptr<const TimeZone> zone;
+};
 
 // DMS's S3 endpoint settings (S3Settings / extra connection attributes), with DMS's defaults.
 struct S3Settings {
@@ -51,8 +74,10 @@ struct S3Settings {
   // Settings for the S3 object store (ignored, with a warning, by the local target).
   std::string canned_acl = "NONE";  // CannedAclForObjects, upper case: NONE, PRIVATE, PUBLIC_READ, ...
   EncryptionMode encryption_mode = EncryptionMode::kSseS3;  // EncryptionMode
+  bool encryption_mode_explicit = false;                    // EncryptionMode was written in the task file
   std::string server_side_encryption_kms_key_id;            // ServerSideEncryptionKmsKeyId (set only with SSE_KMS)
   std::string expected_bucket_owner;  // ExpectedBucketOwner (12-digit AWS account id, "" = not checked)
+  DatePartitionSettings date_partition;  // DatePartitionEnabled, DatePartitionSequence, -Delimiter, -Timezone
 };
 
 struct SourceConfig {
@@ -66,8 +91,11 @@ enum class TargetType { kLocal, kS3 };
 struct TargetConfig {
   TargetType type = TargetType::kLocal;
   std::string path;          // local: the directory that plays the bucket
-  std::string endpoint_url;  // s3: optional
-  std::string region;        // s3
+  std::string endpoint_url;  // s3: optional ("" = AWS's endpoint for the region)
+  std::string region;        // s3 ("" = us-east-1)
+  std::string ca_bundle;     // s3: caBundle, a PEM file of trusted CAs ("" = the system's); never disables checks
+  std::string addressing = "auto";  // s3: addressingStyle auto | path | virtual (see store/s3_client.h)
+  int64_t stall_timeout_s = 30;     // s3: stallTimeoutSeconds, a request that moves no byte this long is retried
   S3Settings s3;
 };
 
@@ -85,6 +113,21 @@ struct SelectionRule {
   int64_t load_order = 0;  // load-order (accepted; the full load does not have to honour it)
 };
 
+// One DMS post-processing rule with "rule-action": "add-tag" (AWS DMS User Guide, CHAP_Target.S3.Tagging): the S3
+// objects written for the tables its object locator matches get its tag set. rules/object_tagging.h decides which
+// rule applies to a table and substitutes the placeholders.
+struct TaggingRule {
+  std::string rule_id;
+  std::string rule_name;
+  std::string origin;  // "tableMappings.rules[3] (rule-name \"tags\")", for messages
+  // object-locator.schema-name / table-name: DMS wildcard patterns, as for selection include rules.
+  std::string schema_pattern;
+  std::string table_pattern;
+  // tag-set, in file order: (key, value) templates. Keys are unique; a key or value may hold the placeholders
+  // ${schema-name} and ${table-name} (the only ones pgs3 accepts). The literal parts were checked against S3's limits.
+  std::vector<std::pair<std::string, std::string>> tag_set;
+};
+
 struct FullLoadSettings {
   int max_full_load_sub_tasks = 8;  // MaxFullLoadSubTasks (1..49 in DMS)
 };
@@ -95,6 +138,7 @@ struct TaskConfig {
   SourceConfig source;
   TargetConfig target;
   std::vector<SelectionRule> selection_rules;  // in the order of the task file
+  std::vector<TaggingRule> tagging_rules;      // post-processing add-tag rules, in the order of the task file
   FullLoadSettings full_load;
   std::vector<std::string> warnings;  // settings accepted but ignored, with the reason; logged at start
 };

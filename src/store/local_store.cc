@@ -108,7 +108,7 @@ bool LocalStore::is_temporary_name(const std::string& name) {
   return !name.empty() && name.front() == '.' && name.find(kTmpMarker) != std::string::npos;
 }
 
-Result<std::unique_ptr<ObjectWriter>> LocalStore::create(const std::string& key) {
+Result<std::unique_ptr<ObjectWriter>> LocalStore::create(const std::string& key, const ObjectOptions& /*options*/) {
   PGS3_RETURN_IF_ERROR(check_key(key));
   fs::path final_path = fs::path(root_) / key;
   std::error_code ec;

@@ -19,7 +19,8 @@ class LocalStore final : public ObjectStore {
   explicit LocalStore(std::string root);
 
   std::string describe() const override { return "directory " + root_; }
-  Result<std::unique_ptr<ObjectWriter>> create(const std::string& key) override;
+  using ObjectStore::create;
+  Result<std::unique_ptr<ObjectWriter>> create(const std::string& key, const ObjectOptions& options) override;
   Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
   Result<std::optional<std::string>> get(const std::string& key) override;
   Status remove(const std::string& key) override;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/output_stream.h"
@@ -26,6 +27,13 @@ class ObjectWriter : public OutputStream {
   virtual void abort() = 0;
 };
 
+// What travels with a new object besides its bytes. The local directory keeps none of it (tags and metadata are
+// S3 features; pgs3 says so at start when they are configured). Object metadata holds no secret.
+struct ObjectOptions {
+  std::vector<std::pair<std::string, std::string>> metadata;  // S3 user metadata (x-amz-meta-<name>)
+  std::vector<std::pair<std::string, std::string>> tags;      // S3 object tags, already checked against S3's limits
+};
+
 struct ObjectInfo {
   std::string key;
   uint64_t size = 0;
@@ -36,7 +44,8 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
   // A human-readable name of the target for messages ("directory /data/out", "s3://bucket").
   virtual std::string describe() const = 0;
-  virtual Result<std::unique_ptr<ObjectWriter>> create(const std::string& key) = 0;
+  virtual Result<std::unique_ptr<ObjectWriter>> create(const std::string& key, const ObjectOptions& options) = 0;
+  Result<std::unique_ptr<ObjectWriter>> create(const std::string& key) { return create(key, ObjectOptions{}); }
   // Objects whose keys start with `prefix`, in key order.
   virtual Result<std::vector<ObjectInfo>> list(const std::string& prefix) = 0;
   // The whole object, or std::nullopt when it does not exist.

@@ -12,6 +12,7 @@
 #include "pg/snapshot.h"
 #include "pg/table_reader.h"
 #include "pg/type_mapping.h"
+#include "rules/object_tagging.h"
 #include "task/cancellation.h"
 #include "task/load_file_writer.h"
 #include "task/object_keys.h"
@@ -71,7 +72,10 @@ class TableLoader {
     KeyValueMetadata metadata = {{"pgs3.version", PGS3_VERSION},
                                  {"pgs3.source.schema", table.schema},
                                  {"pgs3.source.table", table.name}};
-    LoadFileWriter writer(store_, s, table_prefix(s, table.schema, table.name), schema, std::move(metadata));
+    // The tags were checked for every table before the load started (task_runner), so this cannot fail here.
+    PGS3_ASSIGN_OR_RETURN(ObjectTags tags, tags_for_table(config_, table.schema, table.name));
+    LoadFileWriter writer(store_, s, table_prefix(s, table.schema, table.name), schema, std::move(metadata),
+                          ObjectOptions{.metadata = {}, .tags = std::move(tags)});
     TableReader reader(table, std::move(mapped));
     RecordBatch batch(schema);
     TableProgress* tp = progress_.table_started(label, static_cast<double>(table.estimated_rows));

@@ -7,9 +7,10 @@
 namespace pgs3 {
 
 LoadFileWriter::LoadFileWriter(ObjectStore& store, const S3Settings& settings, std::string prefix,
-                               std::vector<ColumnSpec> schema, KeyValueMetadata metadata)
+                               std::vector<ColumnSpec> schema, KeyValueMetadata metadata, ObjectOptions object_options)
     : store_(store),
       settings_(settings),
+      object_options_(std::move(object_options)),
       prefix_(std::move(prefix)),
       extension_(file_extension(settings)),
       schema_(std::move(schema)),
@@ -19,7 +20,7 @@ LoadFileWriter::~LoadFileWriter() { abort(); }
 
 Status LoadFileWriter::open_next() {
   std::string key = prefix_ + load_file_name(static_cast<uint32_t>(files_ + 1), extension_);
-  PGS3_ASSIGN_OR_RETURN(object_, store_.create(key));
+  PGS3_ASSIGN_OR_RETURN(object_, store_.create(key, object_options_));
   PGS3_ASSIGN_OR_RETURN(encoder_, make_file_encoder(settings_, schema_, object_.get()));
   return Status::ok();
 }

@@ -20,8 +20,9 @@ namespace pgs3 {
 
 class LoadFileWriter {
  public:
+  // `object_options` (the table's S3 tags) go with every file.
   LoadFileWriter(ObjectStore& store, const S3Settings& settings, std::string prefix, std::vector<ColumnSpec> schema,
-                 KeyValueMetadata metadata);
+                 KeyValueMetadata metadata, ObjectOptions object_options = {});
   ~LoadFileWriter();
 
   Status write(const RecordBatch& batch);
@@ -38,6 +39,7 @@ class LoadFileWriter {
 
   ObjectStore& store_;
   const S3Settings& settings_;
+  ObjectOptions object_options_;
   std::string prefix_;
   std::string extension_;
   std::vector<ColumnSpec> schema_;

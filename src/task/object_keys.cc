@@ -9,11 +9,22 @@ std::string file_extension(const S3Settings& settings) {
   return settings.compression == Compression::kGzip ? "csv.gz" : "csv";
 }
 
-std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table) {
+namespace {
+// BucketFolder without leading or trailing slashes, followed by one slash ("" when empty).
+std::string folder_prefix(const S3Settings& settings) {
   std::string folder = settings.bucket_folder;
   while (!folder.empty() && folder.back() == '/') folder.pop_back();
   while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
-  return (folder.empty() ? "" : folder + "/") + schema + "/" + table + "/";
+  return folder.empty() ? "" : folder + "/";
+}
+}  // namespace
+
+std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table) {
+  return folder_prefix(settings) + schema + "/" + table + "/";
+}
+
+std::string task_state_prefix(const S3Settings& settings, const std::string& task_id) {
+  return folder_prefix(settings) + "_pgs3/" + task_id + "/";
 }
 
 std::string load_file_name(uint32_t number, const std::string& extension) {

@@ -18,6 +18,8 @@ namespace pgs3 {
 std::string file_extension(const S3Settings& settings);
 // "<BucketFolder>/<schema>/<table>/" ("<schema>/<table>/" when BucketFolder is empty).
 std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table);
+// "<BucketFolder>/_pgs3/<taskId>/": pgs3's own objects (checkpoints, the target check's probe).
+std::string task_state_prefix(const S3Settings& settings, const std::string& task_id);
 // "LOAD00000001.parquet"
 std::string load_file_name(uint32_t number, const std::string& extension);
 // The number of a full-load file name ("LOAD0000002A.csv.gz" -> 42), or nullopt for any other name.

@@ -8,11 +8,12 @@
 #include "pg/catalog.h"
 #include "pg/connection.h"
 #include "pg/snapshot.h"
+#include "rules/object_tagging.h"
 #include "rules/table_selector.h"
-#include "store/local_store.h"
 #include "task/cancellation.h"
 #include "task/full_load.h"
 #include "task/progress.h"
+#include "task/target_store.h"
 
 namespace pgs3 {
 namespace {
@@ -22,12 +23,6 @@ int exit_code_for(const Status& s) { return s.code() == StatusCode::kBadInput ? 
 int fail(const Status& s) {
   log_error(s.message());
   return exit_code_for(s);
-}
-
-Result<std::unique_ptr<ObjectStore>> open_store(const TargetConfig& target) {
-  if (target.type == TargetType::kLocal) return std::unique_ptr<ObjectStore>(new LocalStore(target.path));
-  return Status::bad_input(
-      "target.type \"s3\" is not available in this version of pgs3; use \"local\" with a \"path\"");
 }
 
 // The tables the selection rules choose, after checking that every rule matched and every table is readable.
@@ -61,13 +56,15 @@ Result<std::vector<SourceTable>> select_tables(const TaskConfig& config, std::ve
                              " selected table(s): " + unreadable + (unreadable_count > 20 ? ", ..." : "") +
                              "; run GRANT SELECT ON <table> TO <user> for each, or exclude them in tableMappings");
   }
+  // Tags are computed now so that a table whose name breaks an S3 tag limit stops the task before any upload.
+  for (const auto& t : chosen) {
+    if (config.tagging_rules.empty()) break;
+    PGS3_RETURN_IF_ERROR(tags_for_table(config, t.schema, t.name).status());
+  }
   return chosen;
 }
 
 int run_full_load(const TaskConfig& config, const RunOptions& options) {
-  auto store = open_store(config.target);
-  if (!store.is_ok()) return fail(store.status());
-
   auto coordinator = PgConnection::open(config.source.connection);
   if (!coordinator.is_ok()) return fail(coordinator.status());
   PgConnection& conn = **coordinator;
@@ -80,6 +77,10 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   if (!all.is_ok()) return fail(all.status());
   auto tables = select_tables(config, std::move(all).value(), source);
   if (!tables.is_ok()) return fail(tables.status());
+  // The target is checked last among the things that can be wrong, once the source is known to be usable; nothing
+  // is written before every check passed.
+  auto store = open_target_store(config);
+  if (!store.is_ok()) return fail(store.status());
 
   log_info("full load of " + std::to_string(tables->size()) + " table(s) from " + source + " into " +
            (*store)->describe() + ", " + std::to_string(config.full_load.max_full_load_sub_tasks) + " at a time");

@@ -250,7 +250,8 @@ export function canonFromDuck(type, v) {
  */
 export async function readWithDuckDB(paths, { where, orderBy, select = '*' } = {}) {
   const list = `[${paths.map(sqlString).join(', ')}]`;
-  const { columns, rows } = await duckQuery(`SELECT ${select} FROM read_parquet(${list})` +
+  // hive_partitioning off: a folder named like "a=b" (a table name may hold '=') is not a partition column here.
+  const { columns, rows } = await duckQuery(`SELECT ${select} FROM read_parquet(${list}, hive_partitioning = false)` +
     `${where ? ` WHERE ${where}` : ''}${orderBy ? ` ORDER BY ${orderBy}` : ''}`);
   return { columns, rows: rows.map((r) => r.map((v, i) => canonFromDuck(columns[i].type, v))) };
 }

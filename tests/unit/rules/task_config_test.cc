@@ -530,9 +530,6 @@ TEST(S3SettingsParsing, CrossSettingRulesOfDms) {
 }
 
 TEST(S3SettingsParsing, SettingsThatWouldChangeTheOutputAreRefused) {
-  EXPECT_EQ(s3_error({{"DatePartitionEnabled", true}}),
-            "target.s3Settings.DatePartitionEnabled is not supported yet (it changes the folders the files are "
-            "written to; remove it or set it to false)");
   EXPECT_NE(
       s3_error({{"AddTrailingPaddingCharacter", "true"}}).find("AddTrailingPaddingCharacter is not supported yet"),
       std::string::npos);
@@ -558,6 +555,53 @@ TEST(S3SettingsParsing, SettingsWithoutEffectAreWarnedAbout) {
 TEST(S3SettingsParsing, DatePartitionDetailsAreValidatedEvenWhenOff) {
   EXPECT_NE(s3_error({{"DatePartitionSequence", "YYYY"}}).find("expected one of YYYYMMDD"), std::string::npos);
   EXPECT_NE(s3_error({{"DatePartitionDelimiter", "COMMA"}}).find("expected one of SLASH"), std::string::npos);
+}
+
+TEST(S3SettingsParsing, DatePartitionSettingsAreRead) {
+  Json task = with_s3_settings({{"DatePartitionEnabled", true},
+                                {"DatePartitionSequence", "DDMMYYYY"},
+                                {"DatePartitionDelimiter", "DASH"},
+                                {"DatePartitionTimezone", "Asia/Seoul"}});
+  task["migrationType"] = "full-load-and-cdc";
+  TaskConfig config = parsed(task);
+  const DatePartitionSettings& partition = config.target.s3.date_partition;
+  EXPECT_TRUE(partition.enabled);
+  EXPECT_EQ(partition.sequence, DatePartitionSequence::kDdmmyyyy);
+  EXPECT_EQ(partition.delimiter, DatePartitionDelimiter::kDash);
+  EXPECT_EQ(partition.timezone, "Asia/Seoul");
+  ASSERT_NE(partition.zone, nullptr);
+  EXPECT_TRUE(config.warnings.empty());
+}
+
+TEST(S3SettingsParsing, DatePartitionDefaultsAreDms) {
+  const DatePartitionSettings partition = s3_of(Json::object()).date_partition;
+  EXPECT_FALSE(partition.enabled);
+  EXPECT_EQ(partition.sequence, DatePartitionSequence::kYyyymmdd);
+  EXPECT_EQ(partition.delimiter, DatePartitionDelimiter::kSlash);
+  EXPECT_EQ(partition.timezone, "UTC");
+  EXPECT_NE(partition.zone, nullptr);
+}
+
+TEST(S3SettingsParsing, DatePartitionUnknownTimezoneIsRefused) {
+  const std::string message = s3_error({{"DatePartitionEnabled", true}, {"DatePartitionTimezone", "Asia/Narnia"}});
+  EXPECT_EQ(message.rfind("target.s3Settings.DatePartitionTimezone: unknown time zone \"Asia/Narnia\"", 0), 0u)
+      << message;
+  EXPECT_NE(s3_error({{"DatePartitionTimezone", "../../etc/passwd"}}).find("DatePartitionTimezone: unknown time zone"),
+            std::string::npos);
+}
+
+TEST(S3SettingsParsing, DatePartitionOnAFullLoadTaskIsWarnedAbout) {
+  TaskConfig config = parsed(with_s3_settings({{"DatePartitionEnabled", true}}));
+  EXPECT_TRUE(config.target.s3.date_partition.enabled);
+  EXPECT_TRUE(has_warning(config, "target.s3Settings.DatePartitionEnabled partitions change data capture files only"));
+}
+
+TEST(S3SettingsParsing, DatePartitionExcludesPreserveTransactionsAndCdcPath) {
+  EXPECT_EQ(s3_error({{"DatePartitionEnabled", true}, {"PreserveTransactions", true}, {"CdcPath", "txn"}}),
+            "target.s3Settings.DatePartitionEnabled: cannot be true together with PreserveTransactions; set one of "
+            "them");
+  EXPECT_EQ(s3_error({{"DatePartitionEnabled", true}, {"CdcPath", "changes"}}),
+            "target.s3Settings.DatePartitionEnabled: cannot be used together with CdcPath; remove one of them");
 }
 
 // --- tableMappings ---
@@ -682,7 +726,7 @@ TEST(TableMappingsParsing, TransformationRulesAreRefusedByName) {
       << message;
 }
 
-TEST(TableMappingsParsing, TableSettingsAndPostProcessingRulesAreIgnoredWithWarnings) {
+TEST(TableMappingsParsing, TableSettingsAreIgnoredWithAWarningAndTaggingRulesAreRead) {
   Json table_settings = {{"rule-type", "table-settings"},
                          {"rule-id", "2"},
                          {"rule-name", "parallel"},
@@ -696,11 +740,14 @@ TEST(TableMappingsParsing, TableSettingsAndPostProcessingRulesAreIgnoredWithWarn
                   {"tag-set", Json::array({{{"key", "k"}, {"value", "v"}}})}};
   TaskConfig config = parsed(with_rules({include_rule("1"), table_settings, tagging}));
   EXPECT_EQ(config.selection_rules.size(), 1u);
+  ASSERT_EQ(config.tagging_rules.size(), 1u);
+  EXPECT_EQ(config.tagging_rules[0].rule_name, "tags");
   ASSERT_EQ(config.warnings.size(), 2u);
   EXPECT_NE(config.warnings[0].find("tableMappings.rules[1] (rule-name \"parallel\"): table-settings rules are not "
                                     "supported yet and are ignored"),
             std::string::npos);
-  EXPECT_NE(config.warnings[1].find("S3 tagging comes with the S3 target"), std::string::npos);
+  // The task's target is local: the tags have nowhere to go.
+  EXPECT_NE(config.warnings[1].find("a local target has no object tags"), std::string::npos);
 }
 
 TEST(TableMappingsParsing, UnknownRuleTypeSuggestsTheClosest) {

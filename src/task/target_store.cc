@@ -1,0 +1,80 @@
+#include "task/target_store.h"
+
+#include <cctype>
+
+#include "base/log.h"
+#include "store/local_store.h"
+#include "store/s3_store.h"
+#include "store/s3_target_check.h"
+#include "task/object_keys.h"
+
+namespace pgs3 {
+namespace {
+
+// DMS's CannedAclForObjects values are S3's x-amz-acl values in upper case with underscores.
+std::string acl_header_value(const std::string& dms_value) {
+  if (dms_value == "NONE") return "";
+  std::string out;
+  for (char c : dms_value) out += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+S3Addressing addressing(const std::string& style) {
+  if (style == "path") return S3Addressing::kPath;
+  if (style == "virtual") return S3Addressing::kVirtualHosted;
+  return S3Addressing::kAuto;
+}
+
+Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config) {
+  const TargetConfig& t = config.target;
+  const S3Settings& s = t.s3;
+  S3StoreConfig store_config;
+  store_config.client.endpoint_url = t.endpoint_url;
+  store_config.client.region = t.region.empty() ? "us-east-1" : t.region;
+  store_config.client.bucket = s.bucket_name;
+  store_config.client.addressing = addressing(t.addressing);
+  store_config.client.expected_bucket_owner = s.expected_bucket_owner;
+  store_config.http.ca_bundle = t.ca_bundle;
+  store_config.http.stall_timeout = std::chrono::seconds(t.stall_timeout_s);
+  // SSE_S3 is S3's own default since 2023; the header is sent on AWS, and on other services only when the task asks
+  // for it by name (MinIO, for one, refuses it unless a KMS is configured).
+  if (s.encryption_mode == EncryptionMode::kSseKms) {
+    store_config.put.server_side_encryption = "aws:kms";
+    store_config.put.kms_key_id = s.server_side_encryption_kms_key_id;
+  } else if (t.endpoint_url.empty() || s.encryption_mode_explicit) {
+    store_config.put.server_side_encryption = "AES256";
+  }
+  store_config.put.canned_acl = acl_header_value(s.canned_acl);
+  store_config.put.content_type = s.data_format == DataFormat::kParquet ? "application/vnd.apache.parquet"
+                                  : s.compression == Compression::kGzip ? "application/gzip"
+                                                                        : "text/csv";
+  PGS3_ASSIGN_OR_RETURN(auto store, S3Store::open(std::move(store_config)));
+
+  std::vector<S3TargetCheck> checks =
+      check_s3_target(*store, task_state_prefix(s, config.task_id), !config.tagging_rules.empty());
+  for (const auto& c : checks) {
+    if (c.passed && !c.warning) log_debug("target check " + c.name + ": " + c.detail);
+  }
+  PGS3_RETURN_IF_ERROR(s3_target_status(checks));
+
+  std::string folder = s.bucket_folder;
+  while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
+  auto stale = store->abort_stale_uploads(folder);
+  if (!stale.is_ok()) {
+    log_warn("could not list the multipart uploads left open under " + store->describe() + "/" + folder + ": " +
+             stale.status().message());
+  }
+  return std::unique_ptr<ObjectStore>(std::move(store));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config) {
+  if (config.target.type == TargetType::kS3) return open_s3(config);
+  if (!config.tagging_rules.empty()) {
+    log_warn("tableMappings: post-processing add-tag rules have no effect on a local target (tags are an S3 feature)");
+  }
+  return std::unique_ptr<ObjectStore>(new LocalStore(config.target.path));
+}
+
+}  // namespace pgs3

@@ -1,0 +1,20 @@
+// The object store a task writes to, opened from its target configuration and checked before any data is written.
+//
+// target.type "local": a directory (store/local_store.h); S3-only settings that are set (tags, encryption, ACL,
+// ExpectedBucketOwner) are reported as having no effect. target.type "s3": store/s3_store.h with DMS's S3 settings
+// (EncryptionMode, ServerSideEncryptionKmsKeyId, CannedAclForObjects, ExpectedBucketOwner), after the checks of
+// store/s3_target_check.h pass; multipart uploads that a killed earlier run left open under BucketFolder are aborted.
+#pragma once
+
+#include <memory>
+
+#include "base/status.h"
+#include "rules/task_config.h"
+#include "store/object_store.h"
+
+namespace pgs3 {
+
+// Fails with kBadInput (exit code 2, nothing written) when the target cannot be used.
+Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config);
+
+}  // namespace pgs3
