@@ -63,9 +63,10 @@ integration release || status=1
 if [ "$quick" -eq 0 ]; then
   build asan || exit 1
   ASAN_OPTIONS=detect_leaks=1 unit asan || status=1
-  # The sanitizer pass runs the type, naming and bad-input suites (the 1M-row suite runs in release only).
+  # The sanitizer pass runs the type, naming, bad-input and S3 suites (the 1M-row suite runs in release only).
   ASAN_OPTIONS=detect_leaks=1 integration asan tests/integration/full_load_types.test.mjs \
-    tests/integration/full_load_names_selection.test.mjs tests/integration/full_load_errors.test.mjs || status=1
+    tests/integration/full_load_names_selection.test.mjs tests/integration/full_load_errors.test.mjs \
+    tests/integration/s3_full_load.test.mjs || status=1
 fi
 
 echo
