@@ -9,7 +9,7 @@
 #   BENCH_UPLOAD_FILE=/path/file.parquet bench/s3_upload_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target_mb=${BENCH_UPLOAD_MB:-1024}
+target_mb=${BENCH_UPLOAD_MB:-1000}
 
 scripts/install-deps.sh >/dev/null
 cmake --preset release >/dev/null && cmake --build build/release -j "$(nproc)" --target pgs3 pgs3_s3_put >/dev/null
@@ -28,8 +28,8 @@ trap cleanup EXIT
 
 file=${BENCH_UPLOAD_FILE:-}
 if [ -z "$file" ]; then
-  # ~190 bytes per row of uncompressed Parquet for this table.
-  rows=$(( target_mb * 1024 * 1024 / 190 ))
+  # ~134 bytes per row of uncompressed Parquet for this table.
+  rows=$(( target_mb * 1024 * 1024 / 134 ))
   echo "writing a Parquet file of about $target_mb MB ($rows rows) with pgs3 ..."
   eval "export $(scripts/pg-cluster.sh start "$work/pg")"
   export PGDATABASE=postgres
@@ -39,11 +39,11 @@ if [ -z "$file" ]; then
 { "taskId": "bench-file", "migrationType": "full-load",
   "source": { "connection": "host=$PGHOST port=$PGPORT user=$PGUSER dbname=postgres" },
   "target": { "type": "local", "path": "$work/out",
-              "s3Settings": { "DataFormat": "parquet", "CompressionType": "NONE", "MaxFileSize": 4194304 } },
+              "s3Settings": { "DataFormat": "parquet", "CompressionType": "NONE", "MaxFileSize": 1048576 } },
   "tableMappings": { "rules": [ { "rule-type": "selection", "rule-id": "1", "rule-name": "1",
     "object-locator": { "schema-name": "public", "table-name": "up" }, "rule-action": "include" } ] } }
 JSON
-  "$pgs3" run "$work/task.json" --no-progress 2>/dev/null
+  "$pgs3" run "$work/task.json" --no-progress --log-level warn
   file=$work/out/public/up/LOAD00000001.parquet
   scripts/pg-cluster.sh stop "$work/pg" >/dev/null
 fi

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/http_client.h"
+#include "store/sigv4.h"
 
 namespace pgs3 {
 namespace {
@@ -52,33 +53,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// RFC 3986 percent-encoding of everything but the unreserved characters, for form and query values.
-std::string url_encode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
-// "scheme://host[:port]" of a URL, for messages (a container URI's path can be a capability).
-std::string url_origin(std::string_view url) {
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url.substr(0, url.find_first_of("/?#")));
-  size_t end = url.find_first_of("/?#", scheme_end + 3);
-  std::string origin(url.substr(0, end));
-  size_t at = origin.find('@', scheme_end + 3);
-  if (at != std::string::npos) origin.erase(scheme_end + 3, at - scheme_end - 2);
-  return origin;
-}
 
 std::string strip_trailing_slash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
@@ -278,8 +253,9 @@ Result<AwsCredentials> fetch_web_identity(HttpClient& http, const WebIdentityCon
                              ", STS AssumeRoleWithWebIdentity at " + url_origin(config.endpoint) + ")";
   PGS3_ASSIGN_OR_RETURN(std::string token, read_token_file(config.token_file, "AWS_WEB_IDENTITY_TOKEN_FILE"));
   // AssumeRoleWithWebIdentity is not signed: the token is the proof (STS API reference, Query API form).
-  std::string body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + url_encode(config.role_arn) +
-                     "&RoleSessionName=" + url_encode(config.session_name) + "&WebIdentityToken=" + url_encode(token);
+  std::string body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" +
+                     s3_uri_encode(config.role_arn, true) + "&RoleSessionName=" +
+                     s3_uri_encode(config.session_name, true) + "&WebIdentityToken=" + s3_uri_encode(token, true);
   HttpRequest request{
       "POST",
       config.endpoint + "/",
@@ -387,7 +363,7 @@ Result<AwsCredentials> fetch_imds(HttpClient& http, const std::string& endpoint,
   std::string role(trim(listing.substr(0, listing.find('\n'))));
   if (role.empty()) return Status::bad_input(source + ": the instance has no IAM role (instance profile) attached");
 
-  Result<HttpResponse> document = http.send({"GET", base + url_encode(role), headers, {}});
+  Result<HttpResponse> document = http.send({"GET", base + s3_uri_encode(role, true), headers, {}});
   if (!document.is_ok()) return document.status().with_context(source);
   if (document->status != 200) return http_failure(document->status, source, "for the credentials of role " + role);
   const std::string role_source =

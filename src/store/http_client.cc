@@ -40,7 +40,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// "scheme://host:port" of a URL, without user info, path or query: what an error message may show.
+}  // namespace
+
 std::string url_origin(std::string_view url) {
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return "(invalid URL)";
@@ -58,6 +59,8 @@ std::string url_origin(std::string_view url) {
   if (!has_port) origin += scheme == "https" ? ":443" : ":80";
   return origin;
 }
+
+namespace {
 
 // The upload side of a request: the body is read from the caller's string_view, and may be re-read from the start
 // when curl must resend it (a kept-alive connection the server had closed).

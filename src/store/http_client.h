@@ -51,6 +51,10 @@ struct HttpClientOptions {
   std::chrono::milliseconds total_timeout{0};
 };
 
+// "scheme://host:port" of a URL, without user info, path or query (they can hold capabilities): what a message may
+// show. The port is the scheme's default when the URL names none.
+std::string url_origin(std::string_view url);
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options = {});
