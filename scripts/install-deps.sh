@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
-  build-essential g++ cmake ninja-build pkg-config git ca-certificates
+  build-essential g++ cmake ninja-build pkg-config git ca-certificates openssl
   libpq-dev postgresql-15 postgresql-client-15
   thrift-compiler libthrift-dev libboost-dev
   libsnappy-dev libzstd-dev zlib1g-dev

@@ -308,6 +308,11 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
         detail = "timed out (" + detail + ")";
       }
     }
+    // A certificate that does not verify will not verify on the next attempt either: say what to fix, no retry.
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+      return Status::bad_input(what + ": the server's TLS certificate cannot be verified (" + detail +
+                               "); if the endpoint uses a private CA, set target.caBundle to a PEM file holding it");
+    }
     return Status::unavailable(what + ": " + detail);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);

@@ -3,6 +3,7 @@
 // run against a local directory; multipart uploads, DMS's S3 settings (tags, SSE, ACL), target checks that stop a
 // task before it writes anything, and a fault-injecting proxy (503s, resets, stalls) the task must survive.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -206,4 +207,25 @@ test('TaskCompletesThroughInjectedFaultsWithTheTargetEqualToTheSource', async ()
       readers: ['duckdb'] });
   }
   assert.deepEqual(await t.server.listOpenUploads('lake'), [], 'no multipart upload left open');
+});
+
+// HTTPS is always verified: a private CA works once it is named in target.caBundle, and without it the task stops
+// at the target check (exit 2, no retries) with the setting to use.
+test('HttpsEndpointIsVerifiedAgainstTheCaBundle', async () => {
+  const dir = makeTempDir('pgs3-it-tls-');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+  { stdio: 'ignore' });
+  const t = await s3({ tls: { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) } });
+  assert.match(t.endpoint, /^https:/);
+  const rules = [selectionRule('s3it', 'small')];
+  const refused = await run(s3Task({ cluster, s3: t, rules }), t.env, 'tls-unknown-ca');
+  assert.equal(refused.code, 2, describeRun(refused));
+  assert.match(refused.stderr, /certificate cannot be verified.*target\.caBundle/);
+  const ok = await run(s3Task({ cluster, s3: t, rules, target: { caBundle: join(dir, 'cert.pem') } }), t.env,
+    'tls-ca-bundle');
+  assert.equal(ok.code, 0, describeRun(ok));
+  const head = await s3api({ ...t, env: { ...t.env, AWS_CA_BUNDLE: join(dir, 'cert.pem') } },
+    ['head-object', '--bucket', 'lake', '--key', 'it/s3it/small/LOAD00000001.csv']);
+  assert.ok(head.ContentLength > 0);
 });

@@ -23,9 +23,9 @@ export function newCredentials() {
 }
 
 // Starts the test server with one account and the given buckets. Returns { server, creds, env, endpoint }.
-export async function startS3({ region = 'eu-west-1', buckets = [{ name: 'lake' }], denyActions } = {}) {
+export async function startS3({ region = 'eu-west-1', buckets = [{ name: 'lake' }], denyActions, tls } = {}) {
   const creds = newCredentials();
-  const server = await startS3Server({ port: 0, region, credentials: [creds], buckets, denyActions,
+  const server = await startS3Server({ port: 0, region, credentials: [creds], buckets, denyActions, tls,
     dataDir: makeTempDir('pgs3-it-s3-') });
   return { server, creds, region, endpoint: server.endpoint, env: awsEnv(creds, region) };
 }

@@ -18,6 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -211,6 +212,7 @@ function keyIsStorable(key) {
 
 export async function startS3Server({
   port = 0, region = 'us-east-1', credentials = [], buckets = [], denyActions = [], dataDir, defaultOwner = DEFAULT_OWNER,
+  tls,
 } = {}) {
   const ownDataDir = !dataDir;
   const root = dataDir ?? mkdtempSync(join(tmpdir(), 'pgs3-s3-'));
@@ -737,7 +739,10 @@ export async function startS3Server({
     }
   }
 
-  const server = http.createServer((req, res) => { handle(req, res); });
+  // tls: { key, cert } (PEM) serves HTTPS instead of HTTP.
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => { handle(req, res); })
+    : http.createServer((req, res) => { handle(req, res); });
+  const scheme = tls ? 'https' : 'http';
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
@@ -746,9 +751,9 @@ export async function startS3Server({
   let stopped = false;
 
   return {
-    endpoint: `http://127.0.0.1:${boundPort}`,
+    endpoint: `${scheme}://127.0.0.1:${boundPort}`,
     // Virtual-hosted-style endpoint for a bucket (libcurl and the AWS CLI resolve *.localhost to 127.0.0.1).
-    bucketEndpoint: (bucket) => `http://${bucket}.localhost:${boundPort}`,
+    bucketEndpoint: (bucket) => `${scheme}://${bucket}.localhost:${boundPort}`,
     port: boundPort,
     region,
     dataDir: root,

@@ -1,0 +1,106 @@
+#include "task/change_file_name.h"
+
+#include <cstdio>
+
+#include "base/utc_time.h"
+#include "pg/lsn.h"
+#include "rules/time_zone.h"
+
+namespace pgs3 {
+namespace {
+
+constexpr int64_t kMillisPerDay = 86400000;
+// 2000-01-01 00:00:00 UTC (PostgreSQL's epoch) in microseconds since 1970-01-01.
+constexpr int64_t kPostgresEpochMicros = 946684800LL * 1000000;
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+bool parse_digits(std::string_view text, int64_t& out) {
+  if (text.empty()) return false;
+  out = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string change_file_stem(int64_t local_millis) {
+  const int64_t days = floor_div(local_millis, kMillisPerDay);
+  const int64_t in_day = local_millis - days * kMillisPerDay;
+  const CivilDate date = civil_from_days(days);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld%02d%02d-%02d%02d%02d%03d", static_cast<long long>(date.year), date.month,
+                date.day, static_cast<int>(in_day / 3600000), static_cast<int>(in_day / 60000 % 60),
+                static_cast<int>(in_day / 1000 % 60), static_cast<int>(in_day % 1000));
+  return buf;
+}
+
+std::optional<int64_t> parse_change_file_stem(std::string_view name) {
+  if (name.size() != 18 || name[8] != '-') return std::nullopt;
+  int64_t year, month, day, hour, minute, second, millis;
+  if (!parse_digits(name.substr(0, 4), year) || !parse_digits(name.substr(4, 2), month) ||
+      !parse_digits(name.substr(6, 2), day) || !parse_digits(name.substr(9, 2), hour) ||
+      !parse_digits(name.substr(11, 2), minute) || !parse_digits(name.substr(13, 2), second) ||
+      !parse_digits(name.substr(15, 3), millis)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  const int64_t days = days_from_civil(year, static_cast<int>(month), static_cast<int>(day));
+  // Refuse dates that do not exist (Feb 30): they would not print back to the same name.
+  const CivilDate check = civil_from_days(days);
+  if (check.month != month || check.day != day) return std::nullopt;
+  return days * kMillisPerDay + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
+}
+
+std::optional<int64_t> parse_change_file_name(std::string_view name, std::string_view extension) {
+  if (name.size() != 18 + 1 + extension.size() || name[18] != '.' || name.substr(19) != extension) {
+    return std::nullopt;
+  }
+  return parse_change_file_stem(name.substr(0, 18));
+}
+
+std::string ChangeFileNamer::next(std::chrono::system_clock::time_point now) {
+  const int64_t utc_millis = std::chrono::floor<std::chrono::milliseconds>(now).time_since_epoch().count();
+  int64_t local = utc_millis;
+  if (zone_) local += zone_->utc_offset_seconds(floor_div(utc_millis, 1000)) * 1000;
+  if (last_ && local <= *last_) local = *last_ + 1;
+  last_ = local;
+  return change_file_stem(local);
+}
+
+bool ChangeFileNamer::observe(std::string_view name) {
+  std::optional<int64_t> millis;
+  size_t dot = name.find('.');
+  millis = parse_change_file_stem(dot == std::string_view::npos ? name : name.substr(0, dot));
+  if (!millis) return false;
+  if (!last_ || *millis > *last_) last_ = *millis;
+  return true;
+}
+
+std::string format_change_position(const ChangePosition& position) {
+  return Lsn(position.commit_lsn).to_string() + ":" + std::to_string(position.seq);
+}
+
+std::optional<ChangePosition> parse_change_position(std::string_view text) {
+  size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::optional<Lsn> lsn = Lsn::parse(text.substr(0, colon));
+  std::string_view seq_text = text.substr(colon + 1);
+  int64_t seq = 0;
+  if (!lsn || seq_text.size() > 10 || !parse_digits(seq_text, seq) || seq > UINT32_MAX) return std::nullopt;
+  return ChangePosition{.commit_lsn = lsn->value(), .seq = static_cast<uint32_t>(seq)};
+}
+
+std::string dms_commit_timestamp(int64_t commit_time_us) {
+  return utc_time_text(commit_time_point(commit_time_us), UtcTimeStyle::kDmsMicros);
+}
+
+std::chrono::system_clock::time_point commit_time_point(int64_t commit_time_us) {
+  return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      std::chrono::microseconds(commit_time_us + kPostgresEpochMicros)));
+}
+
+}  // namespace pgs3

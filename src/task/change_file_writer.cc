@@ -1,0 +1,351 @@
+#include "task/change_file_writer.h"
+
+#include "pg/pgoutput_decoder.h"
+#include "pg/type_mapping.h"
+#include "task/date_partition.h"
+#include "task/object_keys.h"
+#include "task/output_format.h"
+
+namespace pgs3 {
+namespace {
+
+bool same_relation(const RelationDescriptor& a, const RelationDescriptor& b) {
+  if (a.oid != b.oid || a.schema != b.schema || a.name != b.name || a.replica_identity != b.replica_identity ||
+      a.columns.size() != b.columns.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.columns.size(); ++i) {
+    const RelationColumn& x = a.columns[i];
+    const RelationColumn& y = b.columns[i];
+    if (x.name != y.name || x.is_key != y.is_key || x.type_oid != y.type_oid || x.typmod != y.typmod) return false;
+  }
+  return true;
+}
+
+// S3 user metadata travels in HTTP headers, which carry ASCII: bytes outside printable ASCII, and '%', are
+// percent-encoded (UTF-8 bytes, RFC 3986 style), so a schema named "Vendas é" reads back as "Vendas%20%C3%A9".
+std::string metadata_value(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (c > 0x20 && c < 0x7F && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+std::string quoted_table(const RelationDescriptor& r) { return "\"" + r.schema + "\".\"" + r.name + "\""; }
+
+}  // namespace
+
+ChangeFileWriter::ChangeFileWriter(ObjectStore& store, const S3Settings& settings, ChangeFileWriterOptions options)
+    : store_(store),
+      settings_(settings),
+      options_(std::move(options)),
+      extension_(file_extension(settings)),
+      include_op_(!(settings.cdc_inserts_only || settings.cdc_inserts_and_updates) ||
+                  settings.include_op_for_full_load),
+      namer_(settings.date_partition.enabled ? settings.date_partition.zone : nullptr) {
+  if (options_.staging_rows == 0) options_.staging_rows = 1;
+}
+
+ChangeFileWriter::~ChangeFileWriter() { abort(); }
+
+std::chrono::system_clock::time_point ChangeFileWriter::now() const {
+  return options_.clock ? options_.clock() : std::chrono::system_clock::now();
+}
+
+Status ChangeFileWriter::fail(Status status) {
+  abort();
+  status_ = status;
+  return status;
+}
+
+void ChangeFileWriter::abort() {
+  encoder_.reset();
+  staged_.reset();
+  rows_.clear();
+  open_key_.clear();
+  file_rows_ = 0;
+}
+
+std::optional<uint64_t> ChangeFileWriter::oldest_pending_commit_lsn() const {
+  if (!encoder_) return std::nullopt;
+  return first_.commit_lsn;
+}
+
+std::optional<std::string> ChangeFileWriter::open_file_key() const {
+  if (!encoder_) return std::nullopt;
+  return open_key_;
+}
+
+Status ChangeFileWriter::set_relation(const RelationDescriptor& relation) {
+  if (!status_.is_ok()) return status_;
+  if (relation_ && same_relation(*relation_, relation)) return Status::ok();
+  if (encoder_) PGS3_RETURN_IF_ERROR(close_file());
+  if (relation_) ++stats_.schema_changes;
+  relation_ = relation;
+
+  // Catalog columns are trusted only while they still describe the stream's column (same name, type and typmod).
+  std::vector<SourceColumn> catalog;
+  for (const RelationColumn& rc : relation.columns) {
+    for (const SourceColumn& sc : options_.catalog_columns) {
+      if (sc.name == rc.name && sc.type_oid == rc.type_oid && sc.typmod == rc.typmod) catalog.push_back(sc);
+    }
+  }
+  TypeMappingOptions mapping{.timestamp_millis = settings_.parquet_timestamp_in_millisecond,
+                             .money_fraction_digits = options_.money_fraction_digits,
+                             .decimal_as_text = settings_.data_format == DataFormat::kCsv};
+  decoder_ = std::make_unique<TupleDecoder>(relation, mapping, catalog.empty() ? nullptr : &catalog);
+
+  // Leading columns as the full load writes them (task/full_load.cc): strings, never NULL.
+  schema_.clear();
+  if (include_op_) schema_.push_back(ColumnSpec{.name = "Op", .nullable = false});
+  if (!settings_.timestamp_column_name.empty()) {
+    schema_.push_back(ColumnSpec{.name = settings_.timestamp_column_name, .nullable = false});
+  }
+  first_table_column_ = schema_.size();
+  for (size_t i = 0; i < relation.columns.size(); ++i) {
+    ColumnSpec spec = decoder_->columns()[i].spec;
+    // A DELETE carries only the key: every other column is NULL in its row.
+    if (!relation.columns[i].is_key) spec.nullable = true;
+    schema_.push_back(std::move(spec));
+  }
+  rows_ = RecordBatch(schema_);
+  return Status::ok();
+}
+
+Status ChangeFileWriter::append(const RowChange& change, int64_t commit_time_us) {
+  if (!status_.is_ok()) return status_;
+  if (!relation_) {
+    return fail(Status::internal("change file writer: a row change of relation " + std::to_string(change.relation_oid) +
+                                 " arrived before its Relation descriptor"));
+  }
+  if (change.relation_oid != relation_->oid) {
+    return fail(Status::internal("change file writer of table " + quoted_table(*relation_) +
+                                 " was given a change of relation " + std::to_string(change.relation_oid)));
+  }
+  if (change.op == ChangeOp::kTruncate) {
+    return fail(Status::internal("change file writer: a TRUNCATE goes to truncate(), not append()"));
+  }
+  if (high_water_ && change.position <= *high_water_) {
+    ++stats_.replayed;
+    return Status::ok();
+  }
+  high_water_ = change.position;
+  if (open_txn_ && *open_txn_ != change.position.commit_lsn) PGS3_RETURN_IF_ERROR(end_transaction(*open_txn_));
+
+  if ((change.op == ChangeOp::kUpdate && settings_.cdc_inserts_only) ||
+      (change.op == ChangeOp::kDelete && (settings_.cdc_inserts_only || settings_.cdc_inserts_and_updates))) {
+    ++stats_.filtered;
+    return Status::ok();
+  }
+
+  if (!encoder_) PGS3_RETURN_IF_ERROR(open_file(change, commit_time_us));
+  open_txn_ = change.position.commit_lsn;
+  Status st = append_row(change, commit_time_us);
+  if (!st.is_ok()) return fail(st);
+  last_ = change.position;
+  ++file_rows_;
+  switch (change.op) {
+    case ChangeOp::kInsert:
+      ++stats_.inserts;
+      break;
+    case ChangeOp::kUpdate:
+      ++stats_.updates;
+      break;
+    default:
+      ++stats_.deletes;
+      break;
+  }
+  if (rows_.rows() >= options_.staging_rows) PGS3_RETURN_IF_ERROR(flush_staged_rows());
+  if (estimated_size() >= options_.max_file_bytes) PGS3_RETURN_IF_ERROR(close_file());
+  return Status::ok();
+}
+
+Status ChangeFileWriter::append_row(const RowChange& change, int64_t commit_time_us) {
+  const RelationDescriptor& rel = *relation_;
+  const size_t n = rel.columns.size();
+  const bool is_delete = change.op == ChangeOp::kDelete;
+  const std::vector<TupleValue>& tuple = is_delete ? change.old_tuple : change.new_tuple;
+  if (is_delete && change.old_kind == OldTupleKind::kNone) {
+    return Status::data_error("table " + quoted_table(rel) + ": a DELETE at " +
+                              format_change_position(change.position) + " carries no old values");
+  }
+  if (tuple.size() != n) {
+    return Status::data_error("table " + quoted_table(rel) + ": a change at " +
+                              format_change_position(change.position) + " has " + std::to_string(tuple.size()) +
+                              " values for " + std::to_string(n) + " columns");
+  }
+  const bool old_usable = change.old_kind != OldTupleKind::kNone && change.old_tuple.size() == n;
+
+  size_t c = 0;
+  if (include_op_) {
+    const char op = static_cast<char>(change.op);  // 'I', 'U' or 'D'
+    rows_.columns[c++].append_bytes(std::string_view(&op, 1));
+  }
+  if (!settings_.timestamp_column_name.empty()) {
+    if (timestamp_text_.empty() || timestamp_for_us_ != commit_time_us) {
+      timestamp_text_ = dms_commit_timestamp(commit_time_us);
+      timestamp_for_us_ = commit_time_us;
+    }
+    rows_.columns[c++].append_bytes(timestamp_text_);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    ColumnVector& out = rows_.columns[first_table_column_ + i];
+    // The old tuple holds a real value of column i under REPLICA IDENTITY FULL ('O'), and of key columns when the
+    // old key was sent ('K'); its other columns are placeholders.
+    const bool old_holds = old_usable && (change.old_kind == OldTupleKind::kFull || rel.columns[i].is_key);
+    if (is_delete && !old_holds) {
+      out.append_null();
+      continue;
+    }
+    const TupleValue* value = &tuple[i];
+    if (value->kind == TupleValueKind::kUnchangedToast) {
+      // pgoutput: 'u' marks an unchanged TOASTed value that the source did not send
+      // (protocol-logicalrep-message-formats, TupleData).
+      const TupleValue* old = old_holds ? &change.old_tuple[i] : nullptr;
+      if (old != nullptr && old->kind != TupleValueKind::kUnchangedToast) {
+        value = old;
+      } else {
+        if (!schema_[first_table_column_ + i].nullable) {
+          return Status::data_error("table " + quoted_table(rel) + " column \"" + rel.columns[i].name +
+                                    "\": an unchanged TOAST value of a NOT NULL key column cannot be written "
+                                    "(the source did not send it); run ALTER TABLE " +
+                                    quoted_table(rel) + " REPLICA IDENTITY FULL");
+        }
+        out.append_null();
+        ++stats_.unchanged_toast_nulls;
+        ++toast_nulls_by_column_[rel.columns[i].name];
+        continue;
+      }
+    }
+    PGS3_RETURN_IF_ERROR(decoder_->append(i, *value, out));
+  }
+  return Status::ok();
+}
+
+Status ChangeFileWriter::open_file(const RowChange& change, int64_t commit_time_us) {
+  const RelationDescriptor& rel = *relation_;
+  opened_at_ = now();
+  std::string key = table_prefix(settings_, rel.schema, rel.name);
+  if (settings_.date_partition.enabled) {
+    key += date_partition_folder(settings_.date_partition, commit_time_point(commit_time_us)) + "/";
+  }
+  key += namer_.next(opened_at_) + "." + extension_;
+  staged_ = std::make_unique<StringOutputStream>();
+  Result<std::unique_ptr<FileEncoder>> encoder = make_file_encoder(settings_, schema_, staged_.get());
+  if (!encoder.is_ok()) return fail(encoder.status());
+  encoder_ = std::move(encoder).value();
+  open_key_ = std::move(key);
+  first_ = change.position;
+  last_ = change.position;
+  file_rows_ = 0;
+  return Status::ok();
+}
+
+Status ChangeFileWriter::flush_staged_rows() {
+  if (rows_.rows() == 0) return Status::ok();
+  Status st = encoder_->write(rows_);
+  rows_.clear();
+  if (!st.is_ok()) return fail(st);
+  return Status::ok();
+}
+
+uint64_t ChangeFileWriter::estimated_size() const {
+  if (!encoder_) return 0;
+  return encoder_->estimated_size() + rows_.payload_bytes();
+}
+
+Status ChangeFileWriter::close_file() {
+  PGS3_RETURN_IF_ERROR(flush_staged_rows());
+  const RelationDescriptor& rel = *relation_;
+  const std::string first = format_change_position(first_);
+  const std::string last = format_change_position(last_);
+  KeyValueMetadata metadata = {{"pgs3.version", PGS3_VERSION},
+                               {"pgs3.source.schema", rel.schema},
+                               {"pgs3.source.table", rel.name},
+                               {"pgs3.position.first", first},
+                               {"pgs3.position.last", last}};
+  Status st = encoder_->finish(metadata);
+  if (!st.is_ok()) return fail(st.with_context("change file " + open_key_));
+
+  ObjectOptions object_options = options_.object_options;
+  for (const auto& [name, value] : metadata) {
+    std::string s3_name = name;
+    for (char& ch : s3_name) {
+      if (ch == '.') ch = '-';
+    }
+    object_options.metadata.emplace_back(std::move(s3_name), metadata_value(value));
+  }
+  Result<std::unique_ptr<ObjectWriter>> object = store_.create(open_key_, object_options);
+  if (!object.is_ok()) return fail(object.status().with_context("change file " + open_key_));
+  const std::string& bytes = staged_->data();
+  st = (*object)->append(bytes);
+  if (st.is_ok()) st = (*object)->commit();
+  if (!st.is_ok()) {
+    (*object)->abort();
+    return fail(st.with_context("change file " + open_key_));
+  }
+
+  ++stats_.files;
+  stats_.bytes += bytes.size();
+  stats_.rows += file_rows_;
+  last_file_ =
+      ChangeFileInfo{.key = open_key_, .first = first_, .last = last_, .rows = file_rows_, .bytes = bytes.size()};
+  if (!durable_ || *durable_ < last_) durable_ = last_;
+  abort();  // releases the staged bytes and the encoder
+  return Status::ok();
+}
+
+Status ChangeFileWriter::close_if_due(std::chrono::system_clock::time_point at) {
+  if (!encoder_) return Status::ok();
+  const bool old_enough = at - opened_at_ >= std::chrono::seconds(settings_.cdc_max_batch_interval_s);
+  const bool big_enough = estimated_size() >= static_cast<uint64_t>(settings_.cdc_min_file_size_kb) * 1024;
+  if (old_enough || big_enough) return close_file();
+  return Status::ok();
+}
+
+Status ChangeFileWriter::end_transaction(uint64_t commit_lsn) {
+  if (!status_.is_ok()) return status_;
+  if (!open_txn_ || *open_txn_ > commit_lsn) return Status::ok();
+  open_txn_.reset();
+  return close_if_due(now());
+}
+
+Status ChangeFileWriter::truncate(const TruncateChange& truncate) {
+  if (!status_.is_ok()) return status_;
+  if (high_water_ && truncate.position <= *high_water_) {
+    ++stats_.replayed;
+    return Status::ok();
+  }
+  high_water_ = truncate.position;
+  ++stats_.truncates;
+  if (open_txn_ && *open_txn_ != truncate.position.commit_lsn) open_txn_.reset();
+  if (encoder_) return close_file();
+  return Status::ok();
+}
+
+Status ChangeFileWriter::poll(std::chrono::system_clock::time_point at) {
+  if (!status_.is_ok()) return status_;
+  if (open_txn_) return Status::ok();
+  return close_if_due(at);
+}
+
+Status ChangeFileWriter::flush() {
+  if (!status_.is_ok()) return status_;
+  if (encoder_) return close_file();
+  return Status::ok();
+}
+
+void ChangeFileWriter::skip_through(const ChangePosition& position) {
+  if (!high_water_ || *high_water_ < position) high_water_ = position;
+  if (!durable_ || *durable_ < position) durable_ = position;
+}
+
+}  // namespace pgs3

@@ -1,0 +1,621 @@
+#include "task/change_file_writer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <set>
+
+#include "format/parquet/parquet_footer.h"
+#include "format/parquet/parquet_reader.h"
+#include "rules/time_zone.h"
+#include "store/local_store.h"
+
+namespace pgs3 {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using std::chrono::sys_days;
+using std::chrono::system_clock;
+using std::chrono::year;
+
+constexpr uint32_t kInt4 = 23;
+constexpr uint32_t kText = 25;
+constexpr uint32_t kOid = 16384;
+
+system_clock::time_point utc(int y, unsigned m, unsigned d, int h, int min) {
+  return sys_days{year{y} / m / d} + hours{h} + minutes{min};
+}
+
+// Microseconds since 2000-01-01 UTC, as TransactionBegin::commit_time_us.
+int64_t pg_time(system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t - utc(2000, 1, 1, 0, 0)).count();
+}
+
+TupleValue text(std::string_view s) { return TupleValue{TupleValueKind::kText, s}; }
+TupleValue null_value() { return TupleValue{}; }
+TupleValue toast() { return TupleValue{TupleValueKind::kUnchangedToast, {}}; }
+
+RowChange insert(uint64_t lsn, uint32_t seq, std::vector<TupleValue> row) {
+  RowChange c;
+  c.op = ChangeOp::kInsert;
+  c.position = {lsn, seq};
+  c.relation_oid = kOid;
+  c.new_tuple = std::move(row);
+  return c;
+}
+
+RowChange update(uint64_t lsn, uint32_t seq, std::vector<TupleValue> row, OldTupleKind old_kind = OldTupleKind::kNone,
+                 std::vector<TupleValue> old = {}) {
+  RowChange c = insert(lsn, seq, std::move(row));
+  c.op = ChangeOp::kUpdate;
+  c.old_kind = old_kind;
+  c.old_tuple = std::move(old);
+  return c;
+}
+
+RowChange delete_row(uint64_t lsn, uint32_t seq, std::vector<TupleValue> old,
+                     OldTupleKind old_kind = OldTupleKind::kKey) {
+  RowChange c;
+  c.op = ChangeOp::kDelete;
+  c.position = {lsn, seq};
+  c.relation_oid = kOid;
+  c.old_kind = old_kind;
+  c.old_tuple = std::move(old);
+  return c;
+}
+
+// public.orders (id int4 key, status text, payload text) under REPLICA IDENTITY DEFAULT.
+RelationDescriptor orders(ReplicaIdentity identity = ReplicaIdentity::kDefault) {
+  RelationDescriptor r;
+  r.oid = kOid;
+  r.schema = "public";
+  r.name = "orders";
+  r.replica_identity = identity;
+  const bool full = identity == ReplicaIdentity::kFull;
+  r.columns = {RelationColumn{"id", true, kInt4, -1}, RelationColumn{"status", full, kText, -1},
+               RelationColumn{"payload", full, kText, -1}};
+  return r;
+}
+
+SourceColumn catalog_column(const char* name, uint32_t oid, const char* type_name, bool not_null) {
+  SourceColumn c;
+  c.name = name;
+  c.type_oid = c.base_type_oid = oid;
+  c.base_type_name = type_name;
+  c.type_text = type_name;
+  c.not_null = not_null;
+  return c;
+}
+
+// An ObjectStore that writes to a LocalStore and records the options each object was created with.
+class RecordingStore final : public ObjectStore {
+ public:
+  explicit RecordingStore(std::string root) : local_(std::move(root)) {}
+  std::string describe() const override { return "recording " + local_.describe(); }
+  using ObjectStore::create;
+  Result<std::unique_ptr<ObjectWriter>> create(const std::string& key, const ObjectOptions& options) override {
+    created.emplace_back(key, options);
+    return local_.create(key, options);
+  }
+  Result<std::vector<ObjectInfo>> list(const std::string& prefix) override { return local_.list(prefix); }
+  Result<std::optional<std::string>> get(const std::string& key) override { return local_.get(key); }
+  Status remove(const std::string& key) override { return local_.remove(key); }
+
+  std::vector<std::pair<std::string, ObjectOptions>> created;
+
+ private:
+  LocalStore local_;
+};
+
+// The value of row `row` of a column as text (nullopt for NULL): strings as they are, INT32 in decimal.
+std::optional<std::string> cell(const RecordBatch& batch, size_t column, size_t row) {
+  const ColumnVector& v = batch.columns[column];
+  if (!v.defined()[row]) return std::nullopt;
+  size_t index = 0;
+  for (size_t r = 0; r < row; ++r) index += v.defined()[r];
+  if (v.physical() == PhysicalType::kInt32) return std::to_string(v.fixed_at<int32_t>(index));
+  return std::string(v.bytes_at(index));
+}
+
+std::vector<std::optional<std::string>> column_values(const RecordBatch& batch, size_t column) {
+  std::vector<std::optional<std::string>> out;
+  for (size_t r = 0; r < batch.rows(); ++r) out.push_back(cell(batch, column, r));
+  return out;
+}
+
+std::vector<std::string> names(const std::vector<ColumnSpec>& schema) {
+  std::vector<std::string> out;
+  for (const auto& s : schema) out.push_back(s.name);
+  return out;
+}
+
+std::string metadata(const KeyValueMetadata& kv, const std::string& key) {
+  for (const auto& [k, v] : kv) {
+    if (k == key) return v;
+  }
+  return "<missing " + key + ">";
+}
+
+using Values = std::vector<std::optional<std::string>>;
+const std::nullopt_t kNull = std::nullopt;
+
+class ChangeFileWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("pgs3-change-file-writer-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    store_ = std::make_unique<RecordingStore>(root_.string());
+    settings_.data_format = DataFormat::kParquet;
+    settings_.bucket_folder = "raw/app";
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  ChangeFileWriterOptions options() {
+    ChangeFileWriterOptions o;
+    o.clock = [this] { return clock_; };
+    return o;
+  }
+
+  std::unique_ptr<ChangeFileWriter> writer(ChangeFileWriterOptions o, RelationDescriptor rel = orders()) {
+    auto w = std::make_unique<ChangeFileWriter>(*store_, settings_, std::move(o));
+    Status st = w->set_relation(rel);
+    EXPECT_TRUE(st.is_ok()) << st.message();
+    return w;
+  }
+  std::unique_ptr<ChangeFileWriter> writer() { return writer(options()); }
+
+  std::vector<std::string> keys() {
+    auto listed = store_->list("");
+    EXPECT_TRUE(listed.is_ok());
+    std::vector<std::string> out;
+    if (listed.is_ok()) {
+      for (const auto& o : *listed) out.push_back(o.key);
+    }
+    return out;
+  }
+
+  std::string object(const std::string& key) {
+    auto got = store_->get(key);
+    EXPECT_TRUE(got.is_ok() && got->has_value()) << key;
+    return got.is_ok() && got->has_value() ? **got : std::string();
+  }
+
+  RecordBatch read(const std::string& key) {
+    auto batch = read_parquet_file(object(key));
+    EXPECT_TRUE(batch.is_ok()) << batch.status().message();
+    return batch.is_ok() ? std::move(batch).value() : RecordBatch();
+  }
+
+  fs::path root_;
+  std::unique_ptr<RecordingStore> store_;
+  S3Settings settings_;
+  system_clock::time_point clock_ = utc(2026, 11, 30, 23, 30);
+  const int64_t commit_us_ = pg_time(utc(2026, 11, 30, 23, 29)) + 123456;
+};
+
+#define ASSERT_OK(expr)                                                  \
+  do {                                                                   \
+    Status assert_ok_status = (expr);                                    \
+    ASSERT_TRUE(assert_ok_status.is_ok()) << assert_ok_status.message(); \
+  } while (false)
+
+TEST_F(ChangeFileWriterTest, InsertsUpdatesAndDeletesCarryOpAndValues) {
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p1")}), commit_us_));
+  ASSERT_OK(w->append(insert(0x100, 2, {text("2"), text("new"), null_value()}), commit_us_));
+  ASSERT_OK(w->append(update(0x100, 3, {text("1"), text("paid"), text("p1b")}), commit_us_));
+  ASSERT_OK(w->append(delete_row(0x100, 4, {text("2"), null_value(), null_value()}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x100));
+  ASSERT_OK(w->flush());
+
+  ASSERT_EQ(keys(), std::vector<std::string>{"raw/app/public/orders/20261130-233000000.parquet"});
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(names(b.schema), (std::vector<std::string>{"Op", "id", "status", "payload"}));
+  EXPECT_EQ(column_values(b, 0), (Values{"I", "I", "U", "D"}));
+  EXPECT_EQ(column_values(b, 1), (Values{"1", "2", "1", "2"}));
+  EXPECT_EQ(column_values(b, 2), (Values{"new", "new", "paid", kNull}));
+  EXPECT_EQ(column_values(b, 3), (Values{"p1", kNull, "p1b", kNull}));
+  EXPECT_EQ(w->stats().inserts, 2u);
+  EXPECT_EQ(w->stats().updates, 1u);
+  EXPECT_EQ(w->stats().deletes, 1u);
+  EXPECT_EQ(w->stats().files, 1u);
+  EXPECT_EQ(w->stats().rows, 4u);
+}
+
+TEST_F(ChangeFileWriterTest, DeleteCarriesKeyOnlySoNonKeyColumnsAreOptional) {
+  ChangeFileWriterOptions o = options();
+  o.catalog_columns = {catalog_column("id", kInt4, "int4", true), catalog_column("status", kText, "text", true),
+                       catalog_column("payload", kText, "text", false)};
+  auto w = writer(std::move(o));
+  ASSERT_OK(w->append(delete_row(0x100, 1, {text("7"), null_value(), null_value()}), commit_us_));
+  ASSERT_OK(w->flush());
+  ASSERT_EQ(keys().size(), 1u);
+  auto footer = read_parquet_footer(object(keys()[0]));
+  ASSERT_TRUE(footer.is_ok()) << footer.status().message();
+  ASSERT_EQ(footer->schema.size(), 4u);
+  EXPECT_FALSE(footer->schema[0].nullable) << "Op";
+  EXPECT_FALSE(footer->schema[1].nullable) << "id: a NOT NULL key column stays REQUIRED";
+  EXPECT_TRUE(footer->schema[2].nullable) << "status: NOT NULL in the source, but NULL in DELETE rows";
+  EXPECT_TRUE(footer->schema[3].nullable) << "payload";
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(column_values(b, 0), (Values{"D"}));
+  EXPECT_EQ(column_values(b, 1), (Values{"7"}));
+  EXPECT_EQ(column_values(b, 2), (Values{kNull}));
+}
+
+TEST_F(ChangeFileWriterTest, ReplicaIdentityFullFillsUnchangedToastAndDeletesCarryTheWholeRow) {
+  auto w = writer(options(), orders(ReplicaIdentity::kFull));
+  ASSERT_OK(w->append(update(0x100, 1, {text("1"), text("paid"), toast()}, OldTupleKind::kFull,
+                             {text("1"), text("new"), text("a long TOASTed document")}),
+                      commit_us_));
+  ASSERT_OK(
+      w->append(delete_row(0x100, 2, {text("1"), text("paid"), text("a long TOASTed document")}, OldTupleKind::kFull),
+                commit_us_));
+  ASSERT_OK(w->flush());
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(column_values(b, 0), (Values{"U", "D"}));
+  EXPECT_EQ(column_values(b, 2), (Values{"paid", "paid"}));
+  EXPECT_EQ(column_values(b, 3), (Values{"a long TOASTed document", "a long TOASTed document"}));
+  EXPECT_EQ(w->stats().unchanged_toast_nulls, 0u);
+  EXPECT_TRUE(w->unchanged_toast_nulls().empty());
+}
+
+TEST_F(ChangeFileWriterTest, UnchangedToastWithoutFullOldRowIsNullAndCounted) {
+  auto w = writer();
+  ASSERT_OK(w->append(update(0x100, 1, {text("1"), text("paid"), toast()}), commit_us_));
+  // The key changed: the old key is sent, but it does not hold the non-key column.
+  ASSERT_OK(w->append(
+      update(0x100, 2, {text("2"), text("paid"), toast()}, OldTupleKind::kKey, {text("1"), null_value(), null_value()}),
+      commit_us_));
+  EXPECT_EQ(w->stats().unchanged_toast_nulls, 2u);
+  ASSERT_EQ(w->unchanged_toast_nulls().size(), 1u);
+  EXPECT_EQ(w->unchanged_toast_nulls().at("payload"), 2u);
+  ASSERT_OK(w->flush());
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(column_values(b, 1), (Values{"1", "2"}));
+  EXPECT_EQ(column_values(b, 3), (Values{kNull, kNull}));
+}
+
+TEST_F(ChangeFileWriterTest, CdcInsertsOnlyWritesInsertsWithoutOpColumn) {
+  settings_.cdc_inserts_only = true;
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(update(0x100, 2, {text("1"), text("paid"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(delete_row(0x100, 3, {text("1"), null_value(), null_value()}), commit_us_));
+  ASSERT_OK(w->flush());
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(names(b.schema), (std::vector<std::string>{"id", "status", "payload"}));
+  EXPECT_EQ(column_values(b, 1), (Values{"new"}));
+  EXPECT_EQ(w->stats().filtered, 2u);
+}
+
+TEST_F(ChangeFileWriterTest, CdcInsertsOnlyWithIncludeOpForFullLoadKeepsOpColumn) {
+  settings_.cdc_inserts_only = true;
+  settings_.include_op_for_full_load = true;
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(update(0x100, 2, {text("1"), text("paid"), text("p")}), commit_us_));
+  ASSERT_OK(w->flush());
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(names(b.schema), (std::vector<std::string>{"Op", "id", "status", "payload"}));
+  EXPECT_EQ(column_values(b, 0), (Values{"I"}));
+}
+
+TEST_F(ChangeFileWriterTest, CdcInsertsAndUpdatesDropsDeletes) {
+  settings_.cdc_inserts_and_updates = true;
+  settings_.include_op_for_full_load = true;
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(update(0x100, 2, {text("1"), text("paid"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(delete_row(0x100, 3, {text("1"), null_value(), null_value()}), commit_us_));
+  ASSERT_OK(w->flush());
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(column_values(b, 0), (Values{"I", "U"}));
+  EXPECT_EQ(w->stats().filtered, 1u);
+
+  settings_.include_op_for_full_load = false;
+  auto w2 = writer();
+  EXPECT_EQ(names(w2->schema()), (std::vector<std::string>{"id", "status", "payload"}));
+}
+
+TEST_F(ChangeFileWriterTest, TimestampColumnHoldsTheCommitTime) {
+  settings_.timestamp_column_name = "commit_ts";
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(insert(0x200, 1, {text("2"), text("new"), text("p")}), commit_us_ + 1));
+  ASSERT_OK(w->flush());
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(names(b.schema), (std::vector<std::string>{"Op", "commit_ts", "id", "status", "payload"}));
+  EXPECT_EQ(column_values(b, 1), (Values{"2026-11-30 23:29:00.123456", "2026-11-30 23:29:00.123457"}));
+}
+
+TEST_F(ChangeFileWriterTest, RotatesBySizeOnlyAtTransactionEnd) {
+  settings_.cdc_min_file_size_kb = 1;
+  auto w = writer();
+  std::deque<std::string> payloads;
+  for (uint32_t i = 1; i <= 40; ++i) {
+    payloads.push_back(std::string(100, static_cast<char>('a' + i % 26)) + std::to_string(i));
+    ASSERT_OK(w->append(insert(0x100, i, {text("1"), text("new"), text(payloads.back())}), commit_us_));
+  }
+  EXPECT_TRUE(keys().empty()) << "a file is not closed inside a transaction";
+  EXPECT_TRUE(w->in_transaction());
+  ASSERT_OK(w->poll(clock_ + hours(1)));
+  EXPECT_TRUE(keys().empty()) << "poll() does not close a file inside a transaction";
+  ASSERT_OK(w->end_transaction(0x100));
+  ASSERT_EQ(keys().size(), 1u) << "4 KB > CdcMinFileSize 1 KB: closed at the end of the transaction";
+  EXPECT_EQ(read(keys()[0]).rows(), 40u);
+
+  // A small transaction stays open.
+  ASSERT_OK(w->append(insert(0x200, 1, {text("2"), text("new"), text("x")}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x200));
+  EXPECT_EQ(keys().size(), 1u);
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), 0x200u);
+}
+
+TEST_F(ChangeFileWriterTest, ChangeOfALaterTransactionEndsTheOpenOne) {
+  settings_.cdc_min_file_size_kb = 1;
+  auto w = writer();
+  std::string big(2000, 'x');
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text(big)}), commit_us_));
+  // No end_transaction(0x100) call: the next transaction's first change implies it.
+  ASSERT_OK(w->append(insert(0x200, 1, {text("2"), text("new"), text("y")}), commit_us_));
+  ASSERT_EQ(keys().size(), 1u);
+  EXPECT_EQ(w->last_file()->last, (ChangePosition{0x100, 1}));
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), 0x200u);
+}
+
+TEST_F(ChangeFileWriterTest, MaxFileBytesSplitsAHugeTransaction) {
+  ChangeFileWriterOptions o = options();
+  o.max_file_bytes = 1500;
+  o.staging_rows = 4;
+  auto w = writer(std::move(o));
+  std::deque<std::string> ids;
+  std::deque<std::string> payloads;
+  for (uint32_t i = 1; i <= 60; ++i) {
+    ids.push_back(std::to_string(i));
+    payloads.push_back(std::string(90, static_cast<char>('a' + i % 26)) + ids.back());
+    ASSERT_OK(w->append(insert(0x100, i, {text(ids.back()), text("new"), text(payloads.back())}), commit_us_));
+  }
+  ASSERT_OK(w->end_transaction(0x100));
+  ASSERT_OK(w->flush());
+  std::vector<std::string> k = keys();
+  ASSERT_GE(k.size(), 2u);
+  uint64_t rows = 0;
+  uint32_t next_seq = 1;
+  for (const auto& key : k) {
+    auto footer = read_parquet_footer(object(key));
+    ASSERT_TRUE(footer.is_ok());
+    rows += static_cast<uint64_t>(footer->num_rows);
+    auto first = parse_change_position(metadata(footer->key_value_metadata, "pgs3.position.first"));
+    auto last = parse_change_position(metadata(footer->key_value_metadata, "pgs3.position.last"));
+    ASSERT_TRUE(first && last);
+    EXPECT_EQ(first->seq, next_seq) << key << ": positions continue where the previous file stopped";
+    EXPECT_EQ(last->seq - first->seq + 1, static_cast<uint32_t>(footer->num_rows));
+    next_seq = last->seq + 1;
+  }
+  EXPECT_EQ(rows, 60u);
+}
+
+TEST_F(ChangeFileWriterTest, RotatesByTimeThroughPoll) {
+  settings_.cdc_max_batch_interval_s = 60;
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x100));
+  ASSERT_OK(w->poll(clock_ + seconds(59)));
+  EXPECT_TRUE(keys().empty());
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), 0x100u);
+  ASSERT_OK(w->poll(clock_ + seconds(60)));
+  EXPECT_EQ(keys().size(), 1u);
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), std::nullopt);
+
+  // A transaction that outlives the interval is closed when it ends.
+  const auto opened = clock_;
+  ASSERT_OK(w->append(insert(0x200, 1, {text("2"), text("new"), text("p")}), commit_us_));
+  clock_ = opened + seconds(90);
+  ASSERT_OK(w->append(insert(0x200, 2, {text("3"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->poll(clock_));
+  EXPECT_EQ(keys().size(), 1u);
+  ASSERT_OK(w->end_transaction(0x200));
+  EXPECT_EQ(keys().size(), 2u);
+}
+
+TEST_F(ChangeFileWriterTest, FileNamesAreUniqueAndSortInCreationOrderWithinOneMillisecond) {
+  auto w = writer();
+  std::vector<std::string> created;
+  for (uint32_t i = 1; i <= 4; ++i) {
+    ASSERT_OK(w->append(insert(0x100 * i, 1, {text("1"), text("new"), text("p")}), commit_us_));
+    ASSERT_OK(w->flush());  // the clock does not move: all four files are created in the same millisecond
+    created.push_back(w->last_file()->key);
+  }
+  EXPECT_EQ(created[0], "raw/app/public/orders/20261130-233000000.parquet");
+  EXPECT_EQ(created[1], "raw/app/public/orders/20261130-233000001.parquet");
+  EXPECT_TRUE(std::is_sorted(created.begin(), created.end()));
+  EXPECT_EQ(std::set<std::string>(created.begin(), created.end()).size(), 4u);
+  EXPECT_EQ(keys(), created);
+}
+
+TEST_F(ChangeFileWriterTest, OrderAfterExistingFileAvoidsOverwritingAfterRestart) {
+  auto w = writer();
+  EXPECT_TRUE(w->order_after("20261130-233500000.parquet"));  // the previous process's clock was ahead
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->flush());
+  EXPECT_EQ(w->last_file()->key, "raw/app/public/orders/20261130-233500001.parquet");
+}
+
+TEST_F(ChangeFileWriterTest, PositionsAreInParquetMetadataAndS3Metadata) {
+  ChangeFileWriterOptions o = options();
+  o.object_options.tags = {{"team", "data"}};
+  RelationDescriptor rel = orders();
+  rel.schema = "Vendas é";
+  auto w = writer(std::move(o), rel);
+  ASSERT_OK(w->append(insert(0x16B6C50, 3, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(insert(0x16B6C50, 4, {text("2"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(insert(0x16B7000, 1, {text("3"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->flush());
+
+  ASSERT_EQ(store_->created.size(), 1u);
+  const auto& [key, options] = store_->created[0];
+  EXPECT_EQ(key, "raw/app/Vendas é/orders/20261130-233000000.parquet");
+  auto footer = read_parquet_footer(object(key));
+  ASSERT_TRUE(footer.is_ok()) << footer.status().message();
+  const KeyValueMetadata& kv = footer->key_value_metadata;
+  EXPECT_EQ(metadata(kv, "pgs3.position.first"), "0/16B6C50:3");
+  EXPECT_EQ(metadata(kv, "pgs3.position.last"), "0/16B7000:1");
+  EXPECT_EQ(metadata(kv, "pgs3.source.schema"), "Vendas é");
+  EXPECT_EQ(metadata(kv, "pgs3.source.table"), "orders");
+  EXPECT_EQ(metadata(kv, "pgs3.version"), PGS3_VERSION);
+
+  const KeyValueMetadata& s3 = options.metadata;
+  EXPECT_EQ(metadata(s3, "pgs3-position-first"), "0/16B6C50:3");
+  EXPECT_EQ(metadata(s3, "pgs3-position-last"), "0/16B7000:1");
+  EXPECT_EQ(metadata(s3, "pgs3-source-schema"), "Vendas%20%C3%A9");
+  EXPECT_EQ(metadata(s3, "pgs3-source-table"), "orders");
+  EXPECT_EQ(metadata(s3, "pgs3-version"), PGS3_VERSION);
+  EXPECT_EQ(options.tags, (std::vector<std::pair<std::string, std::string>>{{"team", "data"}}));
+  ASSERT_TRUE(w->last_file().has_value());
+  EXPECT_EQ(w->last_file()->first, (ChangePosition{0x16B6C50, 3}));
+  EXPECT_EQ(w->last_file()->rows, 3u);
+}
+
+TEST_F(ChangeFileWriterTest, SchemaChangeStartsANewFile) {
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->set_relation(orders()));  // the same descriptor again (a new session): nothing changes
+  EXPECT_TRUE(keys().empty());
+  RelationDescriptor altered = orders();
+  altered.columns.push_back(RelationColumn{"qty", false, kInt4, -1});
+  ASSERT_OK(w->set_relation(altered));  // ALTER TABLE ... ADD COLUMN inside the transaction
+  ASSERT_EQ(keys().size(), 1u) << "the file with the old columns is closed";
+  ASSERT_OK(w->append(insert(0x100, 3, {text("2"), text("new"), text("p"), text("5")}), commit_us_));
+  ASSERT_OK(w->flush());
+  std::vector<std::string> k = keys();
+  ASSERT_EQ(k.size(), 2u);
+  EXPECT_EQ(names(read(k[0]).schema), (std::vector<std::string>{"Op", "id", "status", "payload"}));
+  RecordBatch b = read(k[1]);
+  EXPECT_EQ(names(b.schema), (std::vector<std::string>{"Op", "id", "status", "payload", "qty"}));
+  EXPECT_EQ(column_values(b, 4), (Values{"5"}));
+  EXPECT_EQ(w->stats().schema_changes, 1u);
+
+  RelationDescriptor renamed = altered;
+  renamed.name = "purchase_orders";
+  ASSERT_OK(w->set_relation(renamed));
+  ASSERT_OK(w->append(insert(0x200, 1, {text("3"), text("new"), text("p"), text("6")}), commit_us_));
+  ASSERT_OK(w->flush());
+  EXPECT_EQ(w->last_file()->key.rfind("raw/app/public/purchase_orders/", 0), 0u) << w->last_file()->key;
+}
+
+TEST_F(ChangeFileWriterTest, DurablePositionAndOldestPendingMoveAsFilesCommit) {
+  auto w = writer();
+  EXPECT_EQ(w->durable_position(), std::nullopt);
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), std::nullopt);
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(insert(0x100, 2, {text("2"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x100));
+  ASSERT_OK(w->append(insert(0x200, 1, {text("3"), text("new"), text("p")}), commit_us_));
+  EXPECT_EQ(w->durable_position(), std::nullopt);
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), 0x100u) << "the open file still holds transaction 0x100";
+  ASSERT_OK(w->end_transaction(0x200));
+  ASSERT_OK(w->flush());
+  EXPECT_EQ(w->durable_position(), (ChangePosition{0x200, 1}));
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), std::nullopt);
+
+  ASSERT_OK(w->append(insert(0x300, 5, {text("4"), text("new"), text("p")}), commit_us_));
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), 0x300u);
+  EXPECT_EQ(w->durable_position(), (ChangePosition{0x200, 1}));
+  w->abort();  // not committed: not durable
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), std::nullopt);
+  EXPECT_EQ(w->durable_position(), (ChangePosition{0x200, 1}));
+  EXPECT_EQ(keys().size(), 1u);
+}
+
+TEST_F(ChangeFileWriterTest, SkipThroughDropsReplayedChanges) {
+  auto w = writer();
+  w->skip_through(ChangePosition{0x200, 2});
+  EXPECT_EQ(w->durable_position(), (ChangePosition{0x200, 2}));
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("old"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(insert(0x200, 1, {text("2"), text("old"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(insert(0x200, 2, {text("3"), text("old"), text("p")}), commit_us_));
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), std::nullopt) << "replayed changes open no file";
+  ASSERT_OK(w->append(insert(0x200, 3, {text("4"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(insert(0x300, 1, {text("5"), text("new"), text("p")}), commit_us_));
+  // The stream reconnected and resent transaction 0x300, which is in the open file already.
+  ASSERT_OK(w->append(insert(0x300, 1, {text("5"), text("dup"), text("p")}), commit_us_));
+  ASSERT_OK(w->flush());
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(column_values(b, 1), (Values{"4", "5"}));
+  EXPECT_EQ(w->stats().replayed, 4u);
+  EXPECT_EQ(w->durable_position(), (ChangePosition{0x300, 1}));
+  EXPECT_EQ(w->last_file()->first, (ChangePosition{0x200, 3}));
+}
+
+TEST_F(ChangeFileWriterTest, TruncateClosesTheFileAndIsCounted) {
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  TruncateChange t;
+  t.position = {0x100, 2};
+  t.relation_oids = {kOid};
+  ASSERT_OK(w->truncate(t));
+  EXPECT_EQ(w->stats().truncates, 1u);
+  ASSERT_EQ(keys().size(), 1u);
+  EXPECT_EQ(read(keys()[0]).rows(), 1u);
+  ASSERT_OK(w->append(insert(0x100, 3, {text("2"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->truncate(t));  // replayed
+  EXPECT_EQ(w->stats().truncates, 1u);
+  EXPECT_EQ(w->stats().replayed, 1u);
+}
+
+TEST_F(ChangeFileWriterTest, DatePartitionFolderIsTheFirstChangesCommitDate) {
+  settings_.date_partition.enabled = true;
+  auto seoul = TimeZone::locate("Asia/Seoul");
+  ASSERT_TRUE(seoul.is_ok()) << seoul.status().message();
+  settings_.date_partition.timezone = "Asia/Seoul";
+  settings_.date_partition.zone = *seoul;
+  auto w = writer();
+  // Committed 2026-11-30 23:29 UTC = 2026-12-01 08:29 in Seoul; the file is created 23:30 UTC = 08:30 in Seoul.
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  EXPECT_EQ(w->open_file_key(), "raw/app/public/orders/2026/12/01/20261201-083000000.parquet");
+  ASSERT_OK(w->flush());
+  EXPECT_EQ(keys(), std::vector<std::string>{"raw/app/public/orders/2026/12/01/20261201-083000000.parquet"});
+}
+
+TEST_F(ChangeFileWriterTest, CsvChangeFileRows) {
+  settings_.data_format = DataFormat::kCsv;
+  settings_.timestamp_column_name = "ts";
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("a,b")}), commit_us_));
+  ASSERT_OK(w->append(update(0x100, 2, {text("1"), text("paid"), toast()}), commit_us_));
+  ASSERT_OK(w->append(delete_row(0x100, 3, {text("1"), null_value(), null_value()}), commit_us_));
+  ASSERT_OK(w->flush());
+  ASSERT_EQ(keys(), std::vector<std::string>{"raw/app/public/orders/20261130-233000000.csv"});
+  EXPECT_EQ(object(keys()[0]),
+            "I,2026-11-30 23:29:00.123456,1,new,\"a,b\"\n"
+            "U,2026-11-30 23:29:00.123456,1,paid,\n"
+            "D,2026-11-30 23:29:00.123456,1,,\n");
+  const KeyValueMetadata& s3 = store_->created[0].second.metadata;
+  EXPECT_EQ(metadata(s3, "pgs3-position-first"), "0/100:1");
+  EXPECT_EQ(metadata(s3, "pgs3-position-last"), "0/100:3");
+}
+
+TEST_F(ChangeFileWriterTest, MalformedChangeFailsTheWriterAndCommitsNothing) {
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  Status st = w->append(insert(0x100, 2, {text("x"), text("new"), text("p")}), commit_us_);
+  EXPECT_EQ(st.code(), StatusCode::kDataError) << st.message();
+  Status wrong_count = w->append(insert(0x100, 3, {text("1")}), commit_us_);
+  EXPECT_EQ(wrong_count.code(), StatusCode::kDataError) << "the first failure sticks";
+  EXPECT_FALSE(w->flush().is_ok());
+  EXPECT_TRUE(keys().empty());
+  EXPECT_EQ(w->durable_position(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace pgs3
