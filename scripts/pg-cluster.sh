@@ -22,6 +22,11 @@
 #   PGHOST=127.0.0.1 PGPORT=<port> PGUSER=<superuser> PGPASSFILE=<DIR>/pgpass
 # Everything else goes to stderr. When run as root, initdb/pg_ctl run as the `postgres` OS user (runuser) and DIR is
 # chowned to it, so DIR must be somewhere that user can reach (e.g. a mktemp -d under /tmp, not under /root).
+#
+# Optional, read when a cluster is created (unset: the files above, unchanged), for preflight tests:
+#   PGS3_PG_CONF="wal_level=replica max_replication_slots=1"   space-separated name=value settings appended to
+#                                                              postgresql.conf (a later line wins)
+#   PGS3_PG_HBA_NO_REPLICATION=1                               no `host replication` line in pg_hba.conf
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -132,6 +137,16 @@ log_min_messages = warning
 log_connections = off
 timezone = 'UTC'
 EOF
+  if [ -n "${PGS3_PG_CONF:-}" ]; then
+    local kv
+    echo "# --- PGS3_PG_CONF ---" >>"$data/postgresql.conf"
+    for kv in $PGS3_PG_CONF; do
+      case "$kv" in
+        *=*) echo "${kv%%=*} = '${kv#*=}'" >>"$data/postgresql.conf" ;;
+        *) die "PGS3_PG_CONF: '$kv' is not name=value" ;;
+      esac
+    done
+  fi
   # Only 127.0.0.1 over TCP, always with a password; replication connections too (CDC tests).
   cat >"$data/pg_hba.conf" <<EOF
 # TYPE  DATABASE     USER  ADDRESS        METHOD
@@ -139,6 +154,9 @@ local   all          all                  trust
 host    all          all   127.0.0.1/32   scram-sha-256
 host    replication  all   127.0.0.1/32   scram-sha-256
 EOF
+  if [ "${PGS3_PG_HBA_NO_REPLICATION:-0}" = 1 ]; then
+    sed -i '/^host    replication /d' "$data/pg_hba.conf"
+  fi
 }
 
 start_server() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "cli/preflight_command.h"
 #include "task/cancellation.h"
 #include "task/task_runner.h"
 
@@ -17,6 +18,7 @@ constexpr char kUsage[] = R"(pgs3 — replicate PostgreSQL into S3-compatible st
 
 Usage:
   pgs3 run TASK.json [options]     run a task (full-load now; cdc in a later release)
+  pgs3 preflight TASK.json [--json] check the source and target without changing them (exit 2 if a check fails)
   pgs3 version                     print the version
   pgs3 help                        this text
 
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   std::vector<std::string> positional;
   pgs3::RunOptions options;
+  pgs3::PreflightOptions preflight_options;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* name) -> const std::string* {
@@ -73,6 +76,8 @@ int main(int argc, char** argv) {
       else if (*v == "warn") pgs3::set_log_level(pgs3::LogLevel::kWarn);
       else if (*v == "error") pgs3::set_log_level(pgs3::LogLevel::kError);
       else return usage_error("--log-level must be debug, info, warn or error, not '" + *v + "'");
+    } else if (a == "--json" && command == "preflight") {
+      preflight_options.json = true;
     } else if (a == "--no-progress") {
       options.live_progress = false;
     } else if (a.rfind("--", 0) == 0) {
@@ -92,6 +97,10 @@ int main(int argc, char** argv) {
   if (command == "run") {
     if (positional.size() != 1) return usage_error("run takes one task file: pgs3 run TASK.json");
     return pgs3::run_task_file(positional[0], options);
+  }
+  if (command == "preflight") {
+    if (positional.size() != 1) return usage_error("preflight takes one task file: pgs3 preflight TASK.json [--json]");
+    return pgs3::run_preflight_file(positional[0], preflight_options);
   }
   return usage_error("unknown command '" + command + "'");
 }

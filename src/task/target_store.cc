@@ -25,7 +25,9 @@ S3Addressing addressing(const std::string& style) {
   return S3Addressing::kAuto;
 }
 
-Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config) {
+}  // namespace
+
+S3StoreConfig s3_store_config(const TaskConfig& config) {
   const TargetConfig& t = config.target;
   const S3Settings& s = t.s3;
   S3StoreConfig store_config;
@@ -48,7 +50,14 @@ Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config) {
   store_config.put.content_type = s.data_format == DataFormat::kParquet ? "application/vnd.apache.parquet"
                                   : s.compression == Compression::kGzip ? "application/gzip"
                                                                         : "text/csv";
-  PGS3_ASSIGN_OR_RETURN(auto store, S3Store::open(std::move(store_config)));
+  return store_config;
+}
+
+namespace {
+
+Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config) {
+  const S3Settings& s = config.target.s3;
+  PGS3_ASSIGN_OR_RETURN(auto store, S3Store::open(s3_store_config(config)));
 
   std::vector<S3TargetCheck> checks =
       check_s3_target(*store, task_state_prefix(s, config.task_id), !config.tagging_rules.empty());

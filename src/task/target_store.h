@@ -11,8 +11,13 @@
 #include "base/status.h"
 #include "rules/task_config.h"
 #include "store/object_store.h"
+#include "store/s3_store.h"
 
 namespace pgs3 {
+
+// The S3 store configuration of a task's target (endpoint, region, addressing, TLS, SSE, ACL, content type), shared
+// by `pgs3 run` and `pgs3 preflight` so the probe object is written exactly as the task's files will be.
+S3StoreConfig s3_store_config(const TaskConfig& config);
 
 // Fails with kBadInput (exit code 2, nothing written) when the target cannot be used.
 Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config);

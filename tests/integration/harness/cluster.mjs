@@ -99,9 +99,17 @@ export class Cluster {
   }
 }
 
-export async function startCluster({ database = 'pgs3it' } = {}) {
+// `conf`: extra postgresql.conf settings ({ wal_level: 'replica' }); `noReplicationHba`: pg_hba.conf without its
+// `host replication` line (scripts/pg-cluster.sh's PGS3_PG_CONF and PGS3_PG_HBA_NO_REPLICATION).
+export async function startCluster({ database = 'pgs3it', conf = {}, noReplicationHba = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'pgs3-it-pg-'));
-  const r = spawnSync(clusterScript, ['start', dir], { encoding: 'utf8' });
+  const env = { ...process.env };
+  delete env.PGS3_PG_CONF;
+  delete env.PGS3_PG_HBA_NO_REPLICATION;
+  const settings = Object.entries(conf).map(([k, v]) => `${k}=${v}`).join(' ');
+  if (settings) env.PGS3_PG_CONF = settings;
+  if (noReplicationHba) env.PGS3_PG_HBA_NO_REPLICATION = '1';
+  const r = spawnSync(clusterScript, ['start', dir], { encoding: 'utf8', env });
   if (r.status !== 0) {
     throw new Error(`pg-cluster.sh start ${dir} failed (exit ${r.status}):\n${r.stderr}`);
   }
