@@ -283,6 +283,11 @@ Status ChangeFileWriter::close_file() {
     }
     object_options.metadata.emplace_back(std::move(s3_name), metadata_value(value));
   }
+  if (options_.before_upload) {
+    st = options_.before_upload(ChangeFileInfo{
+        .key = open_key_, .first = first_, .last = last_, .rows = file_rows_, .bytes = staged_->data().size()});
+    if (!st.is_ok()) return fail(st.with_context("change file " + open_key_));
+  }
   Result<std::unique_ptr<ObjectWriter>> object = store_.create(open_key_, object_options);
   if (!object.is_ok()) return fail(object.status().with_context("change file " + open_key_));
   const std::string& bytes = staged_->data();

@@ -91,6 +91,15 @@ namespace pgs3 {
 
 class TupleDecoder;  // pg/pgoutput_decoder.h
 
+// A change file: what last_file() reports once it is committed, and what before_upload sees just before.
+struct ChangeFileInfo {
+  std::string key;
+  ChangePosition first;
+  ChangePosition last;
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+};
+
 struct ChangeFileWriterOptions {
   // The source's money fraction digits (money_fraction_digits(conn)), as for the full load.
   int money_fraction_digits = 2;
@@ -106,6 +115,9 @@ struct ChangeFileWriterOptions {
   uint64_t max_file_bytes = 256ull << 20;
   // Decoded rows held before they are handed to the encoder.
   size_t staging_rows = 1024;
+  // Called with the file just before its object is created, e.g. to record a FileJournal intent
+  // (task/file_journal.h). A failure fails the writer and nothing is uploaded.
+  std::function<Status(const ChangeFileInfo& file)> before_upload;
 };
 
 struct ChangeFileWriterStats {
@@ -122,14 +134,6 @@ struct ChangeFileWriterStats {
   uint64_t unchanged_toast_nulls = 0;  // unchanged TOAST values written as NULL (all columns)
 };
 
-// A committed file, as last_file() reports it.
-struct ChangeFileInfo {
-  std::string key;
-  ChangePosition first;
-  ChangePosition last;
-  uint64_t rows = 0;
-  uint64_t bytes = 0;
-};
 
 class ChangeFileWriter {
  public:

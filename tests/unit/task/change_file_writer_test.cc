@@ -537,6 +537,28 @@ TEST_F(ChangeFileWriterTest, DurablePositionAndOldestPendingMoveAsFilesCommit) {
   EXPECT_EQ(keys().size(), 1u);
 }
 
+TEST_F(ChangeFileWriterTest, BeforeUploadSeesTheFileAndItsFailureUploadsNothing) {
+  std::vector<ChangeFileInfo> seen;
+  ChangeFileWriterOptions o = options();
+  o.before_upload = [&](const ChangeFileInfo& f) {
+    seen.push_back(f);
+    return seen.size() == 1 ? Status::ok() : Status::unavailable("journal unreachable");
+  };
+  auto w = writer(std::move(o));
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x100));
+  ASSERT_OK(w->flush());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].key, keys().at(0));
+  EXPECT_EQ(seen[0].first, (ChangePosition{0x100, 1}));
+  EXPECT_EQ(seen[0].last, (ChangePosition{0x100, 1}));
+  ASSERT_OK(w->append(insert(0x200, 1, {text("2"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x200));
+  EXPECT_FALSE(w->flush().is_ok());
+  EXPECT_EQ(keys().size(), 1u) << "a file whose intent could not be recorded is not uploaded";
+  EXPECT_EQ(w->durable_position(), (ChangePosition{0x100, 1}));
+}
+
 TEST_F(ChangeFileWriterTest, SkipThroughDropsReplayedChanges) {
   auto w = writer();
   w->skip_through(ChangePosition{0x200, 2});

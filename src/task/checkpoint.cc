@@ -1,0 +1,310 @@
+#include "task/checkpoint.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "pg/lsn.h"
+#include "task/change_file_name.h"
+
+namespace pgs3 {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char kFormatName[] = "pgs3-checkpoint";
+
+const char* phase_name(CheckpointPhase phase) { return phase == CheckpointPhase::kCdc ? "cdc" : "full-load"; }
+
+Json lsn_json(const std::optional<uint64_t>& lsn) {
+  if (!lsn) return nullptr;
+  return Lsn(*lsn).to_string();
+}
+
+Json position_json(const std::optional<ChangePosition>& position) {
+  if (!position) return nullptr;
+  return format_change_position(*position);
+}
+
+// Reads typed fields of one JSON object; the first problem is kept, naming the field by its path.
+class FieldReader {
+ public:
+  FieldReader(const Json& object, std::string path, Status& status)
+      : object_(object), path_(std::move(path)), status_(status) {}
+
+  const Json* field(const char* name, bool required) {
+    if (!status_.is_ok()) return nullptr;
+    auto it = object_.find(name);
+    if (it == object_.end() || it->is_null()) {
+      if (required) fail(name, "is missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+  void string(const char* name, std::string& out, bool required = true) {
+    const Json* v = field(name, required);
+    if (!v) return;
+    if (!v->is_string()) return fail(name, "must be a string");
+    out = v->get<std::string>();
+  }
+  void uint(const char* name, uint64_t& out, bool required = true) {
+    const Json* v = field(name, required);
+    if (!v) return;
+    if (!v->is_number_unsigned()) return fail(name, "must be a non-negative integer");
+    out = v->get<uint64_t>();
+  }
+  void optional_int(const char* name, std::optional<int64_t>& out) {
+    const Json* v = field(name, false);
+    if (!v) return;
+    if (!v->is_number_integer()) return fail(name, "must be an integer or null");
+    if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+      return fail(name, "is out of range");
+    }
+    out = v->get<int64_t>();
+  }
+  void lsn(const char* name, std::optional<uint64_t>& out, bool required) {
+    std::string text;
+    string(name, text, required);
+    if (!status_.is_ok() || text.empty()) return;
+    std::optional<Lsn> parsed = Lsn::parse(text);
+    if (!parsed) return fail(name, "is not an LSN (\"X/Y\" as PostgreSQL prints it): \"" + text + "\"");
+    out = parsed->value();
+  }
+  void position(const char* name, std::optional<ChangePosition>& out) {
+    std::string text;
+    string(name, text, false);
+    if (!status_.is_ok() || text.empty()) return;
+    std::optional<ChangePosition> parsed = parse_change_position(text);
+    if (!parsed) return fail(name, "is not a change position (\"<LSN>:<seq>\"): \"" + text + "\"");
+    out = parsed;
+  }
+  void fail(const char* name, const std::string& problem) {
+    if (status_.is_ok()) status_ = Status::data_error(path_ + name + " " + problem);
+  }
+
+ private:
+  const Json& object_;
+  std::string path_;
+  Status& status_;
+};
+
+Status parse_table(const Json& j, size_t index, TableCheckpoint& t) {
+  const std::string path = "tables[" + std::to_string(index) + "].";
+  if (!j.is_object()) return Status::data_error(path.substr(0, path.size() - 1) + " must be an object");
+  Status status;
+  FieldReader r(j, path, status);
+  r.string("schema", t.schema);
+  r.string("table", t.table);
+  uint64_t oid = 0;
+  r.uint("relation_oid", oid, false);
+  if (oid > UINT32_MAX) r.fail("relation_oid", "is out of range");
+  t.relation_oid = static_cast<uint32_t>(oid);
+  r.position("durable_position", t.durable_position);
+  r.lsn("snapshot_lsn", t.snapshot_lsn, false);
+  r.string("last_change_file", t.last_change_file, false);
+  PGS3_RETURN_IF_ERROR(status);
+  const Json* stats = r.field("statistics", false);
+  if (!stats) return status;
+  if (!stats->is_object()) return Status::data_error(path + "statistics must be an object");
+  FieldReader s(*stats, path + "statistics.", status);
+  TableStatistics& st = t.statistics;
+  s.uint("full_load_rows", st.full_load_rows, false);
+  s.uint("inserts", st.inserts, false);
+  s.uint("updates", st.updates, false);
+  s.uint("deletes", st.deletes, false);
+  s.uint("ddls", st.ddls, false);
+  s.uint("truncates", st.truncates, false);
+  s.uint("files", st.files, false);
+  s.string("last_file_key", st.last_file_key, false);
+  s.optional_int("last_commit_time_us", st.last_commit_time_us);
+  return status;
+}
+
+bool same_table(const TableCheckpoint& t, uint32_t relation_oid, const std::string& schema, const std::string& table) {
+  return t.schema == schema && t.table == table &&
+         (relation_oid == 0 || t.relation_oid == 0 || t.relation_oid == relation_oid);
+}
+
+}  // namespace
+
+std::string Checkpoint::object_key(const std::string& prefix) { return prefix + kCheckpointObjectName; }
+
+std::string Checkpoint::to_json() const {
+  Json tables_json = Json::array();
+  for (const TableCheckpoint& t : tables) {
+    const TableStatistics& s = t.statistics;
+    Json stats = {{"full_load_rows", s.full_load_rows},
+                  {"inserts", s.inserts},
+                  {"updates", s.updates},
+                  {"deletes", s.deletes},
+                  {"ddls", s.ddls},
+                  {"truncates", s.truncates},
+                  {"files", s.files},
+                  {"last_file_key", s.last_file_key},
+                  {"last_commit_time_us", s.last_commit_time_us ? Json(*s.last_commit_time_us) : Json(nullptr)}};
+    tables_json.push_back({{"schema", t.schema},
+                           {"table", t.table},
+                           {"relation_oid", t.relation_oid},
+                           {"durable_position", position_json(t.durable_position)},
+                           {"snapshot_lsn", lsn_json(t.snapshot_lsn)},
+                           {"last_change_file", t.last_change_file},
+                           {"statistics", std::move(stats)}});
+  }
+  Json j = {{"format", kFormatName},
+            {"version", kCheckpointFormatVersion},
+            {"sequence", sequence_},
+            {"task_id", task_id},
+            {"slot_name", slot_name},
+            {"phase", phase_name(phase)},
+            {"confirmed_lsn", Lsn(confirmed_lsn).to_string()},
+            {"tables", std::move(tables_json)}};
+  // Names are kept as PostgreSQL has them (any UTF-8); invalid UTF-8 is replaced rather than failing the save.
+  return j.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+Result<Checkpoint> Checkpoint::parse(const std::string& text, const std::string& where) {
+  auto bad = [&where](const std::string& problem) {
+    return Status::data_error("checkpoint " + where + " cannot be read: " + problem +
+                              "; restore the object from a backup, or remove it to start the task over");
+  };
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return bad("it is not valid JSON");
+  if (!j.is_object()) return bad("it is not a JSON object");
+  auto format = j.find("format");
+  if (format == j.end() || !format->is_string() || format->get<std::string>() != kFormatName) {
+    return bad("\"format\" is not \"" + std::string(kFormatName) + "\"");
+  }
+  auto version = j.find("version");
+  if (version == j.end() || !version->is_number_unsigned() || version->get<uint64_t>() == 0) {
+    return bad("\"version\" must be a positive integer");
+  }
+  if (version->get<uint64_t>() > static_cast<uint64_t>(kCheckpointFormatVersion)) {
+    return Status::data_error("checkpoint " + where + " has format version " +
+                              std::to_string(version->get<uint64_t>()) +
+                              ", written by a newer pgs3; this pgs3 reads version " +
+                              std::to_string(kCheckpointFormatVersion) + " at most: run a newer pgs3");
+  }
+
+  Checkpoint c;
+  Status status;
+  FieldReader r(j, "", status);
+  r.uint("sequence", c.sequence_);
+  r.string("task_id", c.task_id);
+  r.string("slot_name", c.slot_name, false);
+  std::string phase;
+  r.string("phase", phase);
+  if (status.is_ok()) {
+    if (phase == "cdc") {
+      c.phase = CheckpointPhase::kCdc;
+    } else if (phase == "full-load") {
+      c.phase = CheckpointPhase::kFullLoad;
+    } else {
+      r.fail("phase", "must be \"full-load\" or \"cdc\", not \"" + phase + "\"");
+    }
+  }
+  std::optional<uint64_t> confirmed;
+  r.lsn("confirmed_lsn", confirmed, true);
+  c.confirmed_lsn = confirmed.value_or(0);
+  const Json* tables = r.field("tables", true);
+  if (!status.is_ok()) return bad(status.message());
+  if (!tables->is_array()) return bad("tables must be an array");
+  for (size_t i = 0; i < tables->size(); ++i) {
+    TableCheckpoint t;
+    Status st = parse_table((*tables)[i], i, t);
+    if (!st.is_ok()) return bad(st.message());
+    for (const TableCheckpoint& other : c.tables) {
+      // A table dropped and created again under the same name has a new OID: two entries, told apart by OID.
+      if ((t.relation_oid != 0 && t.relation_oid == other.relation_oid) ||
+          same_table(other, t.relation_oid, t.schema, t.table)) {
+        return bad("tables[" + std::to_string(i) + "] (\"" + t.schema + "\".\"" + t.table +
+                   "\") duplicates another table entry");
+      }
+    }
+    c.tables.push_back(std::move(t));
+  }
+  return c;
+}
+
+Result<std::optional<Checkpoint>> Checkpoint::load(ObjectStore& store, const std::string& prefix) {
+  const std::string key = object_key(prefix);
+  PGS3_ASSIGN_OR_RETURN(std::optional<std::string> text, store.get(key));
+  if (!text) return std::optional<Checkpoint>();
+  PGS3_ASSIGN_OR_RETURN(Checkpoint c, parse(*text, key + " in " + store.describe()));
+  c.saved_confirmed_lsn_ = c.confirmed_lsn;
+  return std::optional<Checkpoint>(std::move(c));
+}
+
+Status Checkpoint::save(ObjectStore& store, const std::string& prefix) {
+  const std::string key = object_key(prefix);
+  if (saved_confirmed_lsn_ && confirmed_lsn < *saved_confirmed_lsn_) {
+    return Status::internal("checkpoint " + key + ": confirmed_lsn would go back from " +
+                            Lsn(*saved_confirmed_lsn_).to_string() + " to " + Lsn(confirmed_lsn).to_string() +
+                            " (a bug in pgs3: nothing was saved)");
+  }
+  if (!saved_confirmed_lsn_) {
+    // A fresh checkpoint must not replace one it has not seen: that would forget every table's position.
+    PGS3_ASSIGN_OR_RETURN(std::optional<std::string> existing, store.get(key));
+    if (existing) {
+      return Status::internal("checkpoint " + key + " in " + store.describe() +
+                              " exists but was not loaded before saving a new one (a bug in pgs3: nothing was saved)");
+    }
+  }
+  ++sequence_;
+  const std::string text = to_json();
+  Status st;
+  Result<std::unique_ptr<ObjectWriter>> writer = store.create(key);
+  if (!writer.is_ok()) {
+    st = writer.status();
+  } else {
+    st = (*writer)->append(text);
+    if (st.is_ok()) st = (*writer)->commit();
+    if (!st.is_ok()) (*writer)->abort();
+  }
+  if (!st.is_ok()) {
+    --sequence_;
+    return st.with_context("saving checkpoint " + key);
+  }
+  saved_confirmed_lsn_ = confirmed_lsn;
+  return Status::ok();
+}
+
+TableCheckpoint* Checkpoint::find_table(uint32_t relation_oid, const std::string& schema, const std::string& table) {
+  if (relation_oid != 0) {
+    for (TableCheckpoint& t : tables) {
+      if (t.relation_oid == relation_oid) return &t;
+    }
+  }
+  for (TableCheckpoint& t : tables) {
+    if (same_table(t, relation_oid, schema, table)) return &t;
+  }
+  return nullptr;
+}
+
+const TableCheckpoint* Checkpoint::find_table(uint32_t relation_oid, const std::string& schema,
+                                              const std::string& table) const {
+  return const_cast<Checkpoint*>(this)->find_table(relation_oid, schema, table);
+}
+
+TableCheckpoint& Checkpoint::table_entry(uint32_t relation_oid, const std::string& schema, const std::string& table) {
+  if (TableCheckpoint* t = find_table(relation_oid, schema, table)) return *t;
+  TableCheckpoint& t = tables.emplace_back();
+  t.schema = schema;
+  t.table = table;
+  t.relation_oid = relation_oid;
+  return t;
+}
+
+bool Checkpoint::same_content(const Checkpoint& other) const {
+  return task_id == other.task_id && slot_name == other.slot_name && phase == other.phase &&
+         confirmed_lsn == other.confirmed_lsn && tables == other.tables;
+}
+
+uint64_t confirmable_lsn(const std::vector<std::optional<uint64_t>>& oldest_pending, uint64_t processed_end_lsn,
+                         uint64_t confirmed_lsn) {
+  uint64_t result = processed_end_lsn;
+  for (const std::optional<uint64_t>& pending : oldest_pending) {
+    if (pending) result = std::min(result, *pending == 0 ? 0 : *pending - 1);
+  }
+  return std::max(result, confirmed_lsn);
+}
+
+}  // namespace pgs3

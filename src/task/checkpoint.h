@@ -1,0 +1,140 @@
+// Checkpoint: how far a task has safely gone, stored in the target itself (DESIGN.md §3, invariants 2, 3 and 6).
+//
+// One JSON object, "<BucketFolder>/_pgs3/<taskId>/checkpoint.json" (task_state_prefix() + kCheckpointObjectName),
+// replaced as a whole on every save. ObjectStore objects appear atomically, so a reader sees the previous checkpoint
+// or the new one, never a mix. A checkpoint is saved only after every file it names is committed: it never claims
+// more than the target holds. A replacement process on any machine resumes from it (the process is stateless).
+//
+// What it holds:
+//   sequence       +1 on every save: tells which of two copies is newer, and shows progress in `pgs3 status`.
+//   confirmed_lsn  the LSN pgs3 may confirm to PostgreSQL as flushed (standby status update). It never passes the
+//                  commit LSN of the oldest change that is not durable in the target (invariant 3; confirmable_lsn()
+//                  computes it), and it never goes backwards: save() refuses a regression as a bug (kInternal).
+//                  The replication loop sends PostgreSQL only the confirmed_lsn of a checkpoint that has been saved.
+//   per table      (schema, table, relation OID): durable_position, the position of the last change durable in the
+//                  target (replayed changes at or below it are skipped: ChangeFileWriter::skip_through());
+//                  snapshot_lsn, for a table loaded in a snapshot of its own (its changes at or below it are in the
+//                  LOAD files and are skipped, invariant 4); last_change_file, the name of its newest change file
+//                  (ChangeFileWriter::order_after(), so that a restarted writer's names sort after it); statistics.
+//
+// Format (version 1):
+//   {"format": "pgs3-checkpoint", "version": 1, "sequence": 7, "task_id": "orders-to-lake", "slot_name": "pgs3_o",
+//    "phase": "cdc", "confirmed_lsn": "0/16B6C50",
+//    "tables": [{"schema": "public", "table": "orders", "relation_oid": 16384,
+//                "durable_position": "0/16B6C50:3", "snapshot_lsn": "0/16A0000",
+//                "last_change_file": "20261130-233000123.parquet",
+//                "statistics": {"full_load_rows": 1000, "inserts": 5, "updates": 2, "deletes": 1, "ddls": 0,
+//                               "truncates": 0, "files": 2, "last_file_key": "raw/app/public/orders/2026...parquet",
+//                               "last_commit_time_us": 817813800123456}}]}
+// LSNs are printed as PostgreSQL prints them, positions as format_change_position() does; absent values are null.
+// Unknown fields are ignored (a later version 1 writer may add some); a higher version is refused, since an older
+// pgs3 cannot know what it would lose by rewriting it.
+//
+// A Checkpoint is a value, used by one thread. It remembers the sequence and confirmed_lsn it last loaded or saved,
+// for the checks in save(); copies share nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/change.h"
+#include "store/object_store.h"
+
+namespace pgs3 {
+
+inline constexpr int kCheckpointFormatVersion = 1;
+inline constexpr const char kCheckpointObjectName[] = "checkpoint.json";
+
+enum class CheckpointPhase {
+  kFullLoad,  // "full-load": the full load has not finished (CDC changes, if any, are in no file yet)
+  kCdc,       // "cdc": every table is loaded; changes stream
+};
+
+struct TableStatistics {
+  uint64_t full_load_rows = 0;
+  uint64_t inserts = 0;  // change rows in committed change files, by operation
+  uint64_t updates = 0;
+  uint64_t deletes = 0;
+  uint64_t ddls = 0;  // schema changes seen (ChangeFileWriterStats::schema_changes)
+  uint64_t truncates = 0;
+  uint64_t files = 0;                          // files committed (LOAD and change files)
+  std::string last_file_key;                   // the key of the last file committed, empty before any
+  std::optional<int64_t> last_commit_time_us;  // commit time of the last durable change (pgoutput: since 2000-01-01)
+
+  bool operator==(const TableStatistics&) const = default;
+};
+
+struct TableCheckpoint {
+  std::string schema;
+  std::string table;
+  uint32_t relation_oid = 0;  // 0 when unknown
+  std::optional<ChangePosition> durable_position;
+  std::optional<uint64_t> snapshot_lsn;
+  std::string last_change_file;  // a file name ("20261130-233000123.parquet"), not a key; empty before any
+  TableStatistics statistics;
+
+  bool operator==(const TableCheckpoint&) const = default;
+};
+
+class Checkpoint {
+ public:
+  // "<prefix>checkpoint.json"; `prefix` is task_state_prefix() (ends with '/').
+  static std::string object_key(const std::string& prefix);
+
+  // The checkpoint stored under `prefix`, or nullopt when there is none. kDataError, naming the object, when it is
+  // not a checkpoint this pgs3 can read (malformed JSON, a missing or mistyped field, a bad LSN or position, a
+  // duplicate table, or a format version above kCheckpointFormatVersion). Store failures pass through.
+  static Result<std::optional<Checkpoint>> load(ObjectStore& store, const std::string& prefix);
+
+  // Writes this checkpoint with sequence() + 1 (sequence() is then the new number). kInternal, nothing written,
+  // when confirmed_lsn is below the one last loaded or saved through this object, or when this object was neither
+  // loaded nor saved yet and a checkpoint already exists under `prefix` (it would be overwritten by a fresh one;
+  // load it first). On a store failure the sequence is left as it was and the save can be retried.
+  Status save(ObjectStore& store, const std::string& prefix);
+
+  // The JSON text save() writes, and its inverse (`where` names the object in messages). parse() does not set the
+  // last-saved state: a parsed checkpoint is "loaded" only through load().
+  std::string to_json() const;
+  static Result<Checkpoint> parse(const std::string& text, const std::string& where);
+
+  // The table with this relation OID (when non-zero and present), else the one named (schema, table); null if
+  // none.
+  TableCheckpoint* find_table(uint32_t relation_oid, const std::string& schema, const std::string& table);
+  const TableCheckpoint* find_table(uint32_t relation_oid, const std::string& schema, const std::string& table) const;
+  // find_table(), or a new empty entry appended to tables.
+  TableCheckpoint& table_entry(uint32_t relation_oid, const std::string& schema, const std::string& table);
+
+  uint64_t sequence() const { return sequence_; }
+
+  // The content compared by tests and by recovery (sequence and last-saved state excluded).
+  bool same_content(const Checkpoint& other) const;
+
+  std::string task_id;
+  std::string slot_name;
+  CheckpointPhase phase = CheckpointPhase::kFullLoad;
+  uint64_t confirmed_lsn = 0;
+  std::vector<TableCheckpoint> tables;
+
+ private:
+  uint64_t sequence_ = 0;
+  std::optional<uint64_t> saved_confirmed_lsn_;  // confirmed_lsn as last loaded or saved; nullopt before either
+};
+
+// The LSN that may be confirmed to PostgreSQL (invariant 3), from
+//   oldest_pending:    each table writer's oldest_pending_commit_lsn() (nullopt: nothing pending in that table),
+//                      plus the commit LSN of a transaction the loop holds but has not handed to the writers;
+//   processed_end_lsn: TransactionCommit::end_lsn of the last transaction every writer has received in full
+//                      (or of the last keepalive's position the loop has caught up with when no transaction is open);
+//   confirmed_lsn:     the confirmed_lsn already saved (the result never goes below it).
+// The result is processed_end_lsn, lowered to strictly below the lowest pending commit LSN when a change is pending:
+// a restarted stream then resends that transaction (on restart, PostgreSQL skips only transactions whose commit LSN
+// is below the confirmed flush position). It is then raised to confirmed_lsn if below it: a pending commit record
+// may start exactly where the last confirmed transaction ended, and confirming that end stays safe (the commit LSN
+// is not below it). The caller saves a checkpoint with the result before sending it to PostgreSQL.
+uint64_t confirmable_lsn(const std::vector<std::optional<uint64_t>>& oldest_pending, uint64_t processed_end_lsn,
+                         uint64_t confirmed_lsn);
+
+}  // namespace pgs3

@@ -1,0 +1,280 @@
+#include "task/file_journal.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "task/change_file_name.h"
+
+namespace pgs3 {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char kIntentFormat[] = "pgs3-file-intent";
+constexpr int kIntentVersion = 1;
+constexpr size_t kSequenceDigits = 20;
+constexpr const char kIntentSuffix[] = ".json";
+
+// The sequence of an intent key's last part ("00000000000000000042.json"), or nullopt for any other name.
+std::optional<uint64_t> parse_intent_name(std::string_view name) {
+  const std::string_view suffix = kIntentSuffix;
+  if (name.size() != kSequenceDigits + suffix.size() || name.substr(kSequenceDigits) != suffix) return std::nullopt;
+  uint64_t value = 0;
+  const char* begin = name.data();
+  const char* end = begin + kSequenceDigits;
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+std::string base_name(const std::string& key) {
+  size_t slash = key.rfind('/');
+  return slash == std::string::npos ? key : key.substr(slash + 1);
+}
+
+Result<bool> object_exists(ObjectStore& store, const std::string& key) {
+  // list() rather than get(): a change file can be large, and only its presence matters.
+  PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> found, store.list(key));
+  for (const ObjectInfo& info : found) {
+    if (info.key == key) return true;
+  }
+  return false;
+}
+
+// Adopts the file of `intent` into `checkpoint`. False when the checkpoint already includes it.
+bool adopt(Checkpoint& checkpoint, const FileIntent& intent) {
+  if (FileJournal::covers(checkpoint, intent)) return false;
+  TableCheckpoint& t = checkpoint.table_entry(intent.relation_oid, intent.schema, intent.table);
+  // The file is newer than anything the checkpoint knows of the table, so its names are the current ones (a table
+  // renamed since the last checkpoint keeps its entry, found by OID).
+  t.schema = intent.schema;
+  t.table = intent.table;
+  if (intent.relation_oid != 0) t.relation_oid = intent.relation_oid;
+  t.durable_position = intent.last;
+  t.last_change_file = base_name(intent.key);
+  TableStatistics& s = t.statistics;
+  s.files += 1;
+  s.inserts += intent.inserts;
+  s.updates += intent.updates;
+  s.deletes += intent.deletes;
+  s.last_file_key = intent.key;
+  if (intent.last_commit_time_us) s.last_commit_time_us = intent.last_commit_time_us;
+  return true;
+}
+
+}  // namespace
+
+std::string intent_to_json(const FileIntent& intent) {
+  Json j = {{"format", kIntentFormat},
+            {"version", kIntentVersion},
+            {"key", intent.key},
+            {"schema", intent.schema},
+            {"table", intent.table},
+            {"relation_oid", intent.relation_oid},
+            {"first", format_change_position(intent.first)},
+            {"last", format_change_position(intent.last)},
+            {"rows", intent.rows},
+            {"inserts", intent.inserts},
+            {"updates", intent.updates},
+            {"deletes", intent.deletes},
+            {"last_commit_time_us", intent.last_commit_time_us ? Json(*intent.last_commit_time_us) : Json(nullptr)}};
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+Result<FileIntent> parse_intent(const std::string& text, const std::string& where) {
+  auto bad = [&where](const std::string& problem) {
+    return Status::data_error("file intent " + where + " cannot be read: " + problem +
+                              "; restore the object, or remove it if the file it names is known not to exist");
+  };
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return bad("it is not a JSON object");
+  auto format = j.find("format");
+  if (format == j.end() || *format != kIntentFormat)
+    return bad("\"format\" is not \"" + std::string(kIntentFormat) + "\"");
+  auto version = j.find("version");
+  if (version == j.end() || !version->is_number_unsigned() || version->get<uint64_t>() == 0) {
+    return bad("\"version\" must be a positive integer");
+  }
+  if (version->get<uint64_t>() > static_cast<uint64_t>(kIntentVersion)) {
+    return Status::data_error("file intent " + where + " has format version " +
+                              std::to_string(version->get<uint64_t>()) + ", written by a newer pgs3: run a newer pgs3");
+  }
+  FileIntent intent;
+  auto string_field = [&](const char* name, std::string& out) -> bool {
+    auto it = j.find(name);
+    if (it == j.end() || !it->is_string()) return false;
+    out = it->get<std::string>();
+    return true;
+  };
+  auto uint_field = [&](const char* name, uint64_t& out) -> bool {
+    auto it = j.find(name);
+    if (it == j.end()) return true;  // counts are optional
+    if (!it->is_number_unsigned()) return false;
+    out = it->get<uint64_t>();
+    return true;
+  };
+  auto position_field = [&](const char* name, ChangePosition& out) -> bool {
+    std::string text_value;
+    if (!string_field(name, text_value)) return false;
+    std::optional<ChangePosition> p = parse_change_position(text_value);
+    if (!p) return false;
+    out = *p;
+    return true;
+  };
+  for (auto [name, out] : {std::pair{"key", &intent.key}, {"schema", &intent.schema}, {"table", &intent.table}}) {
+    if (!string_field(name, *out)) return bad(std::string("\"") + name + "\" must be a string");
+  }
+  if (intent.key.empty()) return bad("\"key\" is empty");
+  if (!position_field("first", intent.first)) return bad("\"first\" must be a change position (\"<LSN>:<seq>\")");
+  if (!position_field("last", intent.last)) return bad("\"last\" must be a change position (\"<LSN>:<seq>\")");
+  if (intent.last < intent.first) return bad("\"last\" is before \"first\"");
+  uint64_t oid = 0;
+  if (!uint_field("relation_oid", oid) || oid > UINT32_MAX) return bad("\"relation_oid\" must be an OID");
+  intent.relation_oid = static_cast<uint32_t>(oid);
+  for (auto [name, out] : {std::pair{"rows", &intent.rows},
+                           {"inserts", &intent.inserts},
+                           {"updates", &intent.updates},
+                           {"deletes", &intent.deletes}}) {
+    if (!uint_field(name, *out)) return bad(std::string("\"") + name + "\" must be a non-negative integer");
+  }
+  auto time = j.find("last_commit_time_us");
+  if (time != j.end() && !time->is_null()) {
+    if (!time->is_number_integer() ||
+        (time->is_number_unsigned() && time->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
+      return bad("\"last_commit_time_us\" must be an integer or null");
+    }
+    intent.last_commit_time_us = time->get<int64_t>();
+  }
+  return intent;
+}
+
+std::string FileJournal::journal_prefix(const std::string& prefix) { return prefix + "journal/"; }
+
+std::string FileJournal::intent_key(const std::string& prefix, uint64_t sequence) {
+  std::string digits = std::to_string(sequence);
+  return journal_prefix(prefix) + std::string(kSequenceDigits - digits.size(), '0') + digits + kIntentSuffix;
+}
+
+Result<std::vector<JournalEntry>> FileJournal::read_all(ObjectStore& store, const std::string& prefix) {
+  const std::string dir = journal_prefix(prefix);
+  PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store.list(dir));
+  std::vector<JournalEntry> entries;
+  for (const ObjectInfo& info : objects) {
+    // Only direct children with an intent's name: list() is in key order, and zero-padding makes that sequence order.
+    std::optional<uint64_t> sequence = parse_intent_name(std::string_view(info.key).substr(dir.size()));
+    if (!sequence) continue;
+    PGS3_ASSIGN_OR_RETURN(std::optional<std::string> text, store.get(info.key));
+    if (!text) continue;  // removed meanwhile (a release by a process that is still running would be a bug elsewhere)
+    PGS3_ASSIGN_OR_RETURN(FileIntent intent, parse_intent(*text, info.key + " in " + store.describe()));
+    entries.push_back(JournalEntry{.sequence = *sequence, .journal_key = info.key, .intent = std::move(intent)});
+  }
+  return entries;
+}
+
+Result<FileJournal> FileJournal::open(ObjectStore& store, const std::string& prefix) {
+  const std::string dir = journal_prefix(prefix);
+  PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store.list(dir));
+  uint64_t next = 1;
+  for (const ObjectInfo& info : objects) {
+    std::optional<uint64_t> sequence = parse_intent_name(std::string_view(info.key).substr(dir.size()));
+    if (sequence && *sequence >= next) next = *sequence + 1;
+  }
+  return FileJournal(store, prefix, next);
+}
+
+Result<uint64_t> FileJournal::record(const FileIntent& intent) {
+  const uint64_t sequence = next_sequence_;
+  const std::string key = intent_key(prefix_, sequence);
+  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> writer, store_->create(key));
+  Status st = writer->append(intent_to_json(intent));
+  if (st.is_ok()) st = writer->commit();
+  if (!st.is_ok()) {
+    writer->abort();
+    return st.with_context("writing file intent " + key);
+  }
+  ++next_sequence_;
+  outstanding_.push_back(JournalEntry{.sequence = sequence, .journal_key = key, .intent = intent});
+  return sequence;
+}
+
+Status FileJournal::release(const Checkpoint& checkpoint) {
+  std::vector<JournalEntry> kept;
+  Status first_error;
+  for (JournalEntry& entry : outstanding_) {
+    if (first_error.is_ok() && covers(checkpoint, entry.intent)) {
+      Status st = store_->remove(entry.journal_key);
+      if (st.is_ok()) continue;
+      first_error = st.with_context("removing file intent " + entry.journal_key);
+    }
+    kept.push_back(std::move(entry));
+  }
+  outstanding_ = std::move(kept);
+  return first_error;
+}
+
+bool FileJournal::covers(const Checkpoint& checkpoint, const FileIntent& intent) {
+  const TableCheckpoint* t = checkpoint.find_table(intent.relation_oid, intent.schema, intent.table);
+  return t != nullptr && t->durable_position && *t->durable_position >= intent.last;
+}
+
+Result<RecoveryReport> recover(ObjectStore& store, const std::string& prefix, Checkpoint& checkpoint) {
+  PGS3_ASSIGN_OR_RETURN(std::vector<JournalEntry> entries, FileJournal::read_all(store, prefix));
+  RecoveryReport report;
+  if (entries.empty()) return report;
+  // Work on a copy: a failed save must leave the caller's checkpoint as it was, and the intents where they are.
+  Checkpoint updated = checkpoint;
+  std::vector<const JournalEntry*> present;
+  std::vector<const JournalEntry*> missing;
+  for (const JournalEntry& entry : entries) {
+    const FileIntent& intent = entry.intent;
+    PGS3_ASSIGN_OR_RETURN(bool exists, object_exists(store, intent.key));
+    if (!exists) {
+      report.discarded.push_back(intent.key);
+      missing.push_back(&entry);
+    } else if (adopt(updated, intent)) {
+      report.adopted.push_back(intent.key);
+      present.push_back(&entry);
+    } else {
+      report.covered.push_back(intent.key);
+      present.push_back(&entry);
+    }
+  }
+  // A missing file's changes are replayed only from past the table's durable position. If adoption moved that
+  // position past the missing file's first change, those changes must be in a file that exists (a retry of the same
+  // changes under a new name); otherwise they would be lost without a word. The writer uploads a table's files in
+  // order and stops at the first failure, so this is a bug or a damaged target, never a crash.
+  for (const JournalEntry* gone : missing) {
+    const FileIntent& d = gone->intent;
+    const TableCheckpoint* before = checkpoint.find_table(d.relation_oid, d.schema, d.table);
+    const TableCheckpoint* after = updated.find_table(d.relation_oid, d.schema, d.table);
+    const bool was_replayable = !before || !before->durable_position || *before->durable_position < d.first;
+    const bool now_skipped = after && after->durable_position && *after->durable_position >= d.first;
+    if (!was_replayable || !now_skipped) continue;
+    bool held = false;
+    for (const JournalEntry* e : present) {
+      const FileIntent& f = e->intent;
+      const bool same = f.relation_oid != 0 && d.relation_oid != 0 ? f.relation_oid == d.relation_oid
+                                                                   : f.schema == d.schema && f.table == d.table;
+      if (same && f.first <= d.first && d.first <= f.last) held = true;
+    }
+    if (!held) {
+      return Status::data_error("change file " + d.key + " (intent " + gone->journal_key +
+                                ") is not in the target, but later files of \"" + d.schema + "\".\"" + d.table +
+                                "\" are: its changes from " + format_change_position(d.first) +
+                                " would be lost; restore the file, or reload the table");
+    }
+  }
+  if (!report.adopted.empty()) {
+    PGS3_RETURN_IF_ERROR(updated.save(store, prefix).with_context("recovering change files"));
+    report.checkpoint_saved = true;
+    checkpoint = std::move(updated);
+  }
+  // Only now may the intents go: the checkpoint holds everything they told.
+  for (const JournalEntry& entry : entries) {
+    PGS3_RETURN_IF_ERROR(store.remove(entry.journal_key).with_context("removing file intent " + entry.journal_key));
+    ++report.intents_removed;
+  }
+  return report;
+}
+
+}  // namespace pgs3

@@ -1,0 +1,122 @@
+// FileJournal: intent records that let a restarted task adopt the change files a crash left out of its checkpoint
+// (DESIGN.md §3, invariant 2), whatever the store and the format — a CSV file in a local directory carries no
+// metadata to read positions back from, so the positions travel in the journal instead.
+//
+// Protocol, for each change file:
+//   1. record(): before the object is created, an intent "<prefix>journal/<sequence>.json" (sequence: 20 decimal
+//      digits, zero-padded, so key order is sequence order) holds {object key, table, first and last position, rows}.
+//   2. The object is uploaded and committed (ChangeFileWriter).
+//   3. A checkpoint that includes the file (its table's durable_position at or past the file's last position) is
+//      saved; then release() removes the intents that checkpoint covers.
+// A crash between any two steps leaves an intent behind. On start, before anything is written, recover() settles
+// every intent, in sequence order:
+//   - the object exists: the file is adopted — unless the checkpoint already covers it (durable_position at or past
+//     its last position: a crash between steps 3 and the removal), its table's durable_position becomes the file's
+//     last position, its last_change_file the file's name, and its statistics count the file;
+//   - the object does not exist: the upload never completed; the intent is dropped. Its changes come again from the
+//     slot, because confirmed_lsn never passed them (invariant 3), and go into a file with a new name.
+// Then, if any file was adopted, the checkpoint is saved; only after that are the intents removed. Every step is
+// idempotent: a crash during recovery leaves the intents in place, and the next recovery reaches the same checkpoint
+// (object keys are never reused for other content: change file names are unique and only move forward, so an
+// object found under an intent's key is that intent's file, even when an earlier attempt uploaded it).
+//
+// A FileJournal is used by one thread (the replication loop); recover() runs before it is opened.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/change.h"
+#include "store/object_store.h"
+#include "task/checkpoint.h"
+
+namespace pgs3 {
+
+// One change file about to be uploaded.
+struct FileIntent {
+  std::string key;  // the object key of the change file
+  std::string schema;
+  std::string table;
+  uint32_t relation_oid = 0;
+  ChangePosition first;
+  ChangePosition last;
+  uint64_t rows = 0;
+  // The file's rows by operation and the commit time of its last change (pgoutput, since 2000-01-01), when the
+  // caller knows them: adoption adds them to the table's statistics.
+  uint64_t inserts = 0;
+  uint64_t updates = 0;
+  uint64_t deletes = 0;
+  std::optional<int64_t> last_commit_time_us;
+
+  bool operator==(const FileIntent&) const = default;
+};
+
+struct JournalEntry {
+  uint64_t sequence = 0;
+  std::string journal_key;  // the intent's own object key
+  FileIntent intent;
+};
+
+// What recover() did.
+struct RecoveryReport {
+  std::vector<std::string> adopted;    // keys of files adopted into the checkpoint
+  std::vector<std::string> covered;    // keys of files the checkpoint already included
+  std::vector<std::string> discarded;  // keys of files never uploaded
+  bool checkpoint_saved = false;
+  size_t intents_removed = 0;
+};
+
+class FileJournal {
+ public:
+  // "<prefix>journal/"; `prefix` is task_state_prefix().
+  static std::string journal_prefix(const std::string& prefix);
+  // "<prefix>journal/00000000000000000042.json"
+  static std::string intent_key(const std::string& prefix, uint64_t sequence);
+
+  // Every intent under `prefix`, in sequence order. kDataError, naming the object, for an intent that cannot be
+  // read (objects under the journal prefix that are not intents are ignored).
+  static Result<std::vector<JournalEntry>> read_all(ObjectStore& store, const std::string& prefix);
+
+  // A journal whose next sequence follows the highest intent present (call after recover(), which leaves none).
+  static Result<FileJournal> open(ObjectStore& store, const std::string& prefix);
+
+  // Writes the intent for a change file (step 1). Returns its sequence. The intent stays outstanding until
+  // release() removes it.
+  Result<uint64_t> record(const FileIntent& intent);
+
+  // Removes every outstanding intent whose file `checkpoint` includes (step 3; call after the checkpoint is saved).
+  // Intents of files not yet included stay. On a store failure the remaining intents stay outstanding and a later
+  // call retries them (a leftover intent is harmless: recovery finds its file covered).
+  Status release(const Checkpoint& checkpoint);
+
+  // Intents recorded and not yet released, in sequence order.
+  const std::vector<JournalEntry>& outstanding() const { return outstanding_; }
+  uint64_t next_sequence() const { return next_sequence_; }
+
+  // True when `checkpoint` includes the file: its table's durable_position is at or past intent.last.
+  static bool covers(const Checkpoint& checkpoint, const FileIntent& intent);
+
+ private:
+  FileJournal(ObjectStore& store, std::string prefix, uint64_t next_sequence)
+      : store_(&store), prefix_(std::move(prefix)), next_sequence_(next_sequence) {}
+
+  ObjectStore* store_;
+  std::string prefix_;
+  uint64_t next_sequence_;
+  std::vector<JournalEntry> outstanding_;
+};
+
+// Settles the intents under `prefix` into `checkpoint` (the one loaded from the target, or a fresh one with the
+// task id and slot name when there is none) as described above, saves it when a file was adopted, then removes the
+// intents. On failure nothing is lost: the intents left are settled by the next recovery. `checkpoint` must be the
+// one the task goes on with (its sequence and saved state move on with the save).
+Result<RecoveryReport> recover(ObjectStore& store, const std::string& prefix, Checkpoint& checkpoint);
+
+// The JSON of an intent, and its inverse (`where` names the object in messages).
+std::string intent_to_json(const FileIntent& intent);
+Result<FileIntent> parse_intent(const std::string& text, const std::string& where);
+
+}  // namespace pgs3
