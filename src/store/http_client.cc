@@ -86,6 +86,14 @@ int seek_body(void* userdata, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+// The request body comes from `cursor`, rewindable for a resend.
+void read_body_from(CURL* curl, UploadCursor* cursor) {
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
+  curl_easy_setopt(curl, CURLOPT_READDATA, cursor);
+  curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_body);
+  curl_easy_setopt(curl, CURLOPT_SEEKDATA, cursor);
+}
+
 size_t write_body(char* data, size_t size, size_t nmemb, void* userdata) {
   static_cast<std::string*>(userdata)->append(data, size * nmemb);
   return size * nmemb;
@@ -270,20 +278,14 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
-    curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_body);
-    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &upload);
+    read_body_from(curl, &upload);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   } else if (method == "DELETE" && request.body.empty()) {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
   } else {
     // POST, and any other method with a body: libcurl's POST machinery sends it with an exact Content-Length.
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
-    curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_body);
-    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &upload);
+    read_body_from(curl, &upload);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     if (method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
     // libcurl would add "Content-Type: application/x-www-form-urlencoded" to a POST; an empty header removes it.
