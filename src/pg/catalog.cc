@@ -47,7 +47,9 @@ SELECT a.attrelid, a.attname, a.attnum, a.atttypid, a.atttypmod,
        format_type(a.atttypid, a.atttypmod) AS type_text,
        b.oid AS base_oid,
        CASE WHEN r.domain_oid IS NULL THEN a.atttypmod ELSE r.base_typmod END AS base_typmod,
-       b.typname, b.typtype, (b.typcategory = 'A' AND b.typelem <> 0) AS is_array
+       b.typname, b.typtype, (b.typcategory = 'A' AND b.typelem <> 0) AS is_array,
+       EXISTS (SELECT 1 FROM pg_index i
+                WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey)) AS in_primary_key
   FROM pg_attribute a
   LEFT JOIN resolved r ON r.domain_oid = a.atttypid
   JOIN pg_type b ON b.oid = coalesce(r.base_oid, a.atttypid)
@@ -106,6 +108,7 @@ Result<std::vector<SourceTable>> list_tables(PgConnection& conn) {
     c.base_type_name = std::string(cols.get(i, 9));
     c.typtype = static_cast<TypType>(cols.get(i, 10).empty() ? 'b' : cols.get(i, 10)[0]);
     c.is_array = cols.get_bool(i, 11);
+    c.in_primary_key = cols.get_bool(i, 12);
     tables[it->second].columns.push_back(std::move(c));
   }
   return tables;

@@ -47,6 +47,7 @@ struct SourceColumn {
                                      // no fixed OID, so they are recognised by name)
   TypType typtype = TypType::kBase;  // of the base type
   bool is_array = false;             // the base type is an array (typcategory 'A' with a typelem)
+  bool in_primary_key = false;       // part of the table's primary key
 };
 
 struct SourceTable {

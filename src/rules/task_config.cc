@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 
+#include "rules/cdc_stop_position.h"
 #include "rules/connection_string.h"
 #include "rules/json_section.h"
 #include "rules/task_sections.h"
@@ -14,9 +15,10 @@
 namespace pgs3 {
 namespace {
 
-constexpr std::string_view kTopNames[] = {"taskId", "migrationType", "source",
-                                          "target", "tableMappings", "taskSettings"};
-constexpr std::string_view kSourceNames[] = {"connection", "slotName", "publicationName"};
+constexpr std::string_view kTopNames[] = {"taskId",        "migrationType", "source",         "target",
+                                          "tableMappings", "taskSettings",  "cdcStopPosition"};
+constexpr std::string_view kSourceNames[] = {"connection",      "slotName",           "publicationName",
+                                             "HeartbeatEnable", "HeartbeatFrequency", "HeartbeatSchema"};
 constexpr std::string_view kTargetNames[] = {"type",    "path",           "endpointUrl",         "region",
                                              "caBundle", "addressingStyle", "stallTimeoutSeconds", "s3Settings"};
 constexpr std::string_view kAddressingStyles[] = {"auto", "path", "virtual"};
@@ -61,7 +63,8 @@ std::string default_replication_name(const std::string& task_id) {
   return name;
 }
 
-Status parse_source(const Json& value, const std::string& task_id, SourceConfig* source) {
+Status parse_source(const Json& value, const std::string& task_id, SourceConfig* source,
+                    std::vector<std::string>* warnings) {
   PGS3_ASSIGN_OR_RETURN(JsonSection section, JsonSection::open(value, "source", kSourceNames, NameCase::kExact));
   // The connection string is never echoed in a message: it may hold a password.
   const Json* connection = section.get("connection");
@@ -85,6 +88,13 @@ Status parse_source(const Json& value, const std::string& task_id, SourceConfig*
   source->publication_name = default_name;
   PGS3_RETURN_IF_ERROR(section.read_string("slotName", &source->slot_name));
   PGS3_RETURN_IF_ERROR(section.read_string("publicationName", &source->publication_name));
+  PGS3_RETURN_IF_ERROR(section.read_bool("HeartbeatEnable", &source->heartbeat_enable));
+  // DMS: HeartbeatFrequency in minutes, default 5.
+  PGS3_RETURN_IF_ERROR(section.read_int("HeartbeatFrequency", {1, 24 * 60, "minutes"}, &source->heartbeat_frequency_min));
+  if (section.has("HeartbeatSchema")) {
+    warnings->push_back(section.path_of("HeartbeatSchema") +
+                        ": pgs3's heartbeat is a logical message (pg_logical_emit_message) and needs no table; ignored");
+  }
   struct Check {
     std::string_view name;
     const std::string& value;
@@ -186,7 +196,7 @@ Result<TaskConfig> parse_task_text(const std::string& json_text, const std::stri
   PGS3_RETURN_IF_ERROR(top.read_enum("migrationType", kMigrationTypes, &config.migration_type));
 
   if (!top.has("source")) return top.error("source", "required: {\"connection\": \"host=... dbname=... user=...\"}");
-  PGS3_RETURN_IF_ERROR(parse_source(*top.get("source"), config.task_id, &config.source));
+  PGS3_RETURN_IF_ERROR(parse_source(*top.get("source"), config.task_id, &config.source, &config.warnings));
 
   if (!top.has("target"))
     return top.error("target", "required: {\"type\": \"local\", \"path\": \"...\"} or an s3 target");
@@ -208,7 +218,13 @@ Result<TaskConfig> parse_task_text(const std::string& json_text, const std::stri
   if (top.has("taskSettings")) {
     const std::string settings_path = top.path_of("taskSettings");
     PGS3_ASSIGN_OR_RETURN(Json settings, embedded_document(*top.get("taskSettings"), settings_path));
-    PGS3_RETURN_IF_ERROR(parse_task_settings(settings, settings_path, &config.full_load, &config.warnings));
+    PGS3_RETURN_IF_ERROR(
+        parse_task_settings(settings, settings_path, &config.full_load, &config.cdc, &config.warnings));
+  }
+  if (top.has("cdcStopPosition")) {
+    PGS3_RETURN_IF_ERROR(top.read_string("cdcStopPosition", &config.cdc.stop_position));
+    Result<CdcStopPosition> stop = parse_cdc_stop_position(config.cdc.stop_position);
+    if (!stop.is_ok()) return top.error("cdcStopPosition", stop.status().message());
   }
   return config;
 }

@@ -84,6 +84,12 @@ struct SourceConfig {
   std::string connection;        // a libpq connection string or URI; never holds the password (checked)
   std::string slot_name;         // default "pgs3_<taskId>"
   std::string publication_name;  // default "pgs3_<taskId>"
+  // DMS's PostgreSQL endpoint settings HeartbeatEnable / HeartbeatFrequency (minutes): while streaming, pgs3 emits a
+  // non-transactional logical message (pg_logical_emit_message) this often, so that the slot's confirmed position
+  // advances on a database whose selected tables are idle. DMS writes a heartbeat table row instead
+  // (HeartbeatSchema); pgs3 needs no table.
+  bool heartbeat_enable = false;
+  int64_t heartbeat_frequency_min = 5;
 };
 
 enum class TargetType { kLocal, kS3 };
@@ -132,6 +138,21 @@ struct FullLoadSettings {
   int max_full_load_sub_tasks = 8;  // MaxFullLoadSubTasks (1..49 in DMS)
 };
 
+// How CDC runs, from DMS's task settings and the task file's cdcStopPosition.
+struct CdcSettings {
+  // ChangeProcessingTuning.MemoryLimitTotal (MB): the memory all open change files of the task may hold before the
+  // largest are spilled to local files (DMS: "the maximum size that all transactions can occupy in memory before
+  // being written to disk"; DMS's default is 1024, pgs3's 512).
+  int64_t memory_limit_total_mb = 512;
+  // ChangeProcessingDdlHandlingPolicy.HandleSourceTableTruncated: a TRUNCATE removes the table's objects written
+  // so far (true, DMS's default) or only closes the open file (false: the target keeps the rows).
+  bool handle_source_table_truncated = true;
+  // cdcStopPosition (DMS's CdcStopPosition): "" (stream until stopped), a plain LSN "0/16B6C50",
+  // "server_time:2026-11-30T12:00:00" or "commit_time:2026-11-30T12:00:00" (UTC). Checked by the parser
+  // (rules/cdc_stop_position.h parses it).
+  std::string stop_position;
+};
+
 struct TaskConfig {
   std::string task_id;  // [A-Za-z0-9_-]+; names the checkpoint folder and default slot/publication
   MigrationType migration_type = MigrationType::kFullLoad;
@@ -140,6 +161,7 @@ struct TaskConfig {
   std::vector<SelectionRule> selection_rules;  // in the order of the task file
   std::vector<TaggingRule> tagging_rules;      // post-processing add-tag rules, in the order of the task file
   FullLoadSettings full_load;
+  CdcSettings cdc;
   std::vector<std::string> warnings;  // settings accepted but ignored, with the reason; logged at start
 };
 

@@ -1,6 +1,7 @@
 // taskSettings: DMS's task-settings document (AWS DMS User Guide, "Specifying task settings for AWS Database
 // Migration Service tasks" and "Task settings example"), so that settings saved from a DMS task can be pasted
-// whole. pgs3 uses FullLoadSettings.MaxFullLoadSubTasks; the other sections tune DMS's own engine (LOB handling,
+// whole. pgs3 uses FullLoadSettings.MaxFullLoadSubTasks, ChangeProcessingTuning.MemoryLimitTotal and
+// ChangeProcessingDdlHandlingPolicy.HandleSourceTableTruncated; the other sections tune DMS's own engine (LOB handling,
 // control tables, batch apply, logging, validation, ...) and have no effect here: they are accepted and named in
 // one warning. Two sections change the data written, so they are refused when enabled: BeforeImageSettings (adds
 // before-image columns to change rows) and CharacterSetSettings (replaces characters in values).
@@ -39,6 +40,15 @@ constexpr std::string_view kFullLoadNames[] = {
     "CommitRate",
 };
 
+constexpr std::string_view kTuningNames[] = {
+    "BatchApplyPreserveTransaction", "BatchApplyTimeoutMin", "BatchApplyTimeoutMax", "BatchApplyMemoryLimit",
+    "BatchSplitSize",                "MinTransactionSize",   "CommitTimeout",        "MemoryLimitTotal",
+    "MemoryKeepTime",                "StatementCacheSize",   "RecoveryTimeout",
+};
+
+constexpr std::string_view kDdlPolicyNames[] = {"HandleSourceTableDropped", "HandleSourceTableTruncated",
+                                                "HandleSourceTableAltered"};
+
 constexpr std::string_view kBeforeImageNames[] = {"EnableBeforeImage", "FieldName", "ColumnFilter"};
 
 // True when `value` sets anything: not null, and for an object, some member that is not null.
@@ -54,7 +64,7 @@ bool sets_anything(const Json& value) {
 }  // namespace
 
 Status parse_task_settings(const Json& value, const std::string& path, FullLoadSettings* full_load,
-                           std::vector<std::string>* warnings) {
+                           CdcSettings* cdc, std::vector<std::string>* warnings) {
   PGS3_ASSIGN_OR_RETURN(JsonSection settings, JsonSection::open(value, path, kSectionNames, NameCase::kInsensitive));
   std::vector<std::string> ignored;
   for (std::string_view name : settings.present()) {
@@ -68,6 +78,20 @@ Status parse_task_settings(const Json& value, const std::string& path, FullLoadS
       full_load->max_full_load_sub_tasks = static_cast<int>(sub_tasks);
       for (std::string_view key : fl.present()) {
         if (key != "MaxFullLoadSubTasks") ignored.push_back("FullLoadSettings." + std::string(key));
+      }
+    } else if (name == "ChangeProcessingTuning") {
+      PGS3_ASSIGN_OR_RETURN(JsonSection tuning,
+                            JsonSection::open(section, settings.path_of(name), kTuningNames, NameCase::kInsensitive));
+      PGS3_RETURN_IF_ERROR(tuning.read_int("MemoryLimitTotal", {16, 1 << 20, "MB"}, &cdc->memory_limit_total_mb));
+      for (std::string_view key : tuning.present()) {
+        if (key != "MemoryLimitTotal") ignored.push_back("ChangeProcessingTuning." + std::string(key));
+      }
+    } else if (name == "ChangeProcessingDdlHandlingPolicy") {
+      PGS3_ASSIGN_OR_RETURN(JsonSection policy, JsonSection::open(section, settings.path_of(name), kDdlPolicyNames,
+                                                                  NameCase::kInsensitive));
+      PGS3_RETURN_IF_ERROR(policy.read_bool("HandleSourceTableTruncated", &cdc->handle_source_table_truncated));
+      for (std::string_view key : policy.present()) {
+        if (key != "HandleSourceTableTruncated") ignored.push_back("ChangeProcessingDdlHandlingPolicy." + std::string(key));
       }
     } else if (name == "BeforeImageSettings") {
       PGS3_ASSIGN_OR_RETURN(JsonSection before, JsonSection::open(section, settings.path_of(name), kBeforeImageNames,

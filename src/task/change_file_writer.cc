@@ -1,5 +1,7 @@
 #include "task/change_file_writer.h"
 
+#include <algorithm>
+
 #include "pg/pgoutput_decoder.h"
 #include "pg/type_mapping.h"
 #include "task/date_partition.h"
@@ -52,9 +54,17 @@ ChangeFileWriter::ChangeFileWriter(ObjectStore& store, const S3Settings& setting
                   settings.include_op_for_full_load),
       namer_(settings.date_partition.enabled ? settings.date_partition.zone : nullptr) {
   if (options_.staging_rows == 0) options_.staging_rows = 1;
+  if (options_.max_file_bytes == 0) {
+    options_.max_file_bytes =
+        settings.max_file_size_kb > 0 ? static_cast<uint64_t>(settings.max_file_size_kb) * 1024 : uint64_t{1} << 30;
+  }
+  if (options_.memory_budget) options_.memory_budget->add(this);
 }
 
-ChangeFileWriter::~ChangeFileWriter() { abort(); }
+ChangeFileWriter::~ChangeFileWriter() {
+  abort();
+  if (options_.memory_budget) options_.memory_budget->remove(this);
+}
 
 std::chrono::system_clock::time_point ChangeFileWriter::now() const {
   return options_.clock ? options_.clock() : std::chrono::system_clock::now();
@@ -67,11 +77,68 @@ Status ChangeFileWriter::fail(Status status) {
 }
 
 void ChangeFileWriter::abort() {
+  report_spill_progress();
   encoder_.reset();
-  staged_.reset();
+  staged_.reset();  // removes the spill file
   rows_.clear();
   open_key_.clear();
-  file_rows_ = 0;
+  file_rows_ = file_inserts_ = file_updates_ = file_deletes_ = file_key_updates_ = 0;
+  file_last_commit_time_us_.reset();
+  spill_bytes_reported_ = 0;
+  spill_file_reported_ = false;
+  // Lowering a consumer's bytes never spills, so this cannot fail.
+  if (options_.memory_budget) (void)options_.memory_budget->update(this, 0);
+}
+
+uint64_t ChangeFileWriter::memory_bytes() const {
+  if (!encoder_) return 0;
+  const uint64_t encoded = encoder_->estimated_size();
+  const uint64_t written = staged_->position();
+  // The encoder's estimate covers what it wrote (staged) and what it buffers (the open row group, the CSV buffer).
+  const uint64_t open_row_group = encoded > written ? encoded - written : 0;
+  return staged_->memory_bytes() + open_row_group + rows_.payload_bytes();
+}
+
+Status ChangeFileWriter::spill() {
+  if (!status_.is_ok() || !encoder_) return status_;
+  // Staged rows go to the encoder first, so that what it writes of them goes to the spill file too.
+  PGS3_RETURN_IF_ERROR(flush_staged_rows());
+  // A spill file costs its write buffer (and a file descriptor): moving fewer bytes than that would free nothing.
+  if (!staged_->spilled() && staged_->memory_bytes() <= SpillFile::kBufferBytes) return Status::ok();
+  Status st = staged_->spill();
+  if (!st.is_ok()) return fail(st.with_context("change file " + open_key_));
+  report_spill_progress();
+  return Status::ok();
+}
+
+void ChangeFileWriter::report_spill_progress() {
+  if (!options_.memory_budget || !staged_ || !staged_->spilled()) return;
+  const uint64_t bytes = staged_->spilled_bytes();
+  options_.memory_budget->record_spill(bytes - spill_bytes_reported_, spill_file_reported_ ? 0 : 1);
+  spill_bytes_reported_ = bytes;
+  spill_file_reported_ = true;
+}
+
+Status ChangeFileWriter::report_memory() {
+  if (!options_.memory_budget) return Status::ok();
+  report_spill_progress();
+  Status st = options_.memory_budget->update(this, memory_bytes());
+  // The budget may have asked this writer to spill; a failure there has failed the writer already.
+  if (!st.is_ok()) return st;
+  return status_;
+}
+
+ChangeFileInfo ChangeFileWriter::open_file_info(uint64_t bytes) const {
+  return ChangeFileInfo{.key = open_key_,
+                        .first = first_,
+                        .last = last_,
+                        .rows = file_rows_,
+                        .bytes = bytes,
+                        .inserts = file_inserts_,
+                        .updates = file_updates_,
+                        .deletes = file_deletes_,
+                        .key_updates = file_key_updates_,
+                        .last_commit_time_us = file_last_commit_time_us_};
 }
 
 std::optional<uint64_t> ChangeFileWriter::oldest_pending_commit_lsn() const {
@@ -116,6 +183,23 @@ Status ChangeFileWriter::set_relation(const RelationDescriptor& relation) {
     if (!relation.columns[i].is_key) spec.nullable = true;
     schema_.push_back(std::move(spec));
   }
+
+  key_columns_.clear();
+  if (relation.replica_identity == ReplicaIdentity::kFull && !options_.identity_full_key_columns.empty()) {
+    for (size_t i = 0; i < relation.columns.size(); ++i) {
+      const auto& names = options_.identity_full_key_columns;
+      if (std::find(names.begin(), names.end(), relation.columns[i].name) != names.end()) key_columns_.push_back(i);
+    }
+  } else {
+    for (size_t i = 0; i < relation.columns.size(); ++i) {
+      if (relation.columns[i].is_key) key_columns_.push_back(i);
+    }
+    // pgoutput flags every column as part of the key under REPLICA IDENTITY FULL (proto.c, logicalrep_write_attrs):
+    // that names no key.
+    if (relation.replica_identity == ReplicaIdentity::kFull && key_columns_.size() == relation.columns.size()) {
+      key_columns_.clear();
+    }
+  }
   rows_ = RecordBatch(schema_);
   return Status::ok();
 }
@@ -145,33 +229,69 @@ Status ChangeFileWriter::append(const RowChange& change, int64_t commit_time_us)
     ++stats_.filtered;
     return Status::ok();
   }
+  // A key-changing UPDATE: a D row with the old key, then the U row (see the header comment). CdcInsertsAndUpdates
+  // keeps updates but no deletes: the U row alone.
+  const bool key_change =
+      change.op == ChangeOp::kUpdate && !settings_.cdc_inserts_and_updates && changes_key(change);
 
   if (!encoder_) PGS3_RETURN_IF_ERROR(open_file(change, commit_time_us));
   open_txn_ = change.position.commit_lsn;
-  Status st = append_row(change, commit_time_us);
+  if (key_change) {
+    Status st = append_row(change, ChangeOp::kDelete, commit_time_us);
+    if (!st.is_ok()) return fail(st);
+    ++file_rows_;
+  }
+  Status st = append_row(change, change.op, commit_time_us);
   if (!st.is_ok()) return fail(st);
   last_ = change.position;
+  file_last_commit_time_us_ = commit_time_us;
   ++file_rows_;
   switch (change.op) {
     case ChangeOp::kInsert:
       ++stats_.inserts;
+      ++file_inserts_;
       break;
     case ChangeOp::kUpdate:
       ++stats_.updates;
+      ++file_updates_;
+      if (key_change) {
+        ++stats_.key_updates;
+        ++file_key_updates_;
+      }
       break;
     default:
       ++stats_.deletes;
+      ++file_deletes_;
       break;
   }
   if (rows_.rows() >= options_.staging_rows) PGS3_RETURN_IF_ERROR(flush_staged_rows());
-  if (estimated_size() >= options_.max_file_bytes) PGS3_RETURN_IF_ERROR(close_file());
-  return Status::ok();
+  if (estimated_size() >= options_.max_file_bytes) return close_file();
+  return report_memory();
 }
 
-Status ChangeFileWriter::append_row(const RowChange& change, int64_t commit_time_us) {
+bool ChangeFileWriter::changes_key(const RowChange& change) const {
+  const size_t n = relation_->columns.size();
+  if (change.old_kind == OldTupleKind::kNone || change.old_tuple.size() != n || change.new_tuple.size() != n) {
+    return false;
+  }
+  for (size_t i : key_columns_) {
+    const TupleValue& before = change.old_tuple[i];
+    const TupleValue& after = change.new_tuple[i];
+    // pgoutput: 'u' is a TOASTed value the UPDATE did not change (protocol-logicalrep-message-formats, TupleData).
+    if (before.kind == TupleValueKind::kUnchangedToast || after.kind == TupleValueKind::kUnchangedToast) continue;
+    const bool before_null = before.kind == TupleValueKind::kNull;
+    const bool after_null = after.kind == TupleValueKind::kNull;
+    if (before_null != after_null) return true;
+    if (!before_null && (before.kind != after.kind || before.bytes != after.bytes)) return true;
+  }
+  return false;
+}
+
+// `op` is the row's Op: change.op, or kDelete for the old-key row of a key-changing UPDATE.
+Status ChangeFileWriter::append_row(const RowChange& change, ChangeOp op, int64_t commit_time_us) {
   const RelationDescriptor& rel = *relation_;
   const size_t n = rel.columns.size();
-  const bool is_delete = change.op == ChangeOp::kDelete;
+  const bool is_delete = op == ChangeOp::kDelete;
   const std::vector<TupleValue>& tuple = is_delete ? change.old_tuple : change.new_tuple;
   if (is_delete && change.old_kind == OldTupleKind::kNone) {
     return Status::data_error("table " + quoted_table(rel) + ": a DELETE at " +
@@ -186,8 +306,8 @@ Status ChangeFileWriter::append_row(const RowChange& change, int64_t commit_time
 
   size_t c = 0;
   if (include_op_) {
-    const char op = static_cast<char>(change.op);  // 'I', 'U' or 'D'
-    rows_.columns[c++].append_bytes(std::string_view(&op, 1));
+    const char op_char = static_cast<char>(op);  // 'I', 'U' or 'D'
+    rows_.columns[c++].append_bytes(std::string_view(&op_char, 1));
   }
   if (!settings_.timestamp_column_name.empty()) {
     if (timestamp_text_.empty() || timestamp_for_us_ != commit_time_us) {
@@ -238,14 +358,17 @@ Status ChangeFileWriter::open_file(const RowChange& change, int64_t commit_time_
     key += date_partition_folder(settings_.date_partition, commit_time_point(commit_time_us)) + "/";
   }
   key += namer_.next(opened_at_) + "." + extension_;
-  staged_ = std::make_unique<StringOutputStream>();
+  staged_ = std::make_unique<StagedOutput>(options_.spill_directory);
   Result<std::unique_ptr<FileEncoder>> encoder = make_file_encoder(settings_, schema_, staged_.get());
   if (!encoder.is_ok()) return fail(encoder.status());
   encoder_ = std::move(encoder).value();
   open_key_ = std::move(key);
   first_ = change.position;
   last_ = change.position;
-  file_rows_ = 0;
+  file_rows_ = file_inserts_ = file_updates_ = file_deletes_ = file_key_updates_ = 0;
+  file_last_commit_time_us_.reset();
+  spill_bytes_reported_ = 0;
+  spill_file_reported_ = false;
   return Status::ok();
 }
 
@@ -283,15 +406,14 @@ Status ChangeFileWriter::close_file() {
     }
     object_options.metadata.emplace_back(std::move(s3_name), metadata_value(value));
   }
+  const ChangeFileInfo info = open_file_info(staged_->position());
   if (options_.before_upload) {
-    st = options_.before_upload(ChangeFileInfo{
-        .key = open_key_, .first = first_, .last = last_, .rows = file_rows_, .bytes = staged_->data().size()});
+    st = options_.before_upload(info);
     if (!st.is_ok()) return fail(st.with_context("change file " + open_key_));
   }
   Result<std::unique_ptr<ObjectWriter>> object = store_.create(open_key_, object_options);
   if (!object.is_ok()) return fail(object.status().with_context("change file " + open_key_));
-  const std::string& bytes = staged_->data();
-  st = (*object)->append(bytes);
+  st = staged_->copy_to(**object, kUploadChunkBytes);
   if (st.is_ok()) st = (*object)->commit();
   if (!st.is_ok()) {
     (*object)->abort();
@@ -299,12 +421,12 @@ Status ChangeFileWriter::close_file() {
   }
 
   ++stats_.files;
-  stats_.bytes += bytes.size();
+  stats_.bytes += info.bytes;
   stats_.rows += file_rows_;
-  last_file_ =
-      ChangeFileInfo{.key = open_key_, .first = first_, .last = last_, .rows = file_rows_, .bytes = bytes.size()};
+  last_file_ = info;
   if (!durable_ || *durable_ < last_) durable_ = last_;
-  abort();  // releases the staged bytes and the encoder
+  abort();  // releases the staged bytes (and the spill file) and the encoder
+  if (options_.after_commit) options_.after_commit(*last_file_);
   return Status::ok();
 }
 

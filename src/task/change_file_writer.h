@@ -20,6 +20,23 @@
 // CdcInsertsOnly keeps only inserts; CdcInsertsAndUpdates keeps inserts and updates. Dropped changes are counted
 // (stats().filtered).
 //
+// An UPDATE that changes the key is written as two rows with the same position: first a "D" row carrying the old key
+// (as a DELETE row: the whole old row under REPLICA IDENTITY FULL), then a "U" row with the new row. A reader that
+// applies rows in order — I inserts, U replaces the row with the U row's key (or inserts it), D deletes by key —
+// therefore rebuilds the table; with a "U" row alone the row under the old key would stay. An UPDATE changes the key
+// when a key column's old and new values differ (their bytes as the source sent them; a NULL differs from a value;
+// an unchanged TOAST value is unchanged). Which columns are the key:
+//   REPLICA IDENTITY DEFAULT / INDEX  the descriptor's is_key columns. pgoutput sends the old key ('K') only when it
+//                                     may have changed, so an UPDATE without old values changes no key.
+//   REPLICA IDENTITY FULL             options.identity_full_key_columns when given. Otherwise the descriptor's is_key
+//                                     columns — unless every column is flagged, which is what pgoutput sends under
+//                                     FULL (proto.c, logicalrep_write_attrs: "REPLICA IDENTITY FULL means all columns
+//                                     are sent as part of key") and so names no key: every UPDATE is then written as
+//                                     one "U" row, as when the table has no key columns at all.
+// Such an UPDATE counts as one update (stats().updates, ChangeFileInfo::updates) plus one key_updates; a file has
+// rows = inserts + updates + deletes + key_updates. CdcInsertsOnly drops both rows (one filtered change);
+// CdcInsertsAndUpdates keeps only the "U" row (counted as an update, not as a key update).
+//
 // Unchanged TOAST values (pgoutput 'u': an out-of-line value the UPDATE did not change, which the source does not
 // send) are taken from the old tuple when it holds the column: always under REPLICA IDENTITY FULL, and for key
 // columns when the old key was sent. Otherwise the value is written as NULL and counted, per column
@@ -35,7 +52,8 @@
 // never see half a transaction; a transaction that runs long is closed at its end. Three things close a file
 // inside a transaction: a schema change (a new Relation descriptor that differs from the current one: a column
 // added, dropped, renamed, retyped, a key or replica-identity change, or a table rename — new files then go under
-// the new name), a TRUNCATE, and the memory bound below. Exactly-once does not depend on transaction boundaries:
+// the new name), a TRUNCATE, and reaching max_file_bytes (MaxFileSize by default: DMS's bound on a file's size;
+// memory is bounded by the budget below, not by this). Exactly-once does not depend on transaction boundaries:
 // positions are per change.
 //
 // TRUNCATE: DMS applies a truncate to an S3 target by removing the table's files and folders (with
@@ -48,17 +66,28 @@
 // with pgs3.version, pgs3.source.schema, pgs3.source.table as the LOAD files) and in S3 user metadata (the same
 // names with '-' for '.': pgs3-position-first, ...; values percent-encoded outside printable ASCII, since HTTP
 // headers carry ASCII only). Because S3 takes user metadata when an object is created and the last position is
-// known only when the file closes, a file's bytes are staged in memory and the object is created, written and
-// committed when the file closes. durable_position() is the position of the last change in a committed file (or the
-// skip_through() position, whichever is higher); oldest_pending_commit_lsn() is the commit LSN of the oldest change
-// in the open file — the confirmed flush LSN must stay below it (invariant 3). Changes at or below the highest
+// known only when the file closes, a file's bytes are staged (task/staged_output.h: in memory, or in a local spill
+// file once the memory budget asked) and the object is created, written (in appends of at most kUploadChunkBytes,
+// from memory or from the spill file) and committed when the file closes; options.after_commit is then called.
+// durable_position() is the position of the last change in a committed file (or the skip_through() position,
+// whichever is higher); oldest_pending_commit_lsn() is the commit LSN of the oldest change in the open file — the
+// confirmed flush LSN must stay below it (invariant 3). Changes at or below the highest
 // position already seen (skip_through(), or a change already written: a stream resumed after a reconnect resends
 // transactions that are not confirmed) are dropped and counted (stats().replayed), so nothing is written twice.
 //
-// Memory: one open file — its encoded bytes (staged until it closes, at most about CdcMinFileSize plus one
-// transaction's rows of this table, and never more than max_file_bytes, past which the file closes even inside a
-// transaction), the encoder's open row group (RowGroupLength rows for Parquet) and up to staging_rows decoded rows.
-// Spilling to local disk under a memory budget shared by all tables (invariant 5) is a later piece.
+// Memory (DESIGN.md §3 invariant 5): one open file — its encoded bytes (staged until it closes, at most about
+// CdcMinFileSize plus one transaction's rows of this table, and never more than max_file_bytes — MaxFileSize by
+// default — past which the file closes even inside a transaction), the encoder's open row group (RowGroupLength rows
+// for Parquet; the encoder's estimate) and up to staging_rows decoded rows; memory_bytes() is their sum. With
+// options.memory_budget, the writer registers with the budget (task/memory_budget.h) and reports memory_bytes()
+// after every change; when the budget asks (spill()), the writer hands its staged decoded rows to the encoder and
+// moves its staged encoded bytes to a spill file in options.spill_directory, where the rest of the file then goes
+// (unless they are no more than a spill file's write buffer, SpillFile::kBufferBytes: that would free nothing). Each
+// spilled open file holds one file descriptor.
+// The encoder's open row group stays in memory (FileEncoder has no way to end a row group early; it is bounded by
+// RowGroupLength rows) and stays counted. Spilling changes no byte of the file. A spill that fails (the directory
+// cannot be created, the disk is full) fails the writer with an error naming the directory or file. Without a budget
+// the whole open file stays in memory: give one in production.
 //
 // Errors: a malformed change (wrong relation, wrong column count, undecodable value) or a failure of the store
 // fails the writer: the open file is discarded (never committed, so its changes are not durable and
@@ -86,6 +115,8 @@
 #include "rules/task_config.h"
 #include "store/object_store.h"
 #include "task/change_file_name.h"
+#include "task/memory_budget.h"
+#include "task/staged_output.h"
 
 namespace pgs3 {
 
@@ -96,9 +127,17 @@ struct ChangeFileInfo {
   std::string key;
   ChangePosition first;
   ChangePosition last;
-  uint64_t rows = 0;
+  uint64_t rows = 0;  // rows in the file: inserts + updates + deletes + key_updates
   uint64_t bytes = 0;
+  // Changes in the file, by operation. A key-changing UPDATE (two rows) counts in updates and in key_updates.
+  uint64_t inserts = 0;
+  uint64_t updates = 0;
+  uint64_t deletes = 0;
+  uint64_t key_updates = 0;
+  // The commit time of the file's last change (TransactionBegin::commit_time_us: microseconds since 2000-01-01 UTC).
+  std::optional<int64_t> last_commit_time_us;
 };
+
 
 struct ChangeFileWriterOptions {
   // The source's money fraction digits (money_fraction_digits(conn)), as for the full load.
@@ -111,13 +150,24 @@ struct ChangeFileWriterOptions {
   ObjectOptions object_options;
   // The wall clock, for file names and the age of the open file. Default: std::chrono::system_clock::now.
   std::function<std::chrono::system_clock::time_point()> clock;
-  // A file whose estimated size reaches this many bytes is closed even inside a transaction (the memory bound).
-  uint64_t max_file_bytes = 256ull << 20;
+  // A file whose estimated size reaches this many bytes is closed even inside a transaction. 0 (the default):
+  // S3Settings::max_file_size_kb * 1024 (MaxFileSize).
+  uint64_t max_file_bytes = 0;
   // Decoded rows held before they are handed to the encoder.
   size_t staging_rows = 1024;
   // Called with the file just before its object is created, e.g. to record a FileJournal intent
   // (task/file_journal.h). A failure fails the writer and nothing is uploaded.
   std::function<Status(const ChangeFileInfo& file)> before_upload;
+  // Called with the file right after its object is committed (last_file() is then that file).
+  std::function<void(const ChangeFileInfo& file)> after_commit;
+  // The task's memory budget, shared by all its writers; it must outlive the writer. Null: no budget (the open file
+  // stays in memory).
+  MemoryBudget* memory_budget = nullptr;
+  // Where spill files go (created when missing). Empty: $TMPDIR, or /tmp.
+  std::string spill_directory;
+  // Under REPLICA IDENTITY FULL: the names of the table's key columns (its primary key, or the unique index a reader
+  // keys on), which tell a key-changing UPDATE from another (see the header comment). Unused under other identities.
+  std::vector<std::string> identity_full_key_columns;
 };
 
 struct ChangeFileWriterStats {
@@ -125,8 +175,9 @@ struct ChangeFileWriterStats {
   uint64_t bytes = 0;    // bytes committed
   uint64_t rows = 0;     // rows in committed files
   uint64_t inserts = 0;  // rows written (open file included), by operation
-  uint64_t updates = 0;
+  uint64_t updates = 0;  // key-changing UPDATEs included
   uint64_t deletes = 0;
+  uint64_t key_updates = 0;  // key-changing UPDATEs written as a D row and a U row (also counted in updates)
   uint64_t filtered = 0;               // changes dropped by CdcInsertsOnly / CdcInsertsAndUpdates
   uint64_t replayed = 0;               // changes and truncates dropped because their position was already seen
   uint64_t truncates = 0;              // TRUNCATEs of the table
@@ -134,12 +185,16 @@ struct ChangeFileWriterStats {
   uint64_t unchanged_toast_nulls = 0;  // unchanged TOAST values written as NULL (all columns)
 };
 
-
-class ChangeFileWriter {
+// Private MemoryConsumer: the budget calls memory_bytes() and spill(), which are also public.
+class ChangeFileWriter : private MemoryConsumer {
  public:
-  // `store` and `settings` must outlive the writer. Nothing is written before the first change.
+  // Bytes handed to the store per ObjectWriter::append() when a file is uploaded.
+  static constexpr size_t kUploadChunkBytes = 8 << 20;
+
+  // `store` and `settings` (and options.memory_budget) must outlive the writer. Nothing is written before the first
+  // change.
   ChangeFileWriter(ObjectStore& store, const S3Settings& settings, ChangeFileWriterOptions options = {});
-  ~ChangeFileWriter();  // discards the open file (not committed: its changes are not durable)
+  ~ChangeFileWriter() override;  // discards the open file (not committed: its changes are not durable)
 
   ChangeFileWriter(const ChangeFileWriter&) = delete;
   ChangeFileWriter& operator=(const ChangeFileWriter&) = delete;
@@ -169,9 +224,16 @@ class ChangeFileWriter {
   // Closes the open file whatever its size and age, even inside a transaction (shutdown, or before a checkpoint).
   Status flush();
 
-  // Discards the open file; committed files stay. The writer can go on (the discarded changes are lost to it: the
-  // caller must restart the stream from the durable position).
+  // Discards the open file (and removes its spill file); committed files stay. The writer can go on (the discarded
+  // changes are lost to it: the caller must restart the stream from the durable position).
   void abort();
+
+  // Bytes the open file holds in memory: staged encoded bytes (or the spill file's write buffer), the encoder's open
+  // row group (its estimate) and the staged decoded rows. 0 without an open file.
+  uint64_t memory_bytes() const override;
+  // Moves what it can of the open file out of memory (see "Memory" above); the memory budget calls it. Nothing to do
+  // without an open file. A failure fails the writer.
+  Status spill() override;
 
   // Changes at or below `position` are dropped (replay after a restart: the table's checkpointed position,
   // DESIGN.md §3.2). Raises durable_position() to `position`.
@@ -196,6 +258,8 @@ class ChangeFileWriter {
   const std::optional<ChangeFileInfo>& last_file() const { return last_file_; }
   // The key of the open file, if any (it does not exist in the store until it closes).
   std::optional<std::string> open_file_key() const;
+  // True when the open file's bytes are in a spill file rather than in memory.
+  bool open_file_spilled() const { return staged_ && staged_->spilled(); }
   // The output columns of the current descriptor (leading Op / timestamp columns included).
   const std::vector<ColumnSpec>& schema() const { return schema_; }
 
@@ -203,7 +267,11 @@ class ChangeFileWriter {
   Status open_file(const RowChange& change, int64_t commit_time_us);
   Status close_file();
   Status close_if_due(std::chrono::system_clock::time_point now);
-  Status append_row(const RowChange& change, int64_t commit_time_us);
+  Status append_row(const RowChange& change, ChangeOp op, int64_t commit_time_us);
+  bool changes_key(const RowChange& change) const;
+  ChangeFileInfo open_file_info(uint64_t bytes) const;
+  Status report_memory();
+  void report_spill_progress();
   Status flush_staged_rows();
   uint64_t estimated_size() const;
   Status fail(Status status);
@@ -221,16 +289,24 @@ class ChangeFileWriter {
   std::unique_ptr<TupleDecoder> decoder_;
   std::vector<ColumnSpec> schema_;
   size_t first_table_column_ = 0;  // index in schema_ of the relation's first column
+  std::vector<size_t> key_columns_;  // indexes in the relation of the columns that identify a row (changes_key())
 
   // The open file.
   std::string open_key_;
-  std::unique_ptr<StringOutputStream> staged_;
+  std::unique_ptr<StagedOutput> staged_;
   std::unique_ptr<FileEncoder> encoder_;
   RecordBatch rows_;  // decoded rows not yet handed to the encoder
   std::chrono::system_clock::time_point opened_at_;
   ChangePosition first_;
   ChangePosition last_;
   uint64_t file_rows_ = 0;
+  uint64_t file_inserts_ = 0;
+  uint64_t file_updates_ = 0;
+  uint64_t file_deletes_ = 0;
+  uint64_t file_key_updates_ = 0;
+  std::optional<int64_t> file_last_commit_time_us_;
+  uint64_t spill_bytes_reported_ = 0;  // of the open file's spill file, told to the memory budget
+  bool spill_file_reported_ = false;
 
   std::optional<uint64_t> open_txn_;          // commit LSN of a transaction that gave a change and has not ended
   std::optional<ChangePosition> high_water_;  // highest position seen (or skipped through)

@@ -11,8 +11,10 @@
 #include "rules/object_tagging.h"
 #include "rules/table_selector.h"
 #include "task/cancellation.h"
+#include "task/cdc_task.h"
 #include "task/full_load.h"
 #include "task/progress.h"
+#include "task/table_selection.h"
 #include "task/target_store.h"
 
 namespace pgs3 {
@@ -23,45 +25,6 @@ int exit_code_for(const Status& s) { return s.code() == StatusCode::kBadInput ? 
 int fail(const Status& s) {
   log_error(s.message());
   return exit_code_for(s);
-}
-
-// The tables the selection rules choose, after checking that every rule matched and every table is readable.
-Result<std::vector<SourceTable>> select_tables(const TaskConfig& config, std::vector<SourceTable> all,
-                                               const std::string& source) {
-  TableSelector selector(config.selection_rules);
-  std::vector<QualifiedTableName> names;
-  for (const auto& t : all) names.push_back({t.schema, t.name});
-  for (const SelectionRule* rule : selector.rules_matching_nothing(names)) {
-    log_warn("selection rule " + rule->rule_id + " (rule-name \"" + rule->rule_name + "\", schema-name \"" +
-             rule->schema_pattern + "\", table-name \"" + rule->table_pattern + "\") matches no table in " + source);
-  }
-  std::vector<SourceTable> chosen;
-  for (auto& t : all) {
-    if (selector.is_selected(t.schema, t.name)) chosen.push_back(std::move(t));
-  }
-  if (chosen.empty()) {
-    return Status::bad_input(
-        "the selection rules of tableMappings match no table in " + source +
-        ": check the schema-name and table-name patterns (names are case-sensitive; '%' matches any "
-        "run of characters and '_' any one character, [_] a literal underscore)");
-  }
-  std::string unreadable;
-  int unreadable_count = 0;
-  for (const auto& t : chosen) {
-    if (t.can_select) continue;
-    if (unreadable_count++ < 20) unreadable += (unreadable.empty() ? "" : ", ") + t.qualified_name();
-  }
-  if (unreadable_count > 0) {
-    return Status::bad_input("the connecting user may not SELECT from " + std::to_string(unreadable_count) +
-                             " selected table(s): " + unreadable + (unreadable_count > 20 ? ", ..." : "") +
-                             "; run GRANT SELECT ON <table> TO <user> for each, or exclude them in tableMappings");
-  }
-  // Tags are computed now so that a table whose name breaks an S3 tag limit stops the task before any upload.
-  for (const auto& t : chosen) {
-    if (config.tagging_rules.empty()) break;
-    PGS3_RETURN_IF_ERROR(tags_for_table(config, t.schema, t.name).status());
-  }
-  return chosen;
 }
 
 int run_full_load(const TaskConfig& config, const RunOptions& options) {
@@ -122,9 +85,7 @@ int run_task_file(const std::string& task_file, const RunOptions& options) {
       return run_full_load(*config, options);
     case MigrationType::kCdc:
     case MigrationType::kFullLoadAndCdc:
-      return fail(
-          Status::bad_input("migrationType \"cdc\" and \"full-load-and-cdc\" are not available in this "
-                            "version of pgs3; use \"full-load\""));
+      return run_cdc_task(*config, options);
   }
   return 1;
 }

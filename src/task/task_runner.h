@@ -10,6 +10,10 @@ namespace pgs3 {
 
 struct RunOptions {
   bool live_progress = true;  // draw per-table progress lines when stderr is a terminal
+  // --metrics-listen HOST:PORT: serve Prometheus /metrics and /healthz there while the task runs ("" = off).
+  std::string metrics_listen;
+  // --cdc-stop-position: overrides the task file's cdcStopPosition (rules/cdc_stop_position.h forms).
+  std::string cdc_stop_position;
 };
 
 // Returns the process exit code: 0 done, 1 runtime failure, 2 bad configuration or bad input.

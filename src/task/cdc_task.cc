@@ -1,0 +1,362 @@
+#include "task/cdc_task.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "base/log.h"
+#include "base/utc_time.h"
+#include "pg/catalog.h"
+#include "pg/connection.h"
+#include "pg/lsn.h"
+#include "pg/preflight.h"
+#include "pg/publication.h"
+#include "pg/replication_connection.h"
+#include "rules/table_selector.h"
+#include "task/cancellation.h"
+#include "obs/task_metrics.h"
+#include "task/cdc_stream.h"
+#include "task/checkpoint.h"
+#include "task/file_journal.h"
+#include "task/full_load.h"
+#include "task/memory_budget.h"
+#include "task/object_keys.h"
+#include "task/progress.h"
+#include "task/table_selection.h"
+#include "task/target_store.h"
+
+namespace pgs3 {
+namespace {
+
+constexpr auto kSlotReleaseWait = std::chrono::seconds(30);
+constexpr auto kMaxBackoff = std::chrono::seconds(30);
+
+// The task's state, built up by the start steps.
+struct CdcContext {
+  explicit CdcContext(const TaskConfig& c) : config(c) {}
+  const TaskConfig& config;
+  std::unique_ptr<PgConnection> coordinator;
+  std::string source;  // the database, for messages
+  std::vector<SourceTable> tables;
+  std::unique_ptr<ObjectStore> store;
+  std::string prefix;  // task_state_prefix()
+  Checkpoint checkpoint;
+  bool checkpoint_loaded = false;
+  int money_digits = 2;
+};
+
+int exit_code(const Status& s) { return s.code() == StatusCode::kBadInput ? 2 : 1; }
+
+int fail(const Status& s) {
+  log_error(s.message());
+  return exit_code(s);
+}
+
+// Sleeps `d` in short steps; false when a cancel arrived.
+bool sleep_unless_cancelled(std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancel_requested()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return !cancel_requested();
+}
+
+// The source preflight; failures are logged with their fixes. A slot held by a process that is going away is waited
+// for (a pgs3 killed a moment ago leaves its walsender for a short while).
+Status preflight(const TaskConfig& config) {
+  TableSelector selector(config.selection_rules);
+  SourcePreflightOptions options;
+  options.conninfo = config.source.connection;
+  options.cdc = true;
+  options.slot_name = config.source.slot_name;
+  options.publication_name = config.source.publication_name;
+  options.is_selected = [&selector](const SourceTable& t) { return selector.is_selected(t.schema, t.name); };
+  const auto deadline = std::chrono::steady_clock::now() + kSlotReleaseWait;
+  while (true) {
+    std::vector<PreflightCheck> checks = check_source(options);
+    std::vector<const PreflightCheck*> failed;
+    bool only_slot_busy = true;
+    for (const PreflightCheck& c : checks) {
+      if (c.status == CheckStatus::kFail) {
+        failed.push_back(&c);
+        if (c.name != "slot" || c.detail.find("in use") == std::string::npos) only_slot_busy = false;
+      } else if (c.status == CheckStatus::kWarn) {
+        log_warn("preflight " + c.name + ": " + c.detail + (c.fix.empty() ? "" : "; fix: " + c.fix));
+      }
+    }
+    if (failed.empty()) return Status::ok();
+    if (only_slot_busy && std::chrono::steady_clock::now() < deadline) {
+      if (!sleep_unless_cancelled(std::chrono::seconds(1))) return Status::cancelled("interrupted");
+      continue;
+    }
+    for (const PreflightCheck* c : failed) {
+      log_error("preflight " + c->name + ": " + c->detail + (c->fix.empty() ? "" : "; fix: " + c->fix));
+    }
+    return Status::bad_input(std::to_string(failed.size()) +
+                             " preflight check(s) failed (see above); nothing was changed on the source or written "
+                             "to the target. `pgs3 preflight` shows every check");
+  }
+}
+
+// Removes the LOAD files a previous, unfinished full load left (a table may now have fewer).
+Status remove_old_load_files(CdcContext& ctx) {
+  const std::string ext = file_extension(ctx.config.target.s3);
+  for (const SourceTable& t : ctx.tables) {
+    const std::string prefix = table_prefix(ctx.config.target.s3, t.schema, t.name);
+    PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, ctx.store->list(prefix));
+    for (const ObjectInfo& o : objects) {
+      const std::string name = o.key.substr(prefix.size());
+      if (parse_load_file_name(name, ext)) PGS3_RETURN_IF_ERROR(ctx.store->remove(o.key));
+    }
+  }
+  return Status::ok();
+}
+
+Status run_full_load_in_snapshot(CdcContext& ctx, const std::string& snapshot, const RunOptions& options,
+                                 TaskMetrics* metrics) {
+  if (metrics != nullptr) metrics->phase.set(1);
+  PGS3_RETURN_IF_ERROR(remove_old_load_files(ctx));
+  log_info("full load of " + std::to_string(ctx.tables.size()) + " table(s) in the slot's snapshot, " +
+           std::to_string(ctx.config.full_load.max_full_load_sub_tasks) + " at a time");
+  Progress progress(options.live_progress && stderr_is_terminal());
+  FullLoad load(ctx.config, *ctx.store, progress);
+  PGS3_ASSIGN_OR_RETURN(FullLoadSummary summary,
+                        load.run(ctx.tables, snapshot, utc_now_text(UtcTimeStyle::kDmsMicros)));
+  for (const TableLoadResult& r : summary.tables) {
+    uint32_t oid = 0;
+    for (const SourceTable& t : ctx.tables) {
+      if (t.schema == r.schema && t.name == r.table) oid = t.oid;
+    }
+    TableCheckpoint& entry = ctx.checkpoint.table_entry(oid, r.schema, r.table);
+    entry.relation_oid = oid;
+    entry.statistics.full_load_rows = r.rows;
+    entry.statistics.files += r.files;
+    if (metrics != nullptr) {
+      TableMetrics& m = metrics->table(r.schema, r.table);
+      m.full_load_rows.add(r.rows);
+      m.load_rows_written.add(r.rows);
+      m.load_bytes_written.add(r.bytes);
+      m.load_files_written.add(r.files);
+    }
+  }
+  log_info("full load finished: " + std::to_string(summary.tables.size()) + " tables, " +
+           group_thousands(summary.rows) + " rows, " + std::to_string(summary.files) + " files, " +
+           human_bytes(summary.bytes));
+  return Status::ok();
+}
+
+// Step 4 of the header: the slot, the full load when one is due, the "cdc" checkpoint.
+Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptions& options, TaskMetrics* metrics) {
+  const TaskConfig& config = ctx.config;
+  const std::string& slot = config.source.slot_name;
+  PGS3_ASSIGN_OR_RETURN(std::optional<SlotInfo> info, repl.slot_info(slot));
+  if (ctx.checkpoint_loaded && ctx.checkpoint.phase == CheckpointPhase::kCdc) {
+    if (!info) {
+      return Status::bad_input(
+          "replication slot \"" + slot + "\" of task \"" + config.task_id + "\" does not exist on " + ctx.source +
+          " any more, so the changes made since the checkpoint (" + Lsn(ctx.checkpoint.confirmed_lsn).to_string() +
+          ") are lost to this task. Start it over with a new full load: `pgs3 drop --purge-target` the task, then run "
+          "it again");
+    }
+    return Status::ok();
+  }
+
+  const bool load = config.migration_type == MigrationType::kFullLoadAndCdc;
+  uint64_t start_lsn = 0;
+  std::string snapshot;
+  if (info && !load) {
+    log_info("reusing replication slot \"" + slot + "\": streaming starts at its confirmed position " +
+             info->confirmed_flush_lsn.to_string());
+    start_lsn = info->confirmed_flush_lsn.value();
+  } else {
+    if (info) {
+      log_warn("dropping replication slot \"" + slot + "\" left by an unfinished start of this task" +
+               (ctx.checkpoint_loaded ? " (its full load did not finish)" : "") +
+               ": the full load starts over with a new slot");
+      PGS3_RETURN_IF_ERROR(repl.drop_slot(slot));
+    }
+    PGS3_ASSIGN_OR_RETURN(CreatedSlot created, repl.create_slot(slot, load));
+    log_info("created replication slot \"" + slot + "\" (pgoutput) at " + created.consistent_point.to_string());
+    start_lsn = created.consistent_point.value();
+    snapshot = created.snapshot_name;
+  }
+  if (load) {
+    ctx.checkpoint.phase = CheckpointPhase::kFullLoad;
+    ctx.checkpoint.confirmed_lsn = std::max(ctx.checkpoint.confirmed_lsn, start_lsn);
+    ctx.checkpoint.tables.clear();
+    PGS3_RETURN_IF_ERROR(ctx.checkpoint.save(*ctx.store, ctx.prefix));
+    // The snapshot lives until the replication connection runs its next command: the load runs before any.
+    PGS3_RETURN_IF_ERROR(run_full_load_in_snapshot(ctx, snapshot, options, metrics));
+  }
+  ctx.checkpoint.phase = CheckpointPhase::kCdc;
+  ctx.checkpoint.confirmed_lsn = std::max(ctx.checkpoint.confirmed_lsn, start_lsn);
+  for (const SourceTable& t : ctx.tables) ctx.checkpoint.table_entry(t.oid, t.schema, t.name).relation_oid = t.oid;
+  return ctx.checkpoint.save(*ctx.store, ctx.prefix);
+}
+
+// Waits while another process holds the slot (a killed pgs3's walsender ends within moments).
+Status wait_for_slot(ReplicationConnection& repl, const std::string& slot) {
+  const auto deadline = std::chrono::steady_clock::now() + kSlotReleaseWait;
+  while (true) {
+    PGS3_ASSIGN_OR_RETURN(std::optional<SlotInfo> info, repl.slot_info(slot));
+    if (!info || !info->active || std::chrono::steady_clock::now() >= deadline) return Status::ok();
+    if (!sleep_unless_cancelled(std::chrono::milliseconds(500))) return Status::cancelled("interrupted");
+  }
+}
+
+// Opens the replication connection and starts streaming, retrying with backoff while the server cannot be reached.
+Result<std::unique_ptr<ReplicationConnection>> connect_and_start(const TaskConfig& config, CdcStream& stream) {
+  std::chrono::milliseconds backoff(1000);
+  while (true) {
+    Status st;
+    auto repl = ReplicationConnection::open(config.source.connection);
+    if (repl.is_ok()) {
+      st = wait_for_slot(**repl, config.source.slot_name);
+      if (st.is_ok()) st = (*repl)->start(stream.start_options((*repl)->server_version_num()));
+      if (st.is_ok()) return std::move(repl).value();
+    } else {
+      st = repl.status();
+    }
+    if (st.code() == StatusCode::kCancelled) return st;
+    // A slot that is gone or lost will not come back; anything else may be the server restarting.
+    if (st.message().find("does not exist") != std::string::npos ||
+        st.message().find("new full load") != std::string::npos) {
+      return st;
+    }
+    log_warn("cannot resume replication yet (retrying in " + std::to_string(backoff.count() / 1000) +
+             " s): " + st.message());
+    if (!sleep_unless_cancelled(backoff)) return Status::cancelled("interrupted while reconnecting");
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, kMaxBackoff);
+  }
+}
+
+}  // namespace
+
+int run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskMetrics* metrics) {
+  TaskConfig config_copy = task_config;
+  if (!options.cdc_stop_position.empty()) {
+    Result<CdcStopPosition> stop = parse_cdc_stop_position(options.cdc_stop_position);
+    if (!stop.is_ok()) return fail(stop.status().with_context("--cdc-stop-position"));
+    config_copy.cdc.stop_position = options.cdc_stop_position;
+  }
+  const TaskConfig& config = config_copy;
+  if (config.target.s3.preserve_transactions) {
+    return fail(Status::bad_input(
+        "target.s3Settings.PreserveTransactions is not supported yet: pgs3 writes each table's changes to its own "
+        "folder, in commit order within the table; set PreserveTransactions to false (and remove CdcPath)"));
+  }
+
+  Status st = preflight(config);
+  if (!st.is_ok()) return st.code() == StatusCode::kCancelled ? 0 : fail(st);
+
+  CdcContext ctx(config);
+  auto coordinator = PgConnection::open(config.source.connection);
+  if (!coordinator.is_ok()) return fail(coordinator.status());
+  ctx.coordinator = std::move(coordinator).value();
+  ctx.source = ctx.coordinator->describe();
+  auto all = list_tables(*ctx.coordinator);
+  if (!all.is_ok()) return fail(all.status());
+  auto tables = select_tables(config, std::move(all).value(), ctx.source);
+  if (!tables.is_ok()) return fail(tables.status());
+  ctx.tables = std::move(tables).value();
+  auto digits = money_fraction_digits(*ctx.coordinator);
+  if (!digits.is_ok()) return fail(digits.status());
+  ctx.money_digits = *digits;
+
+  auto store = open_target_store(config);
+  if (!store.is_ok()) return fail(store.status());
+  ctx.store = std::move(store).value();
+  ctx.prefix = task_state_prefix(config.target.s3, config.task_id);
+
+  auto loaded = Checkpoint::load(*ctx.store, ctx.prefix);
+  if (!loaded.is_ok()) return fail(loaded.status());
+  if (*loaded) {
+    ctx.checkpoint = std::move(**loaded);
+    ctx.checkpoint_loaded = true;
+    if (ctx.checkpoint.slot_name != config.source.slot_name) {
+      return fail(Status::bad_input("the checkpoint of task \"" + config.task_id + "\" belongs to replication slot \"" +
+                                    ctx.checkpoint.slot_name + "\", but the task file names slot \"" +
+                                    config.source.slot_name + "\"; set source.slotName back, or drop the task"));
+    }
+  } else {
+    ctx.checkpoint.task_id = config.task_id;
+    ctx.checkpoint.slot_name = config.source.slot_name;
+  }
+  auto recovery = recover(*ctx.store, ctx.prefix, ctx.checkpoint);
+  if (!recovery.is_ok()) return fail(recovery.status());
+  if (recovery->checkpoint_saved) ctx.checkpoint_loaded = true;
+  for (const std::string& key : recovery->adopted) log_info("recovered change file " + key + " (written before a crash)");
+  if (!recovery->discarded.empty()) {
+    log_info(std::to_string(recovery->discarded.size()) +
+             " change file(s) were not uploaded before a crash; their changes are read again from the slot");
+  }
+
+  auto created = ensure_publication(*ctx.coordinator, config.source.publication_name, ctx.tables);
+  if (!created.is_ok()) return fail(created.status());
+  if (*created) log_info("created publication \"" + config.source.publication_name + "\"");
+
+  auto repl = ReplicationConnection::open(config.source.connection);
+  if (!repl.is_ok()) return fail(repl.status());
+  st = prepare_slot(ctx, **repl, options, metrics);
+  if (!st.is_ok()) {
+    if (st.code() == StatusCode::kCancelled && cancel_requested()) {
+      log_error("interrupted during the full load: the next run starts it over");
+      return 1;
+    }
+    return fail(st);
+  }
+  if (cancel_requested()) return 0;
+
+  auto journal = FileJournal::open(*ctx.store, ctx.prefix);
+  if (!journal.is_ok()) return fail(journal.status());
+  MemoryBudget budget(static_cast<uint64_t>(config.cdc.memory_limit_total_mb) << 20);
+  CdcStream stream(config, *ctx.store, ctx.prefix, ctx.checkpoint, *journal, ctx.tables, ctx.money_digits, &budget,
+                   metrics);
+
+  std::unique_ptr<PgConnection> heartbeat;
+  if (config.source.heartbeat_enable) {
+    auto hb = PgConnection::open(config.source.connection);
+    if (hb.is_ok()) heartbeat = std::move(hb).value();
+    else log_warn("heartbeat connection failed: " + hb.status().message());
+  }
+  ctx.coordinator.reset();  // not needed while streaming
+
+  std::unique_ptr<ReplicationConnection> conn = std::move(repl).value();
+  st = conn->start(stream.start_options(conn->server_version_num()));
+  if (!st.is_ok()) return fail(st);
+ if (metrics != nullptr) metrics->phase.set(2);
+  log_info("streaming changes of " + std::to_string(ctx.tables.size()) + " table(s) from slot \"" +
+           config.source.slot_name + "\" at " + Lsn(ctx.checkpoint.confirmed_lsn).to_string() + " into " +
+           ctx.store->describe());
+  while (true) {
+    Result<CdcEnd> end = stream.run(*conn, heartbeat.get());
+    if (end.is_ok()) {
+      st = stream.finish(conn.get());
+      if (!st.is_ok()) return fail(st);
+      log_info(std::string(*end == CdcEnd::kStopPosition ? "reached the CDC stop position" : "stopped") +
+               ": confirmed " + Lsn(ctx.checkpoint.confirmed_lsn).to_string() + "; " +
+               std::to_string(stream.totals().changes) + " changes, " + std::to_string(stream.totals().files) +
+               " files written in this run");
+      return 0;
+    }
+    if (end.status().code() != StatusCode::kUnavailable) {
+      log_error(end.status().message());
+      return 1;
+    }
+    log_warn(end.status().message() + "; closing open files and reconnecting");
+    conn.reset();
+    st = stream.finish(nullptr);
+    if (!st.is_ok()) return fail(st);
+    auto again = connect_and_start(config, stream);
+    if (!again.is_ok()) {
+      if (again.status().code() == StatusCode::kCancelled) return 0;
+      return fail(again.status());
+    }
+    conn = std::move(again).value();
+    log_info("replication resumed at " + Lsn(ctx.checkpoint.confirmed_lsn).to_string());
+  }
+}
+
+}  // namespace pgs3

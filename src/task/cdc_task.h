@@ -1,0 +1,40 @@
+// CdcTask: a "cdc" or "full-load-and-cdc" task from start to end — preflight, publication and slot, the full load in
+// the slot's snapshot, recovery from the target's checkpoint, the replication loop (task/cdc_stream.h), reconnects.
+//
+// Start (DESIGN.md §3):
+//   1. The source preflight (pg/preflight.h) runs; a failed check stops the task with its fix (exit 2). A slot still
+//      held by a process that is going away (a pgs3 killed a moment ago) is waited for, up to 30 seconds.
+//   2. The selected tables are listed; the target is opened and checked (task/target_store.h); the checkpoint is
+//      loaded and the journal's intents are settled (task/file_journal.h: files a crash left out are adopted).
+//   3. The publication is created, or checked (pg/publication.h).
+//   4. No checkpoint in phase "cdc" yet:
+//      - full-load-and-cdc: the slot is created with an exported snapshot (an existing slot of the same name is
+//        dropped first: with no CDC checkpoint, nothing depends on it), a "full-load" checkpoint is saved, the
+//        tables' old LOAD files are removed, and the full load reads every table in that snapshot. The stream then
+//        starts at the slot's consistent point: each change is either in the snapshot or in the stream, never both
+//        (invariant 4). A crash during the load leaves the "full-load" checkpoint: the next run starts the load
+//        over with a new slot.
+//      - cdc: the slot is reused when it exists (streaming starts at its confirmed position) or created.
+//      The "cdc" checkpoint is saved with the start position.
+//      With a "cdc" checkpoint the slot must exist: if it is gone, the changes since the checkpoint are lost and the
+//      task says so (exit 2: drop the task and run it again, with a full load).
+//   5. The loop streams. A lost connection (PostgreSQL restarted, network) closes the open files, saves a
+//      checkpoint and reconnects with backoff (1 s doubling to 30 s, without limit; SIGTERM still ends it), resuming
+//      from the checkpoint. SIGTERM/SIGINT or the CdcStopPosition end the task: files closed, checkpoint saved,
+//      position confirmed, exit 0.
+//
+// Thread-safety: runs on the main thread.
+#pragma once
+
+#include "rules/task_config.h"
+#include "task/task_runner.h"
+
+namespace pgs3 {
+
+class TaskMetrics;
+
+// Returns the process exit code: 0 stopped cleanly, 1 runtime failure, 2 bad configuration or failed preflight.
+// `metrics` (may be null) receives the task's figures (obs/task_metrics.h).
+int run_cdc_task(const TaskConfig& config, const RunOptions& options, TaskMetrics* metrics);
+
+}  // namespace pgs3

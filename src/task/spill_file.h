@@ -1,0 +1,65 @@
+// SpillFile: a local temporary file that holds bytes the memory budget moved out of memory (DESIGN.md §3
+// invariant 5), written once from the start and read back once at the end.
+//
+// The file is "<directory>/pgs3-spill-<pid>-<n>" (n counts the files this process created), created with O_EXCL and
+// mode 0600, so two processes or two writers never share one. It is removed (unlinked) when the SpillFile is
+// destroyed, whatever happened; a process killed with SIGKILL leaves it behind, and the name says which process made
+// it. The directory is created (with its parents) when missing.
+//
+// Errors name the file or directory: a directory that cannot be created or a file that cannot be opened is kIoError;
+// a write that fails because the disk or the quota is full is kUnavailable (space may come back, the caller may retry
+// from its durable position); any other write or read failure is kIoError.
+//
+// Appends go through a write buffer of kBufferBytes (memory_bytes()), so that the encoder's small writes (page
+// headers, CSV lines) do not each cost a system call.
+//
+// Not thread-safe: one thread uses a SpillFile.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace pgs3 {
+
+class SpillFile {
+ public:
+  static constexpr size_t kBufferBytes = 64 * 1024;
+
+  // Creates a new, empty spill file in `directory` (created when missing). An empty `directory` means
+  // default_directory().
+  static Result<std::unique_ptr<SpillFile>> create(const std::string& directory);
+  // $TMPDIR when it is set and not empty, otherwise /tmp.
+  static std::string default_directory();
+
+  ~SpillFile();  // closes and unlinks the file
+  SpillFile(const SpillFile&) = delete;
+  SpillFile& operator=(const SpillFile&) = delete;
+
+  Status append(std::string_view bytes);
+  // Bytes appended so far (buffered ones included).
+  uint64_t size() const { return size_; }
+  // Bytes held in memory: the write buffer's capacity.
+  uint64_t memory_bytes() const { return buffer_.capacity(); }
+  // Reads the whole file from its start, handing `sink` chunks of at most `chunk_bytes` bytes in order. The first
+  // failure of a read or of `sink` is returned. The file can still be appended to afterwards.
+  Status read_all(size_t chunk_bytes, const std::function<Status(std::string_view)>& sink);
+  const std::string& path() const { return path_; }
+
+ private:
+  SpillFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  Status write_out(std::string_view bytes);
+  Status flush_buffer();
+
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  std::string buffer_;  // appended bytes not yet written to the file
+};
+
+}  // namespace pgs3
