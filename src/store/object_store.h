@@ -51,6 +51,12 @@ class ObjectStore {
   // The whole object, or std::nullopt when it does not exist.
   virtual Result<std::optional<std::string>> get(const std::string& key) = 0;
   virtual Status remove(const std::string& key) = 0;
+  // Removes every key (missing ones are no error). The default removes them one by one; S3 sends one DeleteObjects
+  // request per 1000 keys. On failure some keys may be removed and others not.
+  virtual Status remove_all(const std::vector<std::string>& keys) {
+    for (const std::string& key : keys) PGS3_RETURN_IF_ERROR(remove(key));
+    return Status::ok();
+  }
 };
 
 }  // namespace pgs3

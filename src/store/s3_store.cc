@@ -126,6 +126,12 @@ Result<std::optional<std::string>> S3Store::get(const std::string& key) { return
 
 Status S3Store::remove(const std::string& key) { return client_->delete_object(key); }
 
+Status S3Store::remove_all(const std::vector<std::string>& keys) {
+  if (keys.empty()) return Status::ok();
+  if (keys.size() == 1) return client_->delete_object(keys[0]);
+  return client_->delete_objects(keys);
+}
+
 Result<int> S3Store::abort_stale_uploads(const std::string& prefix) {
   PGS3_ASSIGN_OR_RETURN(auto uploads, client_->list_multipart_uploads(prefix));
   for (const auto& u : uploads) {

@@ -45,6 +45,7 @@ class S3Store final : public ObjectStore {
   Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
   Result<std::optional<std::string>> get(const std::string& key) override;
   Status remove(const std::string& key) override;
+  Status remove_all(const std::vector<std::string>& keys) override;
 
   // Aborts the multipart uploads under `prefix` that a killed process left open. Returns how many.
   Result<int> abort_stale_uploads(const std::string& prefix);

@@ -254,7 +254,9 @@ Status CdcStream::on_truncate(const TruncateChange& truncate) {
     // DMS's HandleSourceTableTruncated: the table's objects go; what follows starts afresh.
     const std::string prefix = table_prefix(config_.target.s3, t->source->schema, t->source->name);
     PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store_.list(prefix));
-    for (const ObjectInfo& o : objects) PGS3_RETURN_IF_ERROR(store_.remove(o.key));
+    std::vector<std::string> keys;
+    for (const ObjectInfo& o : objects) keys.push_back(o.key);
+    PGS3_RETURN_IF_ERROR(store_.remove_all(keys));
     log_info("table " + t->source->qualified_name() + " was truncated: removed its " +
              std::to_string(objects.size()) + " object(s) under " + prefix);
     t->writer->skip_through(truncate.position);

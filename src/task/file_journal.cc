@@ -199,17 +199,20 @@ Result<uint64_t> FileJournal::record(const FileIntent& intent) {
 
 Status FileJournal::release(const Checkpoint& checkpoint) {
   std::vector<JournalEntry> kept;
-  Status first_error;
-  for (JournalEntry& entry : outstanding_) {
-    if (first_error.is_ok() && covers(checkpoint, entry.intent)) {
-      Status st = store_->remove(entry.journal_key);
-      if (st.is_ok()) continue;
-      first_error = st.with_context("removing file intent " + entry.journal_key);
+  std::vector<std::string> covered;
+  for (const JournalEntry& entry : outstanding_) {
+    if (covers(checkpoint, entry.intent)) {
+      covered.push_back(entry.journal_key);
+    } else {
+      kept.push_back(entry);
     }
-    kept.push_back(std::move(entry));
   }
+  // One request for all of them on S3. On failure every covered intent stays outstanding (removing a missing key is
+  // no error, so the retry is harmless).
+  Status st = store_->remove_all(covered);
+  if (!st.is_ok()) return st.with_context("removing " + std::to_string(covered.size()) + " file intent(s)");
   outstanding_ = std::move(kept);
-  return first_error;
+  return Status::ok();
 }
 
 bool FileJournal::covers(const Checkpoint& checkpoint, const FileIntent& intent) {
