@@ -1,10 +1,14 @@
 #include "task/task_runner.h"
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
 #include "base/log.h"
 #include "base/utc_time.h"
+#include "obs/metrics.h"
+#include "obs/metrics_server.h"
+#include "obs/task_metrics.h"
 #include "pg/catalog.h"
 #include "pg/connection.h"
 #include "pg/snapshot.h"
@@ -70,6 +74,32 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   return 0;
 }
 
+const char* migration_type_label(MigrationType type) {
+  switch (type) {
+    case MigrationType::kFullLoad:
+      return "full-load";
+    case MigrationType::kCdc:
+      return "cdc";
+    case MigrationType::kFullLoadAndCdc:
+      return "full-load-and-cdc";
+  }
+  return "";
+}
+
+// /healthz: healthy while the task makes progress — the replication loop refreshes pgs3_loop_alive_seconds several
+// times a second; a loop that has not run for 60 seconds (stuck, or reconnecting for that long) is reported.
+bool task_healthy(const Gauge& alive, const Gauge& phase, std::string* reason) {
+  if (phase.value() < 2) return true;  // starting or in the full load
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double idle = now - alive.value();
+  if (idle <= 60) return true;
+  if (reason != nullptr) {
+    *reason = "the replication loop has not run for " + std::to_string(static_cast<int64_t>(idle)) +
+              " s (reconnecting to PostgreSQL, or stuck); see the log";
+  }
+  return false;
+}
+
 }  // namespace
 
 int run_task_file(const std::string& task_file, const RunOptions& options) {
@@ -80,12 +110,23 @@ int run_task_file(const std::string& task_file, const RunOptions& options) {
     return fail(st.message().find(task_file) == std::string::npos ? st.with_context(task_file) : st);
   }
   for (const auto& w : config->warnings) log_warn(w);
+  TaskMetrics task_metrics(metrics(), config->task_id, migration_type_label(config->migration_type));
+  std::unique_ptr<MetricsServer> server;
+  if (!options.metrics_listen.empty()) {
+    Gauge& alive = metrics().gauge("pgs3_loop_alive_seconds", "Unix time the replication loop last ran");
+    auto started = MetricsServer::start_with_reason(
+        options.metrics_listen, metrics(),
+        [&alive, &task_metrics](std::string* reason) { return task_healthy(alive, task_metrics.phase, reason); });
+    if (!started.is_ok()) return fail(started.status());
+    server = std::move(started).value();
+    log_info("serving metrics on http://" + server->address() + "/metrics and /healthz");
+  }
   switch (config->migration_type) {
     case MigrationType::kFullLoad:
       return run_full_load(*config, options);
     case MigrationType::kCdc:
     case MigrationType::kFullLoadAndCdc:
-      return run_cdc_task(*config, options);
+      return run_cdc_task(*config, options, &task_metrics);
   }
   return 1;
 }
