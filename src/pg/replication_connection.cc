@@ -199,8 +199,9 @@ Status ReplicationConnection::check_slot_usable(const std::string& slot) {
   if (info->wal_status == "lost") {
     return Status::bad_input("replication slot \"" + slot +
                              "\" is lost: the WAL it needs was removed (max_slot_wal_keep_size); the changes since "
-                             "its last confirmed position are gone, so a new full load is needed (drop the slot and "
-                             "run the task as full-load-and-cdc)");
+                             "its last confirmed position are gone, so a new full load is needed: run `pgs3 drop "
+                             "TASK.json --purge-target` (it drops the slot, the publication, the task's files and "
+                             "checkpoint), then run the task again as full-load-and-cdc");
   }
   if (info->active && info->active_pid != 0) {
     return Status::bad_input("replication slot \"" + slot + "\" is in use by another process (PID " +

@@ -74,7 +74,7 @@ Status preflight(const TaskConfig& config) {
   options.publication_name = config.source.publication_name;
   options.is_selected = [&selector](const SourceTable& t) { return selector.is_selected(t.schema, t.name); };
   const auto deadline = std::chrono::steady_clock::now() + kSlotReleaseWait;
-  while (true) {
+  for (int attempt = 0;; ++attempt) {
     std::vector<PreflightCheck> checks = check_source(options);
     std::vector<const PreflightCheck*> failed;
     bool only_slot_busy = true;
@@ -82,12 +82,16 @@ Status preflight(const TaskConfig& config) {
       if (c.status == CheckStatus::kFail) {
         failed.push_back(&c);
         if (c.name != "slot" || c.detail.find("in use") == std::string::npos) only_slot_busy = false;
-      } else if (c.status == CheckStatus::kWarn) {
+      } else if (c.status == CheckStatus::kWarn && attempt == 0) {
         log_warn("preflight " + c.name + ": " + c.detail + (c.fix.empty() ? "" : "; fix: " + c.fix));
       }
     }
     if (failed.empty()) return Status::ok();
     if (only_slot_busy && std::chrono::steady_clock::now() < deadline) {
+      if (attempt == 0) {
+        log_info("waiting up to " + std::to_string(kSlotReleaseWait.count()) + " s for replication slot \"" +
+                 config.source.slot_name + "\" to be released: " + failed[0]->detail);
+      }
       if (!sleep_unless_cancelled(std::chrono::seconds(1))) return Status::cancelled("interrupted");
       continue;
     }
@@ -311,7 +315,10 @@ int run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskM
 
   auto journal = FileJournal::open(*ctx.store, ctx.prefix);
   if (!journal.is_ok()) return fail(journal.status());
-  MemoryBudget budget(static_cast<uint64_t>(config.cdc.memory_limit_total_mb) << 20);
+  // The buffers get MemoryLimitTotal less what the process needs besides them (code, libraries, connections,
+  // decoder and encoder state: about 25-40 MB measured), so that peak RSS stays under the limit.
+  const uint64_t limit = static_cast<uint64_t>(config.cdc.memory_limit_total_mb) << 20;
+  MemoryBudget budget(std::max<uint64_t>(limit / 4, limit > (64ull << 20) ? limit - (64ull << 20) : 0));
   CdcStream stream(config, *ctx.store, ctx.prefix, ctx.checkpoint, *journal, ctx.tables, ctx.money_digits, &budget,
                    metrics);
 

@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# CDC benchmark (issue 3): pgs3's logical replication against `pg_recvlogical` with pgoutput into /dev/null, in the
+# same run on the same throwaway PostgreSQL 15 cluster (scripts/pg-cluster.sh, 127.0.0.1). Prints:
+#   1. backlog drain: BENCH_CHANGES changes (default 2,000,000: inserts/updates/deletes 50/40/10 in transactions of
+#      100 on a pgbench-like accounts table) made after both slots exist, drained by pg_recvlogical (--endpos) and by
+#      `pgs3 run --cdc-stop-position` into a local directory: seconds, changes/s, peak RSS, ratio pgs3/pg_recvlogical;
+#      the change files are read back with DuckDB and their I/U/D counts checked against what was generated;
+#   2. latency at a steady BENCH_RATE changes/s (default 5,000; 100-row transactions) for BENCH_LATENCY_SECONDS
+#      (default 30) with CdcMaxBatchInterval 1: each row carries clock_timestamp() at insert, a watcher
+#      (bench/cdc_files.mjs) stamps every change file when it first sees it and prints seen - committed, p50/p99
+#      (also against the TimestampColumnName commit time); then the time pgs3 takes to exit after SIGTERM;
+#   3. one transaction of BENCH_TXN_ROWS rows (default 2,000,000; INSERT ... SELECT generate_series) replicated with
+#      the default memory budget and with BENCH_SMALL_BUDGET_MB (default 16, the least pgs3 accepts; taskSettings.
+#      ChangeProcessingTuning.MemoryLimitTotal): peak RSS of each, and the peak size of the spill directory (TMPDIR).
+#
+#   bench/cdc_bench.sh                                # builds release first
+#   BENCH_CHANGES=200000 BENCH_TXN_ROWS=200000 BENCH_LATENCY_SECONDS=10 bench/cdc_bench.sh   # a quick run
+#   PGS3_BIN=build/mine/pgs3 bench/cdc_bench.sh       # another binary, no build
+#   BENCH_STEPS="drain latency txn"                   # the parts to run (default all three)
+#   BENCH_RECV_OPTIONS="-o binary=true"               # extra pgoutput options for pg_recvlogical
+#   BENCH_TXN_PAD=8                                   # step 3: each row also carries 8 x 32 incompressible characters
+#                                                     # (the default rows make a ~30 MB Parquet file: 2M x 300 B > 512 MB)
+# Every run is bounded by BENCH_TIMEOUT seconds (default 1800); everything started is stopped by PID.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+changes=${BENCH_CHANGES:-2000000}
+rate=${BENCH_RATE:-5000}
+latency_s=${BENCH_LATENCY_SECONDS:-30}
+txn_rows=${BENCH_TXN_ROWS:-2000000}
+txn_pad=${BENCH_TXN_PAD:-0}
+small_budget=${BENCH_SMALL_BUDGET_MB:-16}
+steps=${BENCH_STEPS:-drain latency txn}
+run_timeout=${BENCH_TIMEOUT:-1800}
+if [ $((changes % 100)) -ne 0 ] || [ "$changes" -lt 100 ]; then echo "BENCH_CHANGES must be a multiple of 100" >&2; exit 2; fi
+
+if [ -n "${PGS3_BIN:-}" ]; then
+  pgs3=$(realpath "$PGS3_BIN")
+else
+  scripts/install-deps.sh >/dev/null
+  cmake --preset release >/dev/null && cmake --build build/release -j "$(nproc)" --target pgs3 >/dev/null
+  pgs3=$PWD/build/release/pgs3
+fi
+[ -x "$pgs3" ] || { echo "no pgs3 binary at $pgs3" >&2; exit 2; }
+pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
+files_js=$PWD/bench/cdc_files.mjs
+
+work=$(mktemp -d /tmp/pgs3-cdcbench.XXXXXX)
+chmod 755 "$work"
+cluster="$work/pg"
+bg_pids=()
+forget_pid() { local p keep=(); for p in "${bg_pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; bg_pids=("${keep[@]}"); }
+cleanup() {
+  local p
+  for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${bg_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  scripts/pg-cluster.sh stop "$cluster" >/dev/null 2>&1 || true
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+# A bigger WAL budget so that checkpoints do not dominate the generation; the server's own settings otherwise.
+eval "export $(PGS3_PG_CONF="max_wal_size=8GB shared_buffers=512MB" scripts/pg-cluster.sh start "$cluster")"
+export PGDATABASE=postgres
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+sql1() { psql -X -A -t -v ON_ERROR_STOP=1 -c "$1"; }
+# The WAL insert position: it includes every commit made so far. pg_current_wal_lsn() is the write position, which
+# with synchronous_commit=off (scripts/pg-cluster.sh) can still be before the last commit records.
+lsn_now() { sql1 "SELECT pg_current_wal_insert_lsn()"; }
+now_s() { date +%s.%N; }
+summary=$work/summary
+: >"$summary"
+# say FORMAT ARGS...: printf to the terminal and to the summary printed at the end.
+# shellcheck disable=SC2059
+say() { local format=$1; shift; printf "$format" "$@" | tee -a "$summary"; }
+fail_with_log() { echo "FAILED: $1" >&2; [ -f "$2" ] && tail -n 40 "$2" >&2; exit 1; }
+
+# write_task FILE TASK_ID TABLE TARGET_DIR 'EXTRA_S3_SETTINGS' 'TASK_SETTINGS'
+write_task() {
+  cat >"$1" <<JSON
+{ "taskId": "$2", "migrationType": "cdc",
+  "source": { "connection": "host=$PGHOST port=$PGPORT dbname=postgres user=$PGUSER" },
+  "target": { "type": "local", "path": "$4",
+              "s3Settings": { "DataFormat": "parquet", "CompressionType": "snappy", "BucketFolder": "bench"$5 } },
+  "tableMappings": { "rules": [ { "rule-type": "selection", "rule-id": "1", "rule-name": "1",
+      "object-locator": { "schema-name": "public", "table-name": "$3" }, "rule-action": "include" } ] },
+  "taskSettings": { ${6:-} } }
+JSON
+}
+
+slot_of() { echo "pgs3_$1" | tr 'A-Z-' 'a-z_'; }
+
+# Runs pgs3 once with a stop position at the current WAL end, so that it creates its slot and publication before
+# the changes to measure are made. Checks that both exist afterwards.
+create_pgs3_slot() {  # TASK_FILE TASK_ID LABEL
+  local stop
+  stop=$(lsn_now)
+  timeout -k 10 120 "$pgs3" run "$1" --cdc-stop-position "$stop" --log-format text --no-progress \
+    >"$work/$3.log" 2>&1 || fail_with_log "pgs3 run --cdc-stop-position $stop (slot creation, $3) exited $?" "$work/$3.log"
+  local slot
+  slot=$(slot_of "$2")
+  [ "$(sql1 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$slot' AND plugin = 'pgoutput'")" = 1 ] \
+    || fail_with_log "pgs3 exited 0 but slot $slot does not exist" "$work/$3.log"
+  [ "$(sql1 "SELECT count(*) FROM pg_publication WHERE pubname = '$slot'")" = 1 ] \
+    || fail_with_log "pgs3 exited 0 but publication $slot does not exist" "$work/$3.log"
+}
+
+# measure LABEL SPILL_DIR COMMAND...: runs COMMAND under /usr/bin/time, bounded by BENCH_TIMEOUT (timeout(1) is
+# outermost, so killing its PID stops the whole process group); leaves $work/LABEL.secs (wall seconds),
+# $work/LABEL.rss (peak RSS, KB), $work/LABEL.spill (peak bytes under SPILL_DIR, sampled every 0.2 s; "-" for none)
+# and $work/LABEL.log (stdout+stderr). Returns the command's exit code.
+measure() {
+  local label=$1 spill=$2; shift 2
+  local s e pid rc=0 peak=0 b
+  s=$(now_s)
+  timeout -k 10 "$run_timeout" /usr/bin/time -f "%M" -o "$work/$label.rss" "$@" >"$work/$label.log" 2>&1 &
+  pid=$!
+  bg_pids+=("$pid")
+  if [ "$spill" != - ]; then
+    while kill -0 "$pid" 2>/dev/null; do
+      b=$(du -sb "$spill" 2>/dev/null | awk '{print $1}') || b=0
+      [ "${b:-0}" -gt "$peak" ] && peak=$b
+      sleep 0.2
+    done
+  fi
+  wait "$pid" || rc=$?
+  forget_pid "$pid"
+  e=$(now_s)
+  echo "$e - $s" | bc -l >"$work/$label.secs"
+  if [ "$spill" != - ]; then echo "$peak" >"$work/$label.spill"; else echo - >"$work/$label.spill"; fi
+  # /usr/bin/time writes "Command exited with non-zero status N" before the figure when the command fails.
+  if [ -s "$work/$label.rss" ]; then tail -n 1 "$work/$label.rss" >"$work/$label.rss.kb"; else echo 0 >"$work/$label.rss.kb"; fi
+  mv "$work/$label.rss.kb" "$work/$label.rss"
+  return $rc
+}
+
+count_files() { node "$files_js" count "$1"; }
+json_get() { node -e 'const o=JSON.parse(process.argv[1]); let v=o; for (const k of process.argv[2].split(".")) v=v?.[k]; console.log(v ?? 0)' "$1" "$2"; }
+check_count() {  # LABEL JSON OP EXPECTED
+  local got
+  got=$(json_get "$2" "ops.$3")
+  if [ "$got" = "$4" ]; then say "  check %-28s %s rows %s: %s OK\n" "$1" "$3" "$4" "$got"
+  else say "  check %-28s %s rows expected %s, found %s  MISMATCH\n" "$1" "$3" "$4" "$got"; mismatches=$((mismatches + 1)); fi
+}
+mismatches=0
+say "pgs3: %s\nPostgreSQL: %s\n" "$pgs3" "$(sql1 'SHOW server_version')"
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. Backlog drain.
+if [[ " $steps " == *" drain "* ]]; then
+  psql_q <<SQL
+CREATE TABLE accounts (aid bigint PRIMARY KEY, bid int NOT NULL, abalance int NOT NULL, filler char(84));
+INSERT INTO accounts SELECT g, (g - 1) / 100000 + 1, 0, '' FROM generate_series(1, 100000) g;
+VACUUM ANALYZE accounts;
+SQL
+  write_task "$work/drain.json" cdc-bench accounts "$work/out-drain" "" ""
+  create_pgs3_slot "$work/drain.json" cdc-bench drain-setup
+  pub=$(slot_of cdc-bench)
+  sql1 "SELECT pg_create_logical_replication_slot('cdc_bench_recvlogical', 'pgoutput')" >/dev/null
+
+  txns=$((changes / 100))
+  echo "generating $changes changes ($txns transactions of 50 inserts, 40 updates, 10 deletes) ..."
+  # Transaction k inserts 50 new rows, updates 40 of the rows transaction k-1 inserted and deletes 10 of those
+  # transaction k-2 inserted (which k-1 did not update); k = 0 and 1 update and delete the preloaded rows.
+  gs=$(now_s)
+  psql_q <<SQL
+DO \$\$
+DECLARE b bigint;
+BEGIN
+  FOR k IN 0..$((txns - 1)) LOOP
+    b := 100001 + k * 50;
+    INSERT INTO accounts SELECT g, (g - 1) / 100000 + 1, 0, '' FROM generate_series(b, b + 49) g;
+    UPDATE accounts SET abalance = abalance + k WHERE aid BETWEEN b - 50 AND b - 11;
+    DELETE FROM accounts WHERE aid BETWEEN b - 60 AND b - 51;
+    COMMIT;
+  END LOOP;
+END \$\$;
+SQL
+  ge=$(now_s)
+  endpos=$(lsn_now)
+  wal_bytes=$(sql1 "SELECT pg_wal_lsn_diff('$endpos', confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name = '$pub'")
+  say "backlog                        %d changes in %d transactions, generated in %.1f s, %.0f MB of WAL, end %s\n" \
+    "$changes" "$txns" "$(echo "$ge - $gs" | bc -l)" "$(echo "$wal_bytes / 1000000" | bc -l)" "$endpos"
+
+  echo "draining with pg_recvlogical ..."
+  # shellcheck disable=SC2086
+  measure recvlogical - "$pg_bin/pg_recvlogical" -d postgres --slot=cdc_bench_recvlogical --start --no-loop \
+    --plugin=pgoutput -o proto_version=1 -o "publication_names=$pub" ${BENCH_RECV_OPTIONS:-} -f /dev/null \
+    --endpos="$endpos" || fail_with_log "pg_recvlogical exited $?" "$work/recvlogical.log"
+  sql1 "SELECT pg_drop_replication_slot('cdc_bench_recvlogical')" >/dev/null
+
+  echo "draining with pgs3 ..."
+  mkdir -p "$work/spill-drain"
+  measure pgs3-drain "$work/spill-drain" env TMPDIR="$work/spill-drain" \
+    "$pgs3" run "$work/drain.json" --cdc-stop-position "$endpos" --log-format text --no-progress \
+    || fail_with_log "pgs3 run --cdc-stop-position $endpos exited $?" "$work/pgs3-drain.log"
+  confirmed=$(sql1 "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '$pub'")
+  reached=$(sql1 "SELECT '$confirmed'::pg_lsn >= '$endpos'::pg_lsn")
+  counts=$(count_files "$work/out-drain")
+
+  rs=$(cat "$work/recvlogical.secs"); ps=$(cat "$work/pgs3-drain.secs")
+  say "pg_recvlogical (pgoutput)      %8.2f s %10.0f changes/s   peak RSS %7.1f MB\n" "$rs" \
+    "$(echo "$changes / $rs" | bc -l)" "$(echo "$(cat "$work/recvlogical.rss") / 1024" | bc -l)"
+  say "pgs3 (Parquet, local dir)      %8.2f s %10.0f changes/s   peak RSS %7.1f MB   %s files\n" "$ps" \
+    "$(echo "$changes / $ps" | bc -l)" "$(echo "$(cat "$work/pgs3-drain.rss") / 1024" | bc -l)" \
+    "$(json_get "$counts" files)"
+  say "ratio pgs3 / pg_recvlogical    %.2f (time)\n" "$(echo "$ps / $rs" | bc -l)"
+  check_count drain "$counts" I $((txns * 50))
+  check_count drain "$counts" U $((txns * 40))
+  check_count drain "$counts" D $((txns * 10))
+  if [ "$reached" = t ]; then say "  check slot confirmed_flush_lsn %s >= stop position OK\n" "$confirmed"
+  else say "  check slot confirmed_flush_lsn %s < stop position %s  MISMATCH\n" "$confirmed" "$endpos"
+    mismatches=$((mismatches + 1)); fi
+  sql1 "SELECT pg_drop_replication_slot('$pub')" >/dev/null  # release the backlog's WAL
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. Latency at a steady rate.
+if [[ " $steps " == *" latency "* ]]; then
+  psql_q -c "CREATE TABLE lat (id bigserial PRIMARY KEY, committed_at timestamptz NOT NULL, pad text)"
+  latdir=$work/out-latency
+  write_task "$work/latency.json" cdc-bench-latency lat "$latdir" \
+    ', "CdcMaxBatchInterval": 1, "TimestampColumnName": "commit_ts"' ""
+  latslot=$(slot_of cdc-bench-latency)
+  timeout -k 10 "$run_timeout" "$pgs3" run "$work/latency.json" --log-format text --no-progress \
+    >"$work/pgs3-latency.log" 2>&1 &
+  lat_pid=$!
+  bg_pids+=("$lat_pid")
+  for _ in $(seq 600); do
+    [ "$(sql1 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$latslot' AND active")" = 1 ] && break
+    kill -0 "$lat_pid" 2>/dev/null || fail_with_log "pgs3 (latency run) exited before streaming" "$work/pgs3-latency.log"
+    sleep 0.1
+  done
+  [ "$(sql1 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$latslot' AND active")" = 1 ] \
+    || fail_with_log "pgs3 (latency run) did not start streaming within 60 s" "$work/pgs3-latency.log"
+
+  per_txn=100
+  ticks=$(( rate * latency_s / per_txn ))
+  total=$(( ticks * per_txn ))
+  node "$files_js" watch "$latdir" --column committed_at --commit-column commit_ts --stop-file "$work/latency.stop" \
+    >"$work/latency.json.out" 2>"$work/latency.watch.log" &
+  watch_pid=$!
+  bg_pids+=("$watch_pid")
+  echo "latency: $rate changes/s for $latency_s s ($ticks transactions of $per_txn rows) ..."
+  gs=$(now_s)
+  # synchronous_commit on for the generator (PostgreSQL's default; the test cluster's is off): the walsender sends
+  # only flushed WAL, and with it off a commit waits for the WAL writer (wal_writer_delay, 200 ms) to be flushed.
+  PGOPTIONS="-c synchronous_commit=on" psql_q <<SQL
+DO \$\$
+DECLARE
+  t0 timestamptz := clock_timestamp();
+  tick interval := make_interval(secs => $per_txn::float8 / $rate);
+BEGIN
+  FOR i IN 1..$ticks LOOP
+    INSERT INTO lat (committed_at, pad) SELECT clock_timestamp(), 'steady' FROM generate_series(1, $per_txn);
+    COMMIT;
+    PERFORM pg_sleep(GREATEST(0, extract(epoch FROM (t0 + i * tick - clock_timestamp()))));
+  END LOOP;
+END \$\$;
+SQL
+  ge=$(now_s)
+  # Wait (at most 60 s) until every row is in a visible file, then stop the watcher.
+  for _ in $(seq 120); do
+    [ "$(json_get "$(count_files "$latdir")" rows)" -ge "$total" ] && break
+    sleep 0.5
+  done
+  touch "$work/latency.stop"
+  wait "$watch_pid" || fail_with_log "the latency watcher failed" "$work/latency.watch.log"
+  forget_pid "$watch_pid"
+  lat=$(cat "$work/latency.json.out")
+  ts=$(now_s)
+  kill -TERM "$lat_pid"
+  lat_rc=0
+  wait "$lat_pid" || lat_rc=$?
+  forget_pid "$lat_pid"
+  te=$(now_s)
+  say "steady load                    %d rows in %.1f s = %.0f changes/s (target %d/s)\n" "$total" \
+    "$(echo "$ge - $gs" | bc -l)" "$(echo "$total / ($ge - $gs)" | bc -l)" "$rate"
+  say "latency commit -> visible      p50 %s ms  p90 %s ms  p99 %s ms  max %s ms  (%s rows in %s files; clock_timestamp() at insert)\n" \
+    "$(json_get "$lat" latency_ms.p50)" "$(json_get "$lat" latency_ms.p90)" "$(json_get "$lat" latency_ms.p99)" \
+    "$(json_get "$lat" latency_ms.max)" "$(json_get "$lat" rows)" "$(json_get "$lat" files)"
+  say "  same from TimestampColumnName p50 %s ms  p99 %s ms  (commit time as pgs3 writes it; watcher resolution %s ms)\n" \
+    "$(json_get "$lat" commit_latency_ms.p50)" "$(json_get "$lat" commit_latency_ms.p99)" \
+    "$(json_get "$lat" detect_lag_ms_max)"
+  say "pgs3 exit after SIGTERM        %.2f s, exit code %d\n" "$(echo "$te - $ts" | bc -l)" "$lat_rc"
+  check_count latency "$(count_files "$latdir")" I "$total"
+  [ "$lat_rc" -eq 0 ] || { say "  check SIGTERM exit code 0  MISMATCH (%d)\n" "$lat_rc"; mismatches=$((mismatches + 1)); }
+  sql1 "SELECT pg_drop_replication_slot('$latslot')" >/dev/null
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. One big transaction, default budget and a small one.
+if [[ " $steps " == *" txn "* ]]; then
+  psql_q -c "CREATE TABLE bigtxn (aid bigint PRIMARY KEY, bid int NOT NULL, abalance int NOT NULL, filler char(84),
+             pad text)"
+  write_task "$work/txn-default.json" cdc-bench-txn-default bigtxn "$work/out-txn-default" "" ""
+  write_task "$work/txn-small.json" cdc-bench-txn-small bigtxn "$work/out-txn-small" "" \
+    "\"ChangeProcessingTuning\": { \"MemoryLimitTotal\": $small_budget }"
+  create_pgs3_slot "$work/txn-default.json" cdc-bench-txn-default txn-default-setup
+  create_pgs3_slot "$work/txn-small.json" cdc-bench-txn-small txn-small-setup
+  echo "one transaction of $txn_rows rows ..."
+  psql_q -c "INSERT INTO bigtxn SELECT g, (g - 1) / 100000 + 1, 0, 'filler ' || g,
+               (SELECT string_agg(md5(g::text || ':' || i), '') FROM generate_series(1, $txn_pad) i)
+             FROM generate_series(1, $txn_rows) g"
+  endpos=$(lsn_now)
+  for budget in default small; do
+    mkdir -p "$work/spill-$budget"
+    chmod 700 "$work/spill-$budget"
+    measure "txn-$budget" "$work/spill-$budget" env TMPDIR="$work/spill-$budget" \
+      "$pgs3" run "$work/txn-$budget.json" --cdc-stop-position "$endpos" --log-format text --no-progress \
+      || fail_with_log "pgs3 run (one transaction, $budget budget) exited $?" "$work/txn-$budget.log"
+    counts=$(count_files "$work/out-txn-$budget")
+    if [ "$budget" = default ]; then b="512 MB (default)"; else b="$small_budget MB"; fi
+    say "one %d-row transaction, budget %-16s %7.2f s  peak RSS %7.1f MB  peak spill %7.1f MB  %s files\n" \
+      "$txn_rows" "$b" "$(cat "$work/txn-$budget.secs")" "$(echo "$(cat "$work/txn-$budget.rss") / 1024" | bc -l)" \
+      "$(echo "$(cat "$work/txn-$budget.spill") / 1048576" | bc -l)" "$(json_get "$counts" files)"
+    check_count "txn-$budget" "$counts" I "$txn_rows"
+    # Spill files must be gone once the run is over.
+    left=$(find "$work/spill-$budget" -type f | wc -l)
+    [ "$left" -eq 0 ] || { say "  check spill directory empty after the run  MISMATCH (%d files left)\n" "$left"
+      mismatches=$((mismatches + 1)); }
+  done
+fi
+
+echo
+echo "=== summary ==="
+cat "$summary"
+if [ "$mismatches" -gt 0 ]; then echo "$mismatches check(s) failed (logs: set BENCH_KEEP=1 and look in the work directory)"; exit 1; fi
