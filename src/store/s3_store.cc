@@ -126,6 +126,15 @@ Result<std::optional<std::string>> S3Store::get(const std::string& key) { return
 
 Status S3Store::remove(const std::string& key) { return client_->delete_object(key); }
 
+std::vector<std::pair<std::string, uint64_t>> S3Store::retry_counts() const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (size_t i = 0; i < static_cast<size_t>(RetryCause::kCount); ++i) {
+    const auto cause = static_cast<RetryCause>(i);
+    out.emplace_back(std::string(retry_cause_name(cause)), retry_->retries(cause));
+  }
+  return out;
+}
+
 Status S3Store::remove_all(const std::vector<std::string>& keys) {
   if (keys.empty()) return Status::ok();
   if (keys.size() == 1) return client_->delete_object(keys[0]);

@@ -281,7 +281,7 @@ bool CdcStream::stop_reached_at_begin(const TransactionBegin& begin) const {
   return false;
 }
 
-bool CdcStream::stop_reached_idle(const ReplicationEvent& event) const {
+bool CdcStream::stop_reached_idle(const ReplicationEvent& event) {
   if (in_transaction_) return false;
   switch (stop_at_.kind) {
     case CdcStopPosition::Kind::kNone:
@@ -291,7 +291,29 @@ bool CdcStream::stop_reached_idle(const ReplicationEvent& event) const {
       return event.wal_end.value() >= stop_at_.lsn;
     case CdcStopPosition::Kind::kServerTime:
     case CdcStopPosition::Kind::kCommitTime:
-      return event.server_time_us > stop_at_.time_us;
+      // The keepalive's clock is the server's now, not the time of the WAL being sent (a backlog may still be on
+      // its way). Once the clock has passed the stop time, every transaction committed before it lies below the
+      // WAL insert position read then: stop once the stream has passed that position.
+      if (!time_stop_lsn_ && event.server_time_us > stop_at_.time_us) {
+        Status st;
+        if (sql_ == nullptr) {
+          auto conn = PgConnection::open(config_.source.connection);
+          if (conn.is_ok()) sql_ = std::move(conn).value();
+          else st = conn.status();
+        }
+        if (sql_ != nullptr) {
+          auto r = sql_->query("SELECT pg_catalog.pg_current_wal_insert_lsn()");
+          if (r.is_ok() && r->rows() == 1) {
+            if (std::optional<Lsn> lsn = Lsn::parse(r->get(0, 0))) time_stop_lsn_ = lsn->value();
+          } else {
+            st = r.status();
+            sql_.reset();  // reopened on the next keepalive
+          }
+        }
+        if (!st.is_ok()) log_warn("cannot read the server's WAL position for the CDC stop position (will retry): " +
+                                  st.message());
+      }
+      return time_stop_lsn_ && event.wal_end.value() >= *time_stop_lsn_;
   }
   return false;
 }
@@ -358,6 +380,10 @@ void CdcStream::update_gauges() {
       pending && last_durable_commit_us_ ? seconds_since_pg_micros(*last_durable_commit_us_) : 0.0);
   metrics_->slot_lag_bytes.set(
       static_cast<double>(received_lsn_ > checkpoint_.confirmed_lsn ? received_lsn_ - checkpoint_.confirmed_lsn : 0));
+  for (const auto& [cause, count] : store_.retry_counts()) {
+    Counter& counter = metrics_->retries(cause);
+    if (count > counter.value()) counter.add(count - counter.value());
+  }
   if (memory_budget_ != nullptr) {
     metrics_->memory_used_bytes.set(static_cast<double>(memory_budget_->bytes_in_memory()));
     const uint64_t spilled = memory_budget_->spilled_bytes();

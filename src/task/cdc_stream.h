@@ -100,7 +100,7 @@ class CdcStream {
   Status save_checkpoint();
   Status send_status(ReplicationConnection& conn, bool reply_requested = false);
   bool stop_reached_at_begin(const TransactionBegin& begin) const;
-  bool stop_reached_idle(const ReplicationEvent& event) const;
+  bool stop_reached_idle(const ReplicationEvent& event);
   void heartbeat(PgConnection* conn, std::chrono::steady_clock::time_point now);
   void update_gauges();
   TableState* table_for(uint32_t oid);
@@ -135,6 +135,10 @@ class CdcStream {
   std::chrono::steady_clock::time_point last_poll_{};
   std::chrono::steady_clock::time_point last_heartbeat_{};
   bool heartbeat_warned_ = false;
+  // A time stop position: the server's WAL insert position read once its clock passed the stop time; the stream
+  // ends when it has sent everything up to there.
+  std::optional<uint64_t> time_stop_lsn_;
+  std::unique_ptr<PgConnection> sql_;  // a normal connection for that query, opened when needed
   std::optional<int64_t> last_received_commit_us_;  // commit time of the open (or last) transaction received
   std::optional<int64_t> last_durable_commit_us_;   // commit time of the last change made durable
   CdcStreamTotals totals_;

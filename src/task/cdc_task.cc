@@ -306,8 +306,11 @@ int run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskM
   st = prepare_slot(ctx, **repl, options, metrics);
   if (!st.is_ok()) {
     if (st.code() == StatusCode::kCancelled && cancel_requested()) {
-      log_error("interrupted during the full load: the next run starts it over");
-      return 1;
+      log_info("stopped during the full load: the next run starts it over");
+      return 0;
+    }
+    if (ctx.checkpoint.phase == CheckpointPhase::kFullLoad && st.code() != StatusCode::kBadInput) {
+      st = st.with_context("the full load failed; the next run starts it over");
     }
     return fail(st);
   }

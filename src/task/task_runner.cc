@@ -12,8 +12,6 @@
 #include "pg/catalog.h"
 #include "pg/connection.h"
 #include "pg/snapshot.h"
-#include "rules/object_tagging.h"
-#include "rules/table_selector.h"
 #include "task/cancellation.h"
 #include "task/cdc_task.h"
 #include "task/full_load.h"

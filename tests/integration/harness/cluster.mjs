@@ -6,7 +6,7 @@
 //   const cluster = await startCluster();
 //   after(() => cluster.stop());
 //   await cluster.sql('CREATE TABLE ...');
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +81,27 @@ export class Cluster {
   async client() {
     if (!this.client_) this.client_ = await this.connect();
     return this.client_;
+  }
+
+  // Restarts the server (fast shutdown: clients and walsenders are disconnected, then a start on the same port), as
+  // an administrator's restart would. The shared client is dropped; the next sql() connects again. Asynchronous, so
+  // that other work of the test process (a workload, a pgs3 child's output) goes on meanwhile.
+  async restart() {
+    if (this.stopped_) throw new Error(`cluster ${this.dir} is stopped`);
+    if (this.client_) {
+      const c = this.client_;
+      this.client_ = null;
+      await c.end().catch(() => {});
+    }
+    const run = (args) => new Promise((resolve, reject) => {
+      execFile(clusterScript, args, { encoding: 'utf8' }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`pg-cluster.sh ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+    await run(['stop', this.dir]);
+    // The same port: clients (pgs3) reconnect to where the server was.
+    await run(['start', this.dir, String(this.port)]);
   }
 
   // Synchronous so that it also works from process exit handlers.

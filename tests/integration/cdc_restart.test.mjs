@@ -1,0 +1,195 @@
+// CDC across faults (issue 3 "Exactly-once across restarts", DESIGN.md §3 invariants 2, 3 and 6): the workload of
+// cdc_workload.test.mjs while pgs3 is killed with SIGKILL at random moments of streaming (twice) and run again; while
+// PostgreSQL restarts (fast shutdown, then start on the same port: pgs3 reconnects and finishes); after SIGTERM
+// (exit 0 within 10 s, and a rerun continues); and with SIGKILL during the full load of a full-load-and-cdc task (the
+// rerun loads again). Every run ends at a stop position planned ahead; then each table rebuilt from its files must
+// equal the source, with no change written twice. The kill moments come from the seed (PGS3_IT_SEED reruns them).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import {
+  MARKER_TABLE, Workload, assertRunning, cdcTask, createWorkloadTables, defaultSlotName, endWithin, makeTempDir, planStop,
+  reachStop, readCheckpoint, rng, sleep, sleepUnless, slotInfo, startPgs3, tableFiles, testSeed,
+  verifyWorkloadTables, waitFor, workloadRules,
+} from './harness/cdc.mjs';
+import { startCluster } from './harness/cluster.mjs';
+import { assertPgs3Works, describeRun } from './harness/pgs3.mjs';
+
+let cluster;
+before(async () => {
+  assertPgs3Works();
+  cluster = await startCluster();
+});
+after(() => cluster?.stop());
+
+async function dropSlot(taskId) {
+  await cluster.sql(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+                      WHERE slot_name = $1 AND NOT active`, [defaultSlotName(taskId)]).catch(() => {});
+}
+
+// One scenario's shared state: tables, the planned stop, the task, the workload, and the runs (each run is killed on
+// a failure so that nothing outlives the test).
+async function scenario({ schema, taskId, label, s3Settings = { DataFormat: 'parquet' },
+  sizes = { orders: 30000, docs: 500, kinds: 5000 } }) {
+  const seed = testSeed(label);
+  const ids = await createWorkloadTables(cluster, { schema, ...sizes });
+  const stop = await planStop(cluster);
+  const targetDir = makeTempDir('pgs3-it-target-');
+  const task = cdcTask({ cluster, targetDir, taskId, migrationType: 'full-load-and-cdc', s3Settings,
+    rules: workloadRules(schema) });
+  const workload = new Workload(cluster, { seed, ids, schema, stopBeforeLsn: stop });
+  const handles = [];
+  let runs = 0;
+  const s = {
+    seed, stop, targetDir, task, workload, r: rng(seed ^ 0x5bd1e995),
+    start() {
+      const h = startPgs3(task, { env: cluster.pgs3Env(), args: ['--cdc-stop-position', stop], timeoutMs: 150000,
+        label: `${label}-run${++runs}` });
+      handles.push(h);
+      return h;
+    },
+    streaming: (h) => waitFor(() => h.finished() || readCheckpoint(targetDir, 'it', taskId)?.phase === 'cdc',
+      { timeoutMs: 90000, what: `${label}: the full load to finish (checkpoint phase "cdc")` }),
+    async kill9(h, what) {
+      await assertRunning(h, `${label}: pgs3 ended before ${what}`);
+      await h.signal('SIGKILL');
+      const run = await endWithin(h, 10000, `${label}: SIGKILL (${what})`);
+      assert.equal(run.signal, 'SIGKILL', `${label}: the run was not ended by SIGKILL (${what}): ${describeRun(run)}`);
+    },
+    // Ends the workload, reaches the stop and waits for the last run to end there with exit 0; then verifies.
+    async finish(h) {
+      const stats = await workload.stop();
+      process.stderr.write(`# ${label}: workload ${JSON.stringify(stats)}\n`);
+      await reachStop(cluster, stop, schema);
+      const run = await endWithin(h, 90000, `${label}: the run to the stop position ${stop}`);
+      assert.equal(run.code, 0, `${label}: the last run to ${stop} failed: ${describeRun(run)}`);
+      const result = await verifyWorkloadTables({ cluster, targetDir, settings: s3Settings, schema, expectLoad: true,
+        label: `${label} (seed ${seed})` });
+      const marker = tableFiles(targetDir, 'it', schema, MARKER_TABLE, s3Settings);
+      assert.deepEqual(marker.changes, [], `${label}: the transaction past the stop position was written`);
+      await dropSlot(taskId);
+      return result;
+    },
+    async cleanup() {
+      await workload.stop().catch(() => {});
+      for (const h of handles) {
+        await h.signal('SIGKILL').catch(() => {});
+        await h.done.catch(() => {});
+      }
+    },
+  };
+  return s;
+}
+
+async function inScenario(o, body) {
+  const s = await scenario(o);
+  try {
+    await body(s);
+  } catch (e) {
+    await s.cleanup();
+    throw e;
+  }
+}
+
+test('KillNineTwiceWhileStreamingThenRerunRebuildsExactly', { timeout: 200000 }, async () => {
+  await inScenario({ schema: 'kill_pq', taskId: 'kill-pq', label: 'kill9-streaming' }, async (s) => {
+    s.workload.start();
+    let h = s.start();
+    await s.streaming(h);
+    for (let k = 1; k <= 2; k++) {
+      await sleepUnless(() => h.finished(), s.r.int(1000, 4000));
+      await s.kill9(h, `kill ${k} while streaming`);
+      // Changes go on while pgs3 is down.
+      await sleep(s.r.int(200, 1500));
+      h = s.start();
+      await sleepUnless(() => h.finished(), 500);
+    }
+    await sleepUnless(() => h.finished(), 2000);
+    await s.finish(h);
+  });
+});
+
+test('KillNineWhileStreamingCsvThenRerunRebuildsExactly', { timeout: 200000 }, async () => {
+  // CSV files carry no positions: the restart relies on the task's journal alone.
+  await inScenario({ schema: 'kill_csv', taskId: 'kill-csv', label: 'kill9-streaming-csv',
+    s3Settings: { DataFormat: 'csv' } }, async (s) => {
+    s.workload.start();
+    let h = s.start();
+    await s.streaming(h);
+    await sleepUnless(() => h.finished(), s.r.int(1000, 3000));
+    await s.kill9(h, 'kill while streaming');
+    await sleep(500);
+    h = s.start();
+    await sleepUnless(() => h.finished(), 2500);
+    await s.finish(h);
+  });
+});
+
+test('PostgresRestartWhileStreamingPgs3ReconnectsAndFinishes', { timeout: 200000 }, async () => {
+  await inScenario({ schema: 'restart_pg', taskId: 'restart-pg', label: 'postgres-restart' }, async (s) => {
+    s.workload.start();
+    const h = s.start();
+    await s.streaming(h);
+    await sleepUnless(() => h.finished(), 2000);
+    await s.workload.pause();
+    await cluster.restart();
+    // pgs3 must not give up on a restarting server.
+    await assertRunning(h, 'pgs3 ended when PostgreSQL restarted');
+    s.workload.resume();
+    await sleepUnless(() => h.finished(), 3000);
+    await assertRunning(h, 'pgs3 ended after PostgreSQL restarted');
+    // Reconnected: the slot is in use again.
+    await waitFor(async () => (await slotInfo(cluster, defaultSlotName('restart-pg')))?.active === 't',
+      { timeoutMs: 30000, what: 'pgs3 to reconnect its replication slot after the restart' });
+    await s.finish(h);
+  });
+});
+
+test('SigtermExitsZeroWithinTenSecondsAndARerunContinuesWithoutDuplicates', { timeout: 200000 }, async () => {
+  await inScenario({ schema: 'term_pq', taskId: 'term-pq', label: 'sigterm' }, async (s) => {
+    s.workload.start();
+    let h = s.start();
+    await s.streaming(h);
+    await sleepUnless(() => h.finished(), 2500);
+    await assertRunning(h, 'pgs3 ended by itself before SIGTERM');
+    const sent = Date.now();
+    await h.signal('SIGTERM');
+    const run = await endWithin(h, 10000, 'SIGTERM: pgs3 must exit within 10 s');
+    assert.equal(run.code, 0, `SIGTERM: exit code ${run.code}, expected 0 (${Date.now() - sent} ms): ${describeRun(run)}`);
+    assert.ok(readCheckpoint(s.targetDir, 'it', 'term-pq'), 'SIGTERM: no checkpoint in the target');
+    const slot = await slotInfo(cluster, defaultSlotName('term-pq'));
+    assert.ok(slot && slot.active === 'f', `SIGTERM: the slot is gone or still active: ${JSON.stringify(slot)}`);
+    await sleep(1000);
+    h = s.start();
+    await sleepUnless(() => h.finished(), 2500);
+    await s.finish(h);
+  });
+});
+
+test('KillNineDuringTheFullLoadThenRerunLoadsAgainAndRebuildsExactly', { timeout: 200000 }, async () => {
+  const taskId = 'kill-load';
+  await inScenario({ schema: 'kill_load', taskId, label: 'kill9-full-load',
+    sizes: { orders: 300000, docs: 1000, kinds: 10000 } }, async (s) => {
+    s.workload.start();
+    // Kill 1: the slot exists (created with the snapshot the load reads), the checkpoint may not yet.
+    let h = s.start();
+    await waitFor(async () => h.finished() || await slotInfo(cluster, defaultSlotName(taskId)),
+      { timeoutMs: 30000, what: 'the slot to be created' });
+    await sleepUnless(() => h.finished(), s.r.int(0, 100));
+    process.stderr.write(`# kill9-full-load: kill 1, checkpoint phase ${readCheckpoint(s.targetDir, 'it', taskId)?.phase}\n`);
+    await s.kill9(h, 'kill 1, right after the slot was created');
+    // Kill 2: the load has started ("full-load" checkpoint) and is not over.
+    h = s.start();
+    await waitFor(() => h.finished() || readCheckpoint(s.targetDir, 'it', taskId)?.phase === 'full-load',
+      { timeoutMs: 30000, what: 'the rerun to start its full load (checkpoint phase "full-load")' });
+    await sleepUnless(() => h.finished(), s.r.int(50, 400));
+    const phase = readCheckpoint(s.targetDir, 'it', taskId)?.phase;
+    process.stderr.write(`# kill9-full-load: kill 2, checkpoint phase ${phase}\n`);
+    assert.equal(phase, 'full-load', 'the full load was over before kill 2: make the tables bigger');
+    await s.kill9(h, 'kill 2, during the full load');
+    h = s.start();
+    await s.streaming(h);
+    await sleepUnless(() => h.finished(), 2000);
+    await s.finish(h);
+  });
+});
