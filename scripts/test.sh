@@ -63,10 +63,12 @@ integration release || status=1
 if [ "$quick" -eq 0 ]; then
   build asan || exit 1
   ASAN_OPTIONS=detect_leaks=1 unit asan || status=1
-  # The sanitizer pass runs the type, naming, bad-input and S3 suites (the 1M-row suite runs in release only).
+  # The sanitizer pass runs the type, naming, bad-input and S3 suites (the 1M-row suite runs in release only) and
+  # the CDC suites that crash, restart and reshape the stream.
   ASAN_OPTIONS=detect_leaks=1 integration asan tests/integration/full_load_types.test.mjs \
     tests/integration/full_load_names_selection.test.mjs tests/integration/full_load_errors.test.mjs \
-    tests/integration/s3_full_load.test.mjs || status=1
+    tests/integration/s3_full_load.test.mjs tests/integration/cdc_restart.test.mjs \
+    tests/integration/cdc_schema.test.mjs || status=1
 fi
 
 echo
