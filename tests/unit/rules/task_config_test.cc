@@ -1,3 +1,4 @@
+#include "rules/cdc_stop_position.h"
 #include "rules/task_config.h"
 
 #include <gtest/gtest.h>
@@ -211,7 +212,9 @@ TEST(TaskConfig, PgsSectionNamesAreExactButSuggestedIgnoringCase) {
 TEST(TaskConfig, UnknownNameFarFromAnyListsTheChoicesOfSmallSections) {
   Json task = minimal_task();
   task["source"]["host"] = "db";
-  EXPECT_EQ(error_of(task), "unknown setting source.host; expected one of: connection, slotName, publicationName");
+  EXPECT_EQ(error_of(task),
+            "unknown setting source.host; expected one of: connection, slotName, publicationName, HeartbeatEnable, "
+            "HeartbeatFrequency, HeartbeatSchema");
 }
 
 TEST(TaskConfig, TaskIdIsRequiredAndValidated) {
@@ -793,8 +796,61 @@ TEST(TaskSettingsParsing, DmsEngineSectionsAreAcceptedWithOneWarning) {
   ASSERT_EQ(config.warnings.size(), 1u);
   EXPECT_EQ(config.warnings[0],
             "taskSettings: TargetMetadata, FullLoadSettings.TargetTablePrepMode, FullLoadSettings.CommitRate, Logging, "
-            "ChangeProcessingTuning, BeforeImageSettings tune AWS DMS's own engine and have no effect in pgs3; "
-            "ignored");
+            "ChangeProcessingTuning.BatchApplyTimeoutMin, BeforeImageSettings tune AWS DMS's own engine and have no "
+            "effect in pgs3; ignored");
+}
+
+TEST(TaskSettingsParsing, CdcSettingsAreRead) {
+  Json task = minimal_task();
+  TaskConfig defaults = parsed(task);
+  EXPECT_EQ(defaults.cdc.memory_limit_total_mb, 512);
+  EXPECT_TRUE(defaults.cdc.handle_source_table_truncated);
+  EXPECT_FALSE(defaults.source.heartbeat_enable);
+  EXPECT_EQ(defaults.source.heartbeat_frequency_min, 5);
+  EXPECT_EQ(defaults.cdc.stop_position, "");
+
+  task["taskSettings"] = {{"ChangeProcessingTuning", {{"MemoryLimitTotal", 2048}}},
+                          {"ChangeProcessingDdlHandlingPolicy", {{"HandleSourceTableTruncated", false}}}};
+  task["source"]["HeartbeatEnable"] = true;
+  task["source"]["HeartbeatFrequency"] = 1;
+  task["cdcStopPosition"] = "commit_time:2026-11-30T12:00:00.5Z";
+  TaskConfig config = parsed(task);
+  EXPECT_EQ(config.cdc.memory_limit_total_mb, 2048);
+  EXPECT_FALSE(config.cdc.handle_source_table_truncated);
+  EXPECT_TRUE(config.source.heartbeat_enable);
+  EXPECT_EQ(config.source.heartbeat_frequency_min, 1);
+  EXPECT_EQ(config.cdc.stop_position, "commit_time:2026-11-30T12:00:00.5Z");
+
+  task["taskSettings"] = {{"ChangeProcessingTuning", {{"MemoryLimitTotal", 8}}}};
+  EXPECT_NE(error_of(task).find("taskSettings.ChangeProcessingTuning.MemoryLimitTotal"), std::string::npos);
+  task.erase("taskSettings");
+  task["cdcStopPosition"] = "yesterday";
+  EXPECT_NE(error_of(task).find("cdcStopPosition: \"yesterday\" is not a valid CDC stop position"), std::string::npos)
+      << error_of(task);
+}
+
+TEST(CdcStopPosition, ParsesDmsFormsAndLsns) {
+  auto lsn = parse_cdc_stop_position("16/B374D848");
+  ASSERT_TRUE(lsn.is_ok());
+  EXPECT_EQ(lsn->kind, CdcStopPosition::Kind::kLsn);
+  EXPECT_EQ(lsn->lsn, 0x16B374D848ull);
+
+  auto server = parse_cdc_stop_position("server_time:2000-01-01T00:00:01");
+  ASSERT_TRUE(server.is_ok());
+  EXPECT_EQ(server->kind, CdcStopPosition::Kind::kServerTime);
+  EXPECT_EQ(server->time_us, 1000000);
+
+  auto commit = parse_cdc_stop_position("commit_time:2026-11-30 12:00:00.123456");
+  ASSERT_TRUE(commit.is_ok());
+  EXPECT_EQ(commit->kind, CdcStopPosition::Kind::kCommitTime);
+  // 2026-11-30 is 9830 days after 2000-01-01.
+  EXPECT_EQ(commit->time_us, (9830LL * 86400 + 12 * 3600) * 1000000 + 123456);
+
+  EXPECT_EQ(parse_cdc_stop_position("")->kind, CdcStopPosition::Kind::kNone);
+  for (const char* bad : {"0/0", "server_time:2026-13-01T00:00:00", "commit_time:2026-11-30", "now", "1/2/3",
+                          "server_time:2026-11-30T24:00:00", "commit_time:2026-11-30T12:00:00.Z"}) {
+    EXPECT_FALSE(parse_cdc_stop_position(bad).is_ok()) << bad;
+  }
 }
 
 TEST(TaskSettingsParsing, SettingsThatChangeTheDataAreRefused) {
