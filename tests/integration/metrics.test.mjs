@@ -4,7 +4,8 @@
 //
 // The full load is held still by an ACCESS EXCLUSIVE lock on the table it reads (its COPY waits for the lock), so
 // the endpoint can be scraped while the task is certainly running; committing the lock's transaction lets it finish.
-// Metric values during CDC are checked against the work done by the CDC tests (cdc_*.test.mjs).
+// During CDC, the metric values are checked against the work done: changes by table and op, rows and files written,
+// transactions, checkpoints, the phase, and the confirmed LSN against the slot's.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { knownPasswords, startCluster } from './harness/cluster.mjs';
 import { outputLogDir, pgs3Bin } from './harness/env.mjs';
 import { assertPgs3Works, describeRun, fullLoadTask, listFiles, makeTempDir, runPgs3 } from './harness/pgs3.mjs';
+import { cdcTask, defaultSlotName, endWithin, startPgs3, waitFor } from './harness/cdc.mjs';
 
 // GET http://127.0.0.1:port/path → {status, headers, body}, or {error} when nothing answers.
 function httpGet(port, path) {
@@ -175,6 +177,70 @@ describe('metrics endpoint', () => {
       await locker.end();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
+    }
+  });
+
+  test('CdcMetricsCountTheWorkDone', { timeout: 120000 }, async () => {
+    await cluster.sql(`CREATE TABLE public.events (id int PRIMARY KEY, kind text);
+                       CREATE TABLE public.quiet (id int PRIMARY KEY);`);
+    const port = await freePort();
+    const target = makeTempDir('pgs3-it-target-');
+    const task = cdcTask({ cluster, targetDir: target, taskId: 'it-metrics-cdc', migrationType: 'cdc',
+      rules: [{ 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'events',
+        'object-locator': { 'schema-name': 'public', 'table-name': 'events' }, 'rule-action': 'include' },
+      { 'rule-type': 'selection', 'rule-id': '2', 'rule-name': 'quiet',
+        'object-locator': { 'schema-name': 'public', 'table-name': 'quiet' }, 'rule-action': 'include' }] });
+    const h = startPgs3(task, { env: cluster.pgs3Env(), args: ['--metrics-listen', `127.0.0.1:${port}`],
+      label: 'metrics-cdc', timeoutMs: 100000 });
+    try {
+      const scrape = async () => {
+        const m = await httpGet(port, '/metrics');
+        return m.status === 200 ? parseExposition(m.body) : [];
+      };
+      const value = (samples, name, labels = {}) => samples.filter((s) => s.name === name &&
+        Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((a, s) => a + s.value, 0);
+      await waitFor(async () => h.finished() || value(await scrape(), 'pgs3_phase') === 2,
+        { timeoutMs: 60000, what: 'pgs3_phase 2 (streaming)' });
+      assert.ok(!h.finished(), 'pgs3 ended before streaming');
+
+      // 300 inserts in 3 transactions, 40 updates, 25 deletes: 5 transactions.
+      for (let t = 0; t < 3; t++) {
+        await cluster.sql(`INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(${t * 100 + 1}, ${t * 100 + 100}) g`);
+      }
+      await cluster.sql("UPDATE public.events SET kind = 'u' WHERE id <= 40");
+      await cluster.sql('DELETE FROM public.events WHERE id > 275');
+      const events = { schema: 'public', table: 'events' };
+      const samples = await waitFor(async () => {
+        const s = await scrape();
+        return value(s, 'pgs3_rows_written_total', { ...events, kind: 'cdc' }) >= 365 ? s : null;
+      }, { timeoutMs: 30000, what: '365 change rows written' });
+      assert.equal(value(samples, 'pgs3_changes_total', { ...events, op: 'insert' }), 300);
+      assert.equal(value(samples, 'pgs3_changes_total', { ...events, op: 'update' }), 40);
+      assert.equal(value(samples, 'pgs3_changes_total', { ...events, op: 'delete' }), 25);
+      assert.equal(value(samples, 'pgs3_rows_written_total', { ...events, kind: 'cdc' }), 365);
+      assert.equal(value(samples, 'pgs3_changes_total', { schema: 'public', table: 'quiet' }), 0);
+      assert.equal(value(samples, 'pgs3_transactions_total'), 5);
+      const files = listFiles(target).filter((f) => /^it\/public\/events\/\d{8}-\d{9}\.csv$/.test(f));
+      assert.equal(value(samples, 'pgs3_files_written_total', { ...events, kind: 'cdc' }), files.length);
+      assert.ok(value(samples, 'pgs3_bytes_written_total', { ...events, kind: 'cdc' }) > 0);
+      assert.equal(value(samples, 'pgs3_phase'), 2);
+      assert.equal((await httpGet(port, '/healthz')).status, 200);
+
+      // The confirmed LSN advances to the slot: checkpoints are saved and confirmed.
+      await waitFor(async () => {
+        const s = await scrape();
+        const [slot] = await cluster.sql(`SELECT (confirmed_flush_lsn - '0/0')::text AS b FROM pg_replication_slots
+                                           WHERE slot_name = $1`, [defaultSlotName('it-metrics-cdc')]);
+        return value(s, 'pgs3_checkpoints_total') >= 1 && slot &&
+          Number(slot.b) === value(s, 'pgs3_confirmed_lsn_bytes');
+      }, { timeoutMs: 30000, what: 'the slot confirmed at pgs3_confirmed_lsn_bytes' });
+      await h.signal('SIGTERM');
+      const run = await endWithin(h, 15000, 'SIGTERM');
+      assert.equal(run.code, 0, describeRun(run));
+    } finally {
+      await h.signal('SIGKILL').catch(() => {});
+      await h.done.catch(() => {});
+      await cluster.sql(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active`);
     }
   });
 });
