@@ -97,18 +97,6 @@ PreflightCheck check_local(const TaskConfig& config) {
           "directory " + path + " does not exist yet; it can be created under " + parent, ""};
 }
 
-const char* migration_type_name(MigrationType t) {
-  switch (t) {
-    case MigrationType::kFullLoad:
-      return "full-load";
-    case MigrationType::kCdc:
-      return "cdc";
-    case MigrationType::kFullLoadAndCdc:
-      return "full-load-and-cdc";
-  }
-  return "?";
-}
-
 bool any_failed(const std::vector<PreflightCheck>& checks) {
   for (const auto& c : checks) {
     if (c.status == CheckStatus::kFail) return true;

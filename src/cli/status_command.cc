@@ -26,18 +26,6 @@ using Json = nlohmann::json;
 // pgoutput commit times count microseconds from PostgreSQL's epoch, 2000-01-01 00:00:00 UTC.
 constexpr int64_t kPostgresEpochUnixMicros = 946684800LL * 1000000;
 
-const char* migration_type_name(MigrationType t) {
-  switch (t) {
-    case MigrationType::kFullLoad:
-      return "full-load";
-    case MigrationType::kCdc:
-      return "cdc";
-    case MigrationType::kFullLoadAndCdc:
-      return "full-load-and-cdc";
-  }
-  return "?";
-}
-
 std::chrono::system_clock::time_point from_pg_micros(int64_t pg_us) {
   return std::chrono::system_clock::time_point(std::chrono::microseconds(pg_us + kPostgresEpochUnixMicros));
 }

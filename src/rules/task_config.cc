@@ -174,6 +174,13 @@ Result<Json> embedded_document(const Json& value, const std::string& path) {
   return parse_json_document(value.get_ref<const std::string&>(), path + " (a JSON document in a string)", path);
 }
 
+const char* migration_type_name(MigrationType type) {
+  for (const auto& [name, value] : kMigrationTypes) {
+    if (value == type) return name.data();
+  }
+  return "?";
+}
+
 Result<TaskConfig> parse_task_json(const std::string& json_text) { return parse_task_text(json_text, "task file"); }
 
 Result<TaskConfig> parse_task_text(const std::string& json_text, const std::string& origin) {

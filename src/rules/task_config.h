@@ -18,6 +18,8 @@
 namespace pgs3 {
 
 enum class MigrationType { kFullLoad, kCdc, kFullLoadAndCdc };
+// "full-load", "cdc", "full-load-and-cdc": the task file's names.
+const char* migration_type_name(MigrationType type);
 enum class DataFormat { kCsv, kParquet };
 // Compression, ParquetEncoding and ParquetVersion come from format/format_options.h.
 enum class EncryptionMode { kSseS3, kSseKms };  // EncryptionMode: SSE_S3 (DMS default) or SSE_KMS

@@ -72,18 +72,6 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   return 0;
 }
 
-const char* migration_type_label(MigrationType type) {
-  switch (type) {
-    case MigrationType::kFullLoad:
-      return "full-load";
-    case MigrationType::kCdc:
-      return "cdc";
-    case MigrationType::kFullLoadAndCdc:
-      return "full-load-and-cdc";
-  }
-  return "";
-}
-
 // /healthz: healthy while the task makes progress — the replication loop refreshes pgs3_loop_alive_seconds several
 // times a second; a loop that has not run for 60 seconds (stuck, or reconnecting for that long) is reported.
 bool task_healthy(const Gauge& alive, const Gauge& phase, std::string* reason) {
@@ -108,7 +96,7 @@ int run_task_file(const std::string& task_file, const RunOptions& options) {
     return fail(st.message().find(task_file) == std::string::npos ? st.with_context(task_file) : st);
   }
   for (const auto& w : config->warnings) log_warn(w);
-  TaskMetrics task_metrics(metrics(), config->task_id, migration_type_label(config->migration_type));
+  TaskMetrics task_metrics(metrics(), config->task_id, migration_type_name(config->migration_type));
   std::unique_ptr<MetricsServer> server;
   if (!options.metrics_listen.empty()) {
     Gauge& alive = metrics().gauge("pgs3_loop_alive_seconds", "Unix time the replication loop last ran");

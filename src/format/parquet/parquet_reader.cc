@@ -8,6 +8,7 @@
 #include "format/parquet/delta_encoding.h"
 #include "format/parquet/file_metadata.h"
 #include "format/parquet/parquet_footer.h"
+#include "format/parquet/parquet_schema.h"
 #include "format/parquet/rle_bit_packed.h"
 #include "format/parquet/thrift_codec.h"
 
@@ -34,19 +35,6 @@ Result<Compression> compression_of(pt::CompressionCodec::type codec) {
       return Status::data_error("compression codec " + name + " is not supported (none, snappy, gzip, zstd are)");
     }
   }
-}
-
-const char* physical_name(PhysicalType physical) {
-  switch (physical) {
-    case PhysicalType::kBoolean: return "BOOLEAN";
-    case PhysicalType::kInt32: return "INT32";
-    case PhysicalType::kInt64: return "INT64";
-    case PhysicalType::kFloat: return "FLOAT";
-    case PhysicalType::kDouble: return "DOUBLE";
-    case PhysicalType::kByteArray: return "BYTE_ARRAY";
-    case PhysicalType::kFixedLenByteArray: return "FIXED_LEN_BYTE_ARRAY";
-  }
-  return "?";
 }
 
 uint32_t read_le32(const char* p) {

@@ -8,19 +8,6 @@ namespace pt = parquet_thrift;
 
 namespace {
 
-const char* physical_name(PhysicalType physical) {
-  switch (physical) {
-    case PhysicalType::kBoolean: return "BOOLEAN";
-    case PhysicalType::kInt32: return "INT32";
-    case PhysicalType::kInt64: return "INT64";
-    case PhysicalType::kFloat: return "FLOAT";
-    case PhysicalType::kDouble: return "DOUBLE";
-    case PhysicalType::kByteArray: return "BYTE_ARRAY";
-    case PhysicalType::kFixedLenByteArray: return "FIXED_LEN_BYTE_ARRAY";
-  }
-  return "?";
-}
-
 const char* logical_name(LogicalType logical) {
   switch (logical) {
     case LogicalType::kNone: return "no logical type";
@@ -70,6 +57,19 @@ pt::TimeUnit time_unit(bool micros) {
 }
 
 }  // namespace
+
+const char* physical_name(PhysicalType physical) {
+  switch (physical) {
+    case PhysicalType::kBoolean: return "BOOLEAN";
+    case PhysicalType::kInt32: return "INT32";
+    case PhysicalType::kInt64: return "INT64";
+    case PhysicalType::kFloat: return "FLOAT";
+    case PhysicalType::kDouble: return "DOUBLE";
+    case PhysicalType::kByteArray: return "BYTE_ARRAY";
+    case PhysicalType::kFixedLenByteArray: return "FIXED_LEN_BYTE_ARRAY";
+  }
+  return "?";
+}
 
 Status validate_column_spec(const ColumnSpec& spec) {
   const std::string where = "column \"" + spec.name + "\": ";

@@ -18,6 +18,8 @@ namespace pgs3 {
 Status validate_column_spec(const ColumnSpec& spec);
 
 parquet_thrift::Type::type physical_type_of(PhysicalType physical);
+// "BOOLEAN", "INT32", ..., "FIXED_LEN_BYTE_ARRAY": the format's name of a physical type, for messages.
+const char* physical_name(PhysicalType physical);
 parquet_thrift::CompressionCodec::type codec_of(Compression compression);
 
 // The schema element of one (valid) column.
