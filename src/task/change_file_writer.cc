@@ -231,8 +231,7 @@ Status ChangeFileWriter::append(const RowChange& change, int64_t commit_time_us)
   }
   // A key-changing UPDATE: a D row with the old key, then the U row (see the header comment). CdcInsertsAndUpdates
   // keeps updates but no deletes: the U row alone.
-  const bool key_change =
-      change.op == ChangeOp::kUpdate && !settings_.cdc_inserts_and_updates && changes_key(change);
+  const bool key_change = change.op == ChangeOp::kUpdate && !settings_.cdc_inserts_and_updates && changes_key(change);
 
   if (!encoder_) PGS3_RETURN_IF_ERROR(open_file(change, commit_time_us));
   open_txn_ = change.position.commit_lsn;

@@ -138,7 +138,6 @@ struct ChangeFileInfo {
   std::optional<int64_t> last_commit_time_us;
 };
 
-
 struct ChangeFileWriterOptions {
   // The source's money fraction digits (money_fraction_digits(conn)), as for the full load.
   int money_fraction_digits = 2;
@@ -177,7 +176,7 @@ struct ChangeFileWriterStats {
   uint64_t inserts = 0;  // rows written (open file included), by operation
   uint64_t updates = 0;  // key-changing UPDATEs included
   uint64_t deletes = 0;
-  uint64_t key_updates = 0;  // key-changing UPDATEs written as a D row and a U row (also counted in updates)
+  uint64_t key_updates = 0;            // key-changing UPDATEs written as a D row and a U row (also counted in updates)
   uint64_t filtered = 0;               // changes dropped by CdcInsertsOnly / CdcInsertsAndUpdates
   uint64_t replayed = 0;               // changes and truncates dropped because their position was already seen
   uint64_t truncates = 0;              // TRUNCATEs of the table
@@ -288,7 +287,7 @@ class ChangeFileWriter : private MemoryConsumer {
   std::optional<RelationDescriptor> relation_;
   std::unique_ptr<TupleDecoder> decoder_;
   std::vector<ColumnSpec> schema_;
-  size_t first_table_column_ = 0;  // index in schema_ of the relation's first column
+  size_t first_table_column_ = 0;    // index in schema_ of the relation's first column
   std::vector<size_t> key_columns_;  // indexes in the relation of the columns that identify a row (changes_key())
 
   // The open file.

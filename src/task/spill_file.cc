@@ -111,9 +111,8 @@ Status SpillFile::read_all(size_t chunk_bytes, const std::function<Status(std::s
         return Status::io_error("cannot read spill file " + path_ + ": " + errno_text(errno));
       }
       if (n == 0) {
-        return Status::io_error("spill file " + path_ + " is shorter than written (" +
-                                std::to_string(offset + got) + " of " + std::to_string(size_) +
-                                " bytes): was it truncated by another process?");
+        return Status::io_error("spill file " + path_ + " is shorter than written (" + std::to_string(offset + got) +
+                                " of " + std::to_string(size_) + " bytes): was it truncated by another process?");
       }
       got += static_cast<size_t>(n);
     }

@@ -17,8 +17,8 @@ Status StagedOutput::append(std::string_view bytes) {
     if (blocks_.empty() || blocks_.back().size() == blocks_.back().capacity()) {
       // Each new block is as large as what is staged so far (within bounds): few blocks for a large file, little
       // slack for a small one.
-      const size_t capacity = std::clamp<size_t>(static_cast<size_t>(size_ - bytes.size()), kMinBlockBytes,
-                                                 kMaxBlockBytes);
+      const size_t capacity =
+          std::clamp<size_t>(static_cast<size_t>(size_ - bytes.size()), kMinBlockBytes, kMaxBlockBytes);
       blocks_.emplace_back();
       blocks_.back().reserve(capacity);
       block_capacity_ += blocks_.back().capacity();

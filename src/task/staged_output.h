@@ -4,7 +4,7 @@
 // Why staging at all: S3 takes an object's user metadata when the object is created, and a change file's position
 // range is known only when the file closes (task/change_file_writer.h), so nothing is sent before then.
 //
-// In memory the bytes are kept in blocks (4 KiB growing to 1 MiB), never in one contiguous buffer: growing never
+// In memory the bytes are kept in blocks (4 KiB growing to 256 KiB), never in one contiguous buffer: growing never
 // copies what is already staged, a small file costs little, and memory_bytes() (the blocks' capacity) is what is
 // really held. spill() moves the blocks to a new SpillFile (task/spill_file.h) in `spill_directory` and frees them;
 // every later append() goes to that file (through its write buffer). copy_to() streams the bytes, from memory or from
@@ -31,7 +31,7 @@ namespace pgs3 {
 class StagedOutput final : public OutputStream {
  public:
   static constexpr size_t kMinBlockBytes = 4 * 1024;
-  static constexpr size_t kMaxBlockBytes = 1024 * 1024;
+  static constexpr size_t kMaxBlockBytes = 256 * 1024;
 
   // `spill_directory`: where spill() creates its file; empty means SpillFile::default_directory().
   explicit StagedOutput(std::string spill_directory = {}) : spill_directory_(std::move(spill_directory)) {}

@@ -7,12 +7,15 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <set>
 
 #include "format/parquet/parquet_footer.h"
 #include "format/parquet/parquet_reader.h"
 #include "rules/time_zone.h"
 #include "store/local_store.h"
+#include "task/memory_budget.h"
 
 namespace pgs3 {
 namespace {
@@ -281,8 +284,10 @@ TEST_F(ChangeFileWriterTest, UnchangedToastWithoutFullOldRowIsNullAndCounted) {
   EXPECT_EQ(w->unchanged_toast_nulls().at("payload"), 2u);
   ASSERT_OK(w->flush());
   RecordBatch b = read(keys()[0]);
-  EXPECT_EQ(column_values(b, 1), (Values{"1", "2"}));
-  EXPECT_EQ(column_values(b, 3), (Values{kNull, kNull}));
+  // The second UPDATE changed the key: a D row with the old key comes before its U row.
+  EXPECT_EQ(column_values(b, 0), (Values{"U", "D", "U"}));
+  EXPECT_EQ(column_values(b, 1), (Values{"1", "1", "2"}));
+  EXPECT_EQ(column_values(b, 3), (Values{kNull, kNull, kNull}));
 }
 
 TEST_F(ChangeFileWriterTest, CdcInsertsOnlyWritesInsertsWithoutOpColumn) {
@@ -637,6 +642,396 @@ TEST_F(ChangeFileWriterTest, MalformedChangeFailsTheWriterAndCommitsNothing) {
   EXPECT_FALSE(w->flush().is_ok());
   EXPECT_TRUE(keys().empty());
   EXPECT_EQ(w->durable_position(), std::nullopt);
+}
+
+// --- Memory budget and spill files. ---
+
+// A table like orders(), with its own oid and name.
+RelationDescriptor table(uint32_t oid, const std::string& name) {
+  RelationDescriptor r = orders();
+  r.oid = oid;
+  r.name = name;
+  return r;
+}
+
+// Printable bytes that compress poorly, the same for the same seed.
+std::string noise(size_t n, uint64_t seed) {
+  std::string s(n, ' ');
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (char& c : s) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>('!' + x % 90);
+  }
+  return s;
+}
+
+std::vector<std::string> files_in(const fs::path& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  return out;
+}
+
+class ChangeFileWriterSpillTest : public ChangeFileWriterTest {
+ protected:
+  static constexpr int kTables = 3;
+  static constexpr uint32_t kRowsPerTable = 4000;
+
+  // Writes kTables tables of kRowsPerTable rows of ~300 bytes each, interleaved in one transaction, into a new store
+  // under root_/`name`; returns the objects by key. With `budget`, checks after every change that the total held in
+  // memory stays within the budget's limit.
+  std::map<std::string, std::string> write_tables(const std::string& name, MemoryBudget* budget) {
+    RecordingStore store((root_ / name).string());
+    std::vector<std::unique_ptr<ChangeFileWriter>> writers;
+    for (int t = 0; t < kTables; ++t) {
+      ChangeFileWriterOptions o = options();
+      o.staging_rows = 100;
+      o.memory_budget = budget;
+      o.spill_directory = (root_ / "spill").string();
+      writers.push_back(std::make_unique<ChangeFileWriter>(store, settings_, std::move(o)));
+      EXPECT_TRUE(writers.back()->set_relation(table(kOid + t, "t" + std::to_string(t))).is_ok());
+    }
+    uint32_t seq = 0;
+    bool spilled_while_open = false;
+    for (uint32_t i = 0; i < kRowsPerTable; ++i) {
+      for (int t = 0; t < kTables; ++t) {
+        const std::string id = std::to_string(i);
+        const std::string payload = noise(280 + i % 40, i * kTables + t);
+        RowChange c = insert(0x100, ++seq, {text(id), text(i % 3 ? "new" : "paid"), text(payload)});
+        c.relation_oid = kOid + t;
+        Status st = writers[t]->append(c, commit_us_ + i);
+        EXPECT_TRUE(st.is_ok()) << st.message();
+        if (!st.is_ok()) return {};
+        if (budget) {
+          EXPECT_LE(budget->bytes_in_memory(), budget->limit()) << "after row " << i << " of table " << t;
+          if (budget->bytes_in_memory() > budget->limit()) return {};
+          spilled_while_open = spilled_while_open || writers[t]->open_file_spilled();
+        }
+      }
+    }
+    if (budget) {
+      EXPECT_TRUE(spilled_while_open);
+    }
+    for (auto& w : writers) {
+      EXPECT_TRUE(w->end_transaction(0x100).is_ok());
+      EXPECT_TRUE(w->flush().is_ok());
+      EXPECT_EQ(w->memory_bytes(), 0u);
+    }
+    std::map<std::string, std::string> objects;
+    auto listed = store.list("");
+    EXPECT_TRUE(listed.is_ok());
+    for (const auto& info : *listed) objects[info.key] = **store.get(info.key);
+    return objects;
+  }
+
+  void expect_same_files_with_and_without_budget() {
+    settings_.row_group_length = 500;
+    settings_.cdc_min_file_size_kb = 1 << 20;  // one file per table, closed by flush()
+    const auto plain = write_tables("plain", nullptr);
+    MemoryBudget budget(1 << 20);
+    const auto spilled = write_tables("budget", &budget);
+    ASSERT_EQ(plain.size(), static_cast<size_t>(kTables));
+    ASSERT_EQ(spilled.size(), plain.size());
+    for (const auto& [key, bytes] : plain) {
+      ASSERT_TRUE(spilled.count(key)) << key;
+      EXPECT_EQ(spilled.at(key).size(), bytes.size()) << key;
+      EXPECT_TRUE(spilled.at(key) == bytes) << key << ": spilling must not change a byte of the file";
+    }
+    uint64_t total = 0;
+    for (const auto& [key, bytes] : plain) total += bytes.size();
+    EXPECT_GT(total, 2u << 20) << "the files together are larger than the budget";
+    EXPECT_GE(budget.spill_files(), static_cast<uint64_t>(kTables));
+    EXPECT_GE(budget.spilled_bytes(), total - (1u << 20));
+    EXPECT_LE(budget.spilled_bytes(), total);
+    EXPECT_GT(budget.peak_bytes(), budget.target());
+    // The peak is measured before the budget spills: the limit plus what one change added (at most a new staging
+    // block, StagedOutput::kMaxBlockBytes, and a row).
+    EXPECT_LE(budget.peak_bytes(), budget.limit() + StagedOutput::kMaxBlockBytes + 64 * 1024);
+    EXPECT_EQ(budget.bytes_in_memory(), 0u);
+    EXPECT_TRUE(files_in(root_ / "spill").empty()) << "spill files are removed when their file is committed";
+  }
+};
+
+TEST_F(ChangeFileWriterSpillTest, ParquetFilesWrittenUnderASmallBudgetAreByteIdentical) {
+  settings_.data_format = DataFormat::kParquet;
+  settings_.compression = Compression::kSnappy;
+  expect_same_files_with_and_without_budget();
+}
+
+TEST_F(ChangeFileWriterSpillTest, GzipCsvFilesWrittenUnderASmallBudgetAreByteIdentical) {
+  settings_.data_format = DataFormat::kCsv;
+  settings_.compression = Compression::kGzip;
+  expect_same_files_with_and_without_budget();
+}
+
+TEST_F(ChangeFileWriterTest, SpillFilesAreRemovedAfterCloseAbortAndDestruction) {
+  MemoryBudget budget(1);  // every change spills
+  const fs::path spill = root_ / "spill";
+  settings_.row_group_length = 1;  // each row goes straight to the staged bytes
+  ChangeFileWriterOptions o = options();
+  o.memory_budget = &budget;
+  o.spill_directory = spill.string();
+  o.staging_rows = 1;
+  auto w = writer(std::move(o));
+  EXPECT_EQ(budget.consumers(), 1u);
+  const std::string big = noise(200000, 1);  // more than a spill file's write buffer: worth spilling
+
+  ASSERT_OK(w->append(insert(0x100, 1, {text("0"), text("new"), text("p")}), commit_us_));
+  EXPECT_FALSE(w->open_file_spilled()) << "a few staged bytes are not worth a spill file";
+  ASSERT_OK(w->append(insert(0x100, 2, {text("1"), text("new"), text(big)}), commit_us_));
+  EXPECT_TRUE(w->open_file_spilled());
+  ASSERT_EQ(files_in(spill).size(), 1u);
+  EXPECT_EQ(files_in(spill)[0].rfind("pgs3-spill-" + std::to_string(::getpid()) + "-", 0), 0u) << files_in(spill)[0];
+  ASSERT_OK(w->flush());
+  EXPECT_TRUE(files_in(spill).empty()) << "close";
+  RecordBatch b = read(keys().at(0));
+  EXPECT_EQ(column_values(b, 1), (Values{"0", "1"}));
+  EXPECT_EQ(column_values(b, 3), (Values{"p", big}));
+
+  ASSERT_OK(w->append(insert(0x200, 1, {text("2"), text("new"), text(big)}), commit_us_));
+  EXPECT_EQ(files_in(spill).size(), 1u);
+  w->abort();
+  EXPECT_TRUE(files_in(spill).empty()) << "abort";
+
+  ASSERT_OK(w->append(insert(0x300, 1, {text("3"), text("new"), text(big)}), commit_us_));
+  EXPECT_EQ(files_in(spill).size(), 1u);
+  w.reset();
+  EXPECT_TRUE(files_in(spill).empty()) << "destruction";
+  EXPECT_EQ(budget.consumers(), 0u);
+  EXPECT_EQ(budget.bytes_in_memory(), 0u);
+  EXPECT_EQ(budget.spill_files(), 3u);
+  EXPECT_EQ(keys().size(), 1u);
+}
+
+TEST_F(ChangeFileWriterTest, ASpillDirectoryThatCannotBeCreatedFailsTheWriterNamingIt) {
+  fs::create_directories(root_);
+  std::ofstream(root_ / "plain-file") << "not a directory";
+  const std::string spill = (root_ / "plain-file" / "spill").string();
+  MemoryBudget budget(1);
+  settings_.row_group_length = 1;
+  ChangeFileWriterOptions o = options();
+  o.memory_budget = &budget;
+  o.spill_directory = spill;
+  o.staging_rows = 1;
+  auto w = writer(std::move(o));
+  const std::string big = noise(200000, 1);
+  Status st = w->append(insert(0x100, 1, {text("1"), text("new"), text(big)}), commit_us_);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_EQ(st.code(), StatusCode::kIoError);
+  EXPECT_NE(st.message().find("cannot create spill directory " + spill), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("raw/app/public/orders/"), std::string::npos)
+      << "names the change file: " << st.message();
+  EXPECT_EQ(w->flush().message(), st.message()) << "the failure sticks";
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), std::nullopt);
+  EXPECT_EQ(keys(), std::vector<std::string>{"plain-file"}) << "no change file was committed";
+  EXPECT_EQ(budget.bytes_in_memory(), 0u);
+}
+
+TEST_F(ChangeFileWriterTest, MaxFileBytesDefaultsToMaxFileSize) {
+  settings_.max_file_size_kb = 2;
+  ChangeFileWriterOptions o = options();
+  o.staging_rows = 4;
+  auto w = writer(std::move(o));
+  std::deque<std::string> payloads;
+  for (uint32_t i = 1; i <= 60; ++i) {
+    payloads.push_back(noise(100, i));
+    ASSERT_OK(w->append(insert(0x100, i, {text(std::to_string(i)), text("new"), text(payloads.back())}), commit_us_));
+  }
+  EXPECT_GE(keys().size(), 2u) << "6 KB in one transaction: closed at 2 KB (MaxFileSize) inside the transaction";
+  for (const auto& key : keys()) EXPECT_LT(object(key).size(), 2048u + 2048u) << key;
+}
+
+// --- Key-changing updates. ---
+
+TEST_F(ChangeFileWriterTest, KeyChangingUpdateUnderDefaultIdentityIsADeleteOfTheOldKeyThenTheUpdate) {
+  auto w = writer();
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(update(0x100, 2, {text("2"), text("paid"), text("p")}, OldTupleKind::kKey,
+                             {text("1"), null_value(), null_value()}),
+                      commit_us_));
+  // The old key was sent, but equals the new one (e.g. a TOASTed key column): not a key change.
+  ASSERT_OK(w->append(update(0x100, 3, {text("2"), text("done"), text("p")}, OldTupleKind::kKey,
+                             {text("2"), null_value(), null_value()}),
+                      commit_us_));
+  ASSERT_OK(w->append(update(0x100, 4, {text("2"), text("done"), text("q")}), commit_us_));
+  ASSERT_OK(w->flush());
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(column_values(b, 0), (Values{"I", "D", "U", "U", "U"}));
+  EXPECT_EQ(column_values(b, 1), (Values{"1", "1", "2", "2", "2"}));
+  EXPECT_EQ(column_values(b, 2), (Values{"new", kNull, "paid", "done", "done"}));
+  EXPECT_EQ(w->stats().updates, 3u);
+  EXPECT_EQ(w->stats().key_updates, 1u);
+  EXPECT_EQ(w->stats().deletes, 0u);
+  EXPECT_EQ(w->stats().rows, 5u);
+  const ChangeFileInfo& f = *w->last_file();
+  EXPECT_EQ(f.rows, 5u);
+  EXPECT_EQ(f.inserts, 1u);
+  EXPECT_EQ(f.updates, 3u);
+  EXPECT_EQ(f.key_updates, 1u);
+  EXPECT_EQ(f.deletes, 0u);
+  EXPECT_EQ(f.last, (ChangePosition{0x100, 4}));
+}
+
+TEST_F(ChangeFileWriterTest, KeyChangingUpdateUnderFullIdentityDeletesTheWholeOldRow) {
+  ChangeFileWriterOptions o = options();
+  o.identity_full_key_columns = {"id"};
+  auto w = writer(std::move(o), orders(ReplicaIdentity::kFull));  // pgoutput flags every column under FULL
+  ASSERT_OK(w->append(
+      update(0x100, 1, {text("2"), text("paid"), toast()}, OldTupleKind::kFull, {text("1"), text("new"), text("doc")}),
+      commit_us_));
+  ASSERT_OK(w->append(
+      update(0x100, 2, {text("2"), text("done"), toast()}, OldTupleKind::kFull, {text("2"), text("paid"), text("doc")}),
+      commit_us_));
+  ASSERT_OK(w->flush());
+  RecordBatch b = read(keys()[0]);
+  EXPECT_EQ(column_values(b, 0), (Values{"D", "U", "U"}));
+  EXPECT_EQ(column_values(b, 1), (Values{"1", "2", "2"}));
+  EXPECT_EQ(column_values(b, 2), (Values{"new", "paid", "done"}));
+  EXPECT_EQ(column_values(b, 3), (Values{"doc", "doc", "doc"})) << "the U row's TOAST value comes from the old row";
+  EXPECT_EQ(w->stats().key_updates, 1u);
+  EXPECT_EQ(w->stats().updates, 2u);
+  EXPECT_EQ(w->last_file()->first, (ChangePosition{0x100, 1})) << "both rows of the key change have its position";
+}
+
+TEST_F(ChangeFileWriterTest, UnderFullIdentityTheKeyIsTheFlaggedColumnsUnlessAllAre) {
+  // Every column flagged, no identity_full_key_columns: no key is known, every UPDATE is one U row.
+  auto all = writer(options(), orders(ReplicaIdentity::kFull));
+  ASSERT_OK(all->append(
+      update(0x100, 1, {text("2"), text("paid"), text("p")}, OldTupleKind::kFull, {text("1"), text("new"), text("p")}),
+      commit_us_));
+  ASSERT_OK(all->flush());
+  EXPECT_EQ(column_values(read(all->last_file()->key), 0), (Values{"U"}));
+  EXPECT_EQ(all->stats().key_updates, 0u);
+
+  // Only id flagged: id is the key.
+  RelationDescriptor rel = orders(ReplicaIdentity::kFull);
+  rel.name = "orders_by_id";
+  rel.columns[1].is_key = rel.columns[2].is_key = false;
+  auto some = writer(options(), rel);
+  ASSERT_OK(some->append(
+      update(0x200, 1, {text("2"), text("paid"), text("p")}, OldTupleKind::kFull, {text("1"), text("new"), text("p")}),
+      commit_us_));
+  ASSERT_OK(some->append(
+      update(0x200, 2, {text("2"), text("done"), text("p")}, OldTupleKind::kFull, {text("2"), text("paid"), text("p")}),
+      commit_us_));
+  ASSERT_OK(some->flush());
+  RecordBatch b = read(some->last_file()->key);
+  EXPECT_EQ(column_values(b, 0), (Values{"D", "U", "U"}));
+  EXPECT_EQ(column_values(b, 2), (Values{"new", "paid", "done"}));
+}
+
+TEST_F(ChangeFileWriterTest, KeyChangingUpdateNullToValueIsAKeyChange) {
+  RelationDescriptor rel = orders(ReplicaIdentity::kIndex);
+  ChangeFileWriterOptions o = options();
+  auto w = writer(std::move(o), rel);
+  ASSERT_OK(w->append(update(0x100, 1, {text("5"), text("paid"), text("p")}, OldTupleKind::kKey,
+                             {null_value(), null_value(), null_value()}),
+                      commit_us_));
+  ASSERT_OK(w->flush());
+  EXPECT_EQ(column_values(read(keys()[0]), 0), (Values{"D", "U"}));
+}
+
+TEST_F(ChangeFileWriterTest, CdcInsertsOnlyDropsAKeyChangeAndInsertsAndUpdatesKeepsItsUpdate) {
+  const RowChange key_change = update(0x100, 2, {text("2"), text("paid"), text("p")}, OldTupleKind::kKey,
+                                      {text("1"), null_value(), null_value()});
+  settings_.cdc_inserts_only = true;
+  settings_.include_op_for_full_load = true;
+  auto only = writer();
+  ASSERT_OK(only->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(only->append(key_change, commit_us_));
+  ASSERT_OK(only->flush());
+  EXPECT_EQ(column_values(read(only->last_file()->key), 0), (Values{"I"}));
+  EXPECT_EQ(only->stats().filtered, 1u);
+  EXPECT_EQ(only->stats().key_updates, 0u);
+
+  settings_.cdc_inserts_only = false;
+  settings_.cdc_inserts_and_updates = true;
+  clock_ += minutes(1);
+  auto updates = writer();
+  ASSERT_OK(updates->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(updates->append(key_change, commit_us_));
+  ASSERT_OK(updates->flush());
+  RecordBatch b = read(updates->last_file()->key);
+  EXPECT_EQ(column_values(b, 0), (Values{"I", "U"}));
+  EXPECT_EQ(column_values(b, 1), (Values{"1", "2"}));
+  EXPECT_EQ(updates->stats().updates, 1u);
+  EXPECT_EQ(updates->stats().key_updates, 0u);
+  EXPECT_EQ(updates->stats().filtered, 0u);
+}
+
+// --- What the replication loop is told about each file. ---
+
+TEST_F(ChangeFileWriterTest, AfterCommitSeesTheCommittedFileWithItsCountsAndLastCommitTime) {
+  std::vector<ChangeFileInfo> before;
+  std::vector<ChangeFileInfo> after;
+  std::vector<std::vector<std::string>> keys_at_commit;
+  ChangeFileWriterOptions o = options();
+  o.before_upload = [&](const ChangeFileInfo& f) {
+    before.push_back(f);
+    return Status::ok();
+  };
+  o.after_commit = [&](const ChangeFileInfo& f) {
+    after.push_back(f);
+    keys_at_commit.push_back(keys());
+  };
+  auto w = writer(std::move(o));
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->append(insert(0x100, 2, {text("2"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x100));
+  ASSERT_OK(w->append(update(0x200, 1, {text("3"), text("paid"), text("p")}, OldTupleKind::kKey,
+                             {text("2"), null_value(), null_value()}),
+                      commit_us_ + 5));
+  ASSERT_OK(w->append(delete_row(0x200, 2, {text("1"), null_value(), null_value()}), commit_us_ + 5));
+  ASSERT_OK(w->end_transaction(0x200));
+  EXPECT_TRUE(after.empty()) << "nothing committed yet";
+  ASSERT_OK(w->flush());
+
+  ASSERT_EQ(after.size(), 1u);
+  ASSERT_EQ(before.size(), 1u);
+  const ChangeFileInfo& f = after[0];
+  EXPECT_EQ(keys_at_commit[0], std::vector<std::string>{f.key}) << "called once the object exists";
+  EXPECT_EQ(f.key, w->last_file()->key);
+  EXPECT_EQ(f.first, (ChangePosition{0x100, 1}));
+  EXPECT_EQ(f.last, (ChangePosition{0x200, 2}));
+  EXPECT_EQ(f.rows, 5u);
+  EXPECT_EQ(f.inserts, 2u);
+  EXPECT_EQ(f.updates, 1u);
+  EXPECT_EQ(f.key_updates, 1u);
+  EXPECT_EQ(f.deletes, 1u);
+  EXPECT_EQ(f.last_commit_time_us, commit_us_ + 5);
+  EXPECT_EQ(f.bytes, object(f.key).size());
+  for (const ChangeFileInfo& g : {before[0], *w->last_file()}) {
+    EXPECT_EQ(g.key, f.key);
+    EXPECT_EQ(g.rows, f.rows);
+    EXPECT_EQ(g.bytes, f.bytes);
+    EXPECT_EQ(g.inserts, f.inserts);
+    EXPECT_EQ(g.updates, f.updates);
+    EXPECT_EQ(g.deletes, f.deletes);
+    EXPECT_EQ(g.key_updates, f.key_updates);
+    EXPECT_EQ(g.last_commit_time_us, f.last_commit_time_us);
+  }
+
+  // The next file counts afresh.
+  ASSERT_OK(w->append(insert(0x300, 1, {text("9"), text("new"), text("p")}), commit_us_ + 9));
+  ASSERT_OK(w->flush());
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[1].rows, 1u);
+  EXPECT_EQ(after[1].inserts, 1u);
+  EXPECT_EQ(after[1].updates + after[1].deletes + after[1].key_updates, 0u);
+  EXPECT_EQ(after[1].last_commit_time_us, commit_us_ + 9);
+}
+
+TEST_F(ChangeFileWriterTest, AFailedUploadCallsNoAfterCommit) {
+  int calls = 0;
+  ChangeFileWriterOptions o = options();
+  o.before_upload = [](const ChangeFileInfo&) { return Status::unavailable("journal unreachable"); };
+  o.after_commit = [&](const ChangeFileInfo&) { ++calls; };
+  auto w = writer(std::move(o));
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  EXPECT_FALSE(w->flush().is_ok());
+  EXPECT_EQ(calls, 0);
 }
 
 }  // namespace
