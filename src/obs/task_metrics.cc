@@ -18,6 +18,7 @@ double unix_now() {
 
 TaskMetrics::TaskMetrics(MetricsRegistry& registry, const std::string& task_id, const std::string& migration_type)
     : phase(registry.gauge("pgs3_phase", "Task phase: 0 starting, 1 full load, 2 CDC")),
+      loop_alive_seconds(registry.gauge("pgs3_loop_alive_seconds", "Unix time the replication loop last ran")),
       cdc_latency_source_seconds(registry.gauge(
           "pgs3_cdc_latency_source_seconds",
           "CDCLatencySource: seconds between the commit of the last change received and its receipt")),

@@ -12,6 +12,8 @@
 //   pgs3_info{task_id,version,migration_type}  gauge    always 1: which task and pgs3 version this process runs
 //   pgs3_start_time_seconds                    gauge    Unix time the process started
 //   pgs3_phase                                 gauge    0 starting, 1 full load, 2 CDC
+//   pgs3_loop_alive_seconds                    gauge    Unix time the replication loop last ran (what /healthz
+//                                                       checks while streaming)
 //   pgs3_cdc_latency_source_seconds            gauge    DMS's CDCLatencySource: now - commit time of the last
 //                                                       change received from the source
 //   pgs3_cdc_latency_target_seconds            gauge    DMS's CDCLatencyTarget: now - commit time of the last
@@ -69,6 +71,7 @@ class TaskMetrics {
   Counter& errors(const std::string& kind);
 
   Gauge& phase;  // 0 starting, 1 full load, 2 CDC
+  Gauge& loop_alive_seconds;
   Gauge& cdc_latency_source_seconds;
   Gauge& cdc_latency_target_seconds;
   Gauge& slot_lag_bytes;

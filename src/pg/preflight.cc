@@ -38,6 +38,10 @@ struct SlotRow {
   std::string database;
   bool active = false;
   int active_pid = 0;
+  // The holder's application_name, and whether it is the one this connection uses: a slot held under our own name
+  // is most likely held by an earlier run of this task whose walsender has not noticed yet that it is gone.
+  std::string holder_application_name;
+  bool held_under_our_name = false;
   std::optional<int64_t> retained_bytes;  // WAL held back by restart_lsn; nullopt when unknown
   std::string wal_status;
 };
@@ -327,12 +331,15 @@ class SourceChecker {
   bool load_slots() {
     const bool has_wal_status = conn_->server_version_num() >= 130000;
     auto r = conn_->query(
-        "SELECT slot_name, COALESCE(plugin, ''), slot_type, COALESCE(database::text, ''), active, "
-        "COALESCE(active_pid, 0), "
-        "CASE WHEN pg_catalog.pg_is_in_recovery() OR restart_lsn IS NULL THEN NULL "
-        "ELSE pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), restart_lsn)::bigint END, " +
-        std::string(has_wal_status ? "COALESCE(wal_status, '')" : "''::text") +
-        " FROM pg_catalog.pg_replication_slots ORDER BY slot_name");
+        "SELECT s.slot_name, COALESCE(s.plugin, ''), s.slot_type, COALESCE(s.database::text, ''), s.active, "
+        "COALESCE(s.active_pid, 0), "
+        "CASE WHEN pg_catalog.pg_is_in_recovery() OR s.restart_lsn IS NULL THEN NULL "
+        "ELSE pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), s.restart_lsn)::bigint END, " +
+        std::string(has_wal_status ? "COALESCE(s.wal_status, '')" : "''::text") +
+        ", COALESCE(a.application_name, ''), "
+        "COALESCE(a.application_name = pg_catalog.current_setting('application_name'), false) "
+        "FROM pg_catalog.pg_replication_slots s "
+        "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = s.active_pid ORDER BY s.slot_name");
     if (!ok_or_fail(r, "replication_slots", "cannot read pg_replication_slots")) return false;
     for (int i = 0; i < r->rows(); ++i) {
       SlotRow s;
@@ -344,6 +351,8 @@ class SourceChecker {
       s.active_pid = static_cast<int>(r->get_int64(i, 5));
       if (!r->is_null(i, 6)) s.retained_bytes = r->get_int64(i, 6);
       s.wal_status = std::string(r->get(i, 7));
+      s.holder_application_name = std::string(r->get(i, 8));
+      s.held_under_our_name = r->get_bool(i, 9);
       if (s.name == options_.slot_name) own_slot_ = s;
       slots_.push_back(std::move(s));
     }
@@ -584,9 +593,12 @@ class SourceChecker {
             name + " has lost WAL it needed (wal_status lost): changes since the task stopped are gone",
             "drop it (" + drop + ") and run the task again as full-load-and-cdc");
       } else if (s.active) {
-        add("slot", CheckStatus::kFail, name + " is in use by process " + std::to_string(s.active_pid),
+        const std::string holder =
+            s.holder_application_name.empty() ? "" : " (application_name \"" + s.holder_application_name + "\")";
+        add("slot", CheckStatus::kFail, name + " is in use by process " + std::to_string(s.active_pid) + holder,
             "stop the other consumer of the slot (SELECT pg_terminate_backend(" + std::to_string(s.active_pid) +
                 ");) or set source.slotName to another name");
+        checks_.back().transient = s.held_under_our_name;
       } else if (s.wal_status == "unreserved") {
         add("slot", CheckStatus::kWarn,
             name + " exists but its WAL is about to be removed (wal_status unreserved)" + retained,

@@ -36,6 +36,10 @@ struct PreflightCheck {
   CheckStatus status = CheckStatus::kPass;
   std::string detail;  // what was found
   std::string fix;     // what to change, for a warning or failure ("" when there is nothing to do)
+  // A failure that may clear by itself within seconds: the task's slot held by a process under the application_name
+  // pgs3 connects with (most likely an earlier run whose walsender has not yet noticed it is gone). `pgs3 run` waits
+  // for such a failure; every other failure stops it at once.
+  bool transient = false;
 };
 
 struct SourcePreflightOptions {

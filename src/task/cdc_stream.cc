@@ -21,6 +21,7 @@ constexpr auto kPollEvery = std::chrono::milliseconds(100);
 constexpr auto kMinCheckpointGap = std::chrono::seconds(1);   // a committed file is checkpointed within this
 constexpr auto kIdleCheckpointGap = std::chrono::seconds(10);  // a moved confirmable position, without new files
 constexpr auto kStatusEvery = std::chrono::seconds(5);         // well inside any wal_sender_timeout >= 10 s
+constexpr auto kStopProbeEvery = std::chrono::seconds(1);      // with a stop position: asks for a keepalive
 
 // PostgreSQL's epoch (2000-01-01) in Unix seconds.
 constexpr int64_t kPgEpochUnixSeconds = 946684800;
@@ -70,6 +71,10 @@ CdcStream::CdcStream(const TaskConfig& config, ObjectStore& store, std::string s
   if (stop.is_ok()) stop_at_ = *stop;  // checked by the task parser; RunOptions' value was checked by the runner
   processed_end_ = checkpoint.confirmed_lsn;
   received_lsn_ = checkpoint.confirmed_lsn;
+  // A stop LSN at or before the start: every transaction committed before it was handled before the start (the
+  // server skips those whose commit record begins before the slot's confirmed position). Waiting for a keepalive to
+  // say so can take the server's wal_sender_timeout / 2.
+  stop_ = stop_at_.kind == CdcStopPosition::Kind::kLsn && stop_at_.lsn <= checkpoint.confirmed_lsn;
 }
 
 CdcStream::~CdcStream() = default;
@@ -363,14 +368,16 @@ Status CdcStream::maybe_checkpoint(ReplicationConnection& conn, Clock::time_poin
     PGS3_RETURN_IF_ERROR(save_checkpoint());
     return send_status(conn);
   }
-  if (now - last_status_ >= kStatusEvery) return send_status(conn);
+  // With a stop position, the server's reply (a keepalive carrying its WAL end and clock) tells when the stream has
+  // passed it, also while no change arrives.
+  const bool probe = stop_at_.kind != CdcStopPosition::Kind::kNone;
+  if (now - last_status_ >= (probe ? kStopProbeEvery : kStatusEvery)) return send_status(conn, probe);
   return Status::ok();
 }
 
 void CdcStream::update_gauges() {
   if (metrics_ == nullptr) return;
-  static Gauge& alive = metrics().gauge("pgs3_loop_alive_seconds", "Unix time the replication loop last ran");
-  alive.set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  metrics_->loop_alive_seconds.set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   bool pending = false;
   for (auto& [oid, t] : by_oid_) pending = pending || t->writer->oldest_pending_commit_lsn().has_value();
   // DMS's CDCLatencySource / CDCLatencyTarget: 0 when caught up.

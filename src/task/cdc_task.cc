@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/utc_time.h"
+#include "obs/task_metrics.h"
 #include "pg/catalog.h"
 #include "pg/connection.h"
 #include "pg/lsn.h"
@@ -15,7 +16,6 @@
 #include "pg/replication_connection.h"
 #include "rules/table_selector.h"
 #include "task/cancellation.h"
-#include "obs/task_metrics.h"
 #include "task/cdc_stream.h"
 #include "task/checkpoint.h"
 #include "task/file_journal.h"
@@ -63,8 +63,9 @@ bool sleep_unless_cancelled(std::chrono::milliseconds d) {
   return !cancel_requested();
 }
 
-// The source preflight; failures are logged with their fixes. A slot held by a process that is going away is waited
-// for (a pgs3 killed a moment ago leaves its walsender for a short while).
+// The source preflight; failures are logged with their fixes. A slot held under pgs3's own application_name is waited
+// for (a pgs3 killed a moment ago leaves its walsender for a short while); a slot held by any other consumer stops
+// the task at once.
 Status preflight(const TaskConfig& config) {
   TableSelector selector(config.selection_rules);
   SourcePreflightOptions options;
@@ -77,17 +78,17 @@ Status preflight(const TaskConfig& config) {
   for (int attempt = 0;; ++attempt) {
     std::vector<PreflightCheck> checks = check_source(options);
     std::vector<const PreflightCheck*> failed;
-    bool only_slot_busy = true;
+    bool all_transient = true;
     for (const PreflightCheck& c : checks) {
       if (c.status == CheckStatus::kFail) {
         failed.push_back(&c);
-        if (c.name != "slot" || c.detail.find("in use") == std::string::npos) only_slot_busy = false;
+        all_transient = all_transient && c.transient;
       } else if (c.status == CheckStatus::kWarn && attempt == 0) {
         log_warn("preflight " + c.name + ": " + c.detail + (c.fix.empty() ? "" : "; fix: " + c.fix));
       }
     }
     if (failed.empty()) return Status::ok();
-    if (only_slot_busy && std::chrono::steady_clock::now() < deadline) {
+    if (all_transient && std::chrono::steady_clock::now() < deadline) {
       if (attempt == 0) {
         log_info("waiting up to " + std::to_string(kSlotReleaseWait.count()) + " s for replication slot \"" +
                  config.source.slot_name + "\" to be released: " + failed[0]->detail);
@@ -104,24 +105,9 @@ Status preflight(const TaskConfig& config) {
   }
 }
 
-// Removes the LOAD files a previous, unfinished full load left (a table may now have fewer).
-Status remove_old_load_files(CdcContext& ctx) {
-  const std::string ext = file_extension(ctx.config.target.s3);
-  for (const SourceTable& t : ctx.tables) {
-    const std::string prefix = table_prefix(ctx.config.target.s3, t.schema, t.name);
-    PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, ctx.store->list(prefix));
-    for (const ObjectInfo& o : objects) {
-      const std::string name = o.key.substr(prefix.size());
-      if (parse_load_file_name(name, ext)) PGS3_RETURN_IF_ERROR(ctx.store->remove(o.key));
-    }
-  }
-  return Status::ok();
-}
-
 Status run_full_load_in_snapshot(CdcContext& ctx, const std::string& snapshot, const RunOptions& options,
                                  TaskMetrics* metrics) {
   if (metrics != nullptr) metrics->phase.set(1);
-  PGS3_RETURN_IF_ERROR(remove_old_load_files(ctx));
   log_info("full load of " + std::to_string(ctx.tables.size()) + " table(s) in the slot's snapshot, " +
            std::to_string(ctx.config.full_load.max_full_load_sub_tasks) + " at a time");
   Progress progress(options.live_progress && stderr_is_terminal());
@@ -336,7 +322,7 @@ int run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskM
   std::unique_ptr<ReplicationConnection> conn = std::move(repl).value();
   st = conn->start(stream.start_options(conn->server_version_num()));
   if (!st.is_ok()) return fail(st);
- if (metrics != nullptr) metrics->phase.set(2);
+  if (metrics != nullptr) metrics->phase.set(2);
   log_info("streaming changes of " + std::to_string(ctx.tables.size()) + " table(s) from slot \"" +
            config.source.slot_name + "\" at " + Lsn(ctx.checkpoint.confirmed_lsn).to_string() + " into " +
            ctx.store->describe());

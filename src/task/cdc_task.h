@@ -2,15 +2,17 @@
 // the slot's snapshot, recovery from the target's checkpoint, the replication loop (task/cdc_stream.h), reconnects.
 //
 // Start (DESIGN.md §3):
-//   1. The source preflight (pg/preflight.h) runs; a failed check stops the task with its fix (exit 2). A slot still
-//      held by a process that is going away (a pgs3 killed a moment ago) is waited for, up to 30 seconds.
+//   1. The source preflight (pg/preflight.h) runs; a failed check stops the task with its fix (exit 2). A slot held
+//      under pgs3's own application_name (most likely a pgs3 killed a moment ago, whose walsender has not noticed
+//      yet) is waited for, up to 30 seconds; a slot held by another program stops the task at once.
 //   2. The selected tables are listed; the target is opened and checked (task/target_store.h); the checkpoint is
 //      loaded and the journal's intents are settled (task/file_journal.h: files a crash left out are adopted).
 //   3. The publication is created, or checked (pg/publication.h).
 //   4. No checkpoint in phase "cdc" yet:
 //      - full-load-and-cdc: the slot is created with an exported snapshot (an existing slot of the same name is
-//        dropped first: with no CDC checkpoint, nothing depends on it), a "full-load" checkpoint is saved, the
-//        tables' old LOAD files are removed, and the full load reads every table in that snapshot. The stream then
+//        dropped first: with no CDC checkpoint, nothing depends on it), a "full-load" checkpoint is saved, and
+//        the full load reads every table in that snapshot (its LOAD files replace those of an unfinished earlier
+//        load: task/load_file_writer.h). The stream then
 //        starts at the slot's consistent point: each change is either in the snapshot or in the stream, never both
 //        (invariant 4). A crash during the load leaves the "full-load" checkpoint: the next run starts the load
 //        over with a new slot.

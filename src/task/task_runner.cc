@@ -74,10 +74,10 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
 
 // /healthz: healthy while the task makes progress — the replication loop refreshes pgs3_loop_alive_seconds several
 // times a second; a loop that has not run for 60 seconds (stuck, or reconnecting for that long) is reported.
-bool task_healthy(const Gauge& alive, const Gauge& phase, std::string* reason) {
-  if (phase.value() < 2) return true;  // starting or in the full load
+bool task_healthy(const TaskMetrics& task, std::string* reason) {
+  if (task.phase.value() < 2) return true;  // starting or in the full load
   const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const double idle = now - alive.value();
+  const double idle = now - task.loop_alive_seconds.value();
   if (idle <= 60) return true;
   if (reason != nullptr) {
     *reason = "the replication loop has not run for " + std::to_string(static_cast<int64_t>(idle)) +
@@ -99,10 +99,9 @@ int run_task_file(const std::string& task_file, const RunOptions& options) {
   TaskMetrics task_metrics(metrics(), config->task_id, migration_type_name(config->migration_type));
   std::unique_ptr<MetricsServer> server;
   if (!options.metrics_listen.empty()) {
-    Gauge& alive = metrics().gauge("pgs3_loop_alive_seconds", "Unix time the replication loop last ran");
     auto started = MetricsServer::start_with_reason(
         options.metrics_listen, metrics(),
-        [&alive, &task_metrics](std::string* reason) { return task_healthy(alive, task_metrics.phase, reason); });
+        [&task_metrics](std::string* reason) { return task_healthy(task_metrics, reason); });
     if (!started.is_ok()) return fail(started.status());
     server = std::move(started).value();
     log_info("serving metrics on http://" + server->address() + "/metrics and /healthz");

@@ -41,8 +41,8 @@ function errorText(r) {
 }
 
 // Runs the CDC task on a fresh, empty target; requires exit 2, nothing in the target and an error message. Returns
-// the error text (errorText()).
-async function expectBadCdc(cluster, label, taskId, tables, { args = [] } = {}) {
+// the error text (errorText()), or { errors, run } with withRun.
+async function expectBadCdc(cluster, label, taskId, tables, { args = [], withRun = false } = {}) {
   const targetDir = makeTempDir('pgs3-it-target-');
   const r = await runPgs3(cdcTask(cluster, targetDir, taskId, tables),
     { env: cluster.pgs3Env(), label, args, timeoutMs: kBadRunTimeoutMs });
@@ -50,7 +50,7 @@ async function expectBadCdc(cluster, label, taskId, tables, { args = [] } = {}) 
   assert.deepEqual(listEntries(targetDir), [], `${label}: something was written to the target on exit 2`);
   const errors = errorText(r);
   assert.ok(errors.trim().length > 0, `${label}: no error message at all: ${describeRun(r)}`);
-  return errors;
+  return withRun ? { errors, run: r } : errors;
 }
 
 async function slotNames(cluster) {
@@ -100,6 +100,36 @@ async function waitFor(what, fn, timeoutMs = 20000) {
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// Streams from `slot` with pg_recvlogical (into /dev/null) under `applicationName`; resolves once the slot is
+// active with { pid (the walsender's), exitCode(), stop() }.
+async function holdSlot(cluster, slot, { applicationName = 'pg_recvlogical' } = {}) {
+  const holder = spawn('/usr/lib/postgresql/15/bin/pg_recvlogical', [
+    '-d', `${cluster.connectionString()} application_name=${applicationName}`,
+    `--slot=${slot}`, '--start', '--no-loop', '-o', 'proto_version=1', '-o', `publication_names=${slot}`,
+    '-f', '/dev/null'], { env: { ...process.env, PGPASSWORD: cluster.password }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const stderr = [];
+  holder.stderr.on('data', (b) => stderr.push(b));
+  const exited = new Promise((resolve) => holder.on('close', resolve));
+  const stop = async () => {
+    if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    const pid = await waitFor(`pg_recvlogical to hold ${slot}`, async () => {
+      if (holder.exitCode !== null) {
+        throw new Error(`pg_recvlogical exited ${holder.exitCode}: ${Buffer.concat(stderr).toString()}`);
+      }
+      const [row] = await cluster.sql(`SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1 AND active`,
+        [slot]);
+      return row?.active_pid;
+    });
+    return { pid, exitCode: () => holder.exitCode, stop };
+  } catch (e) {
+    await stop();
+    throw e;
   }
 }
 
@@ -153,29 +183,49 @@ describe('cluster with wal_level=logical', () => {
     // The slot and publication exist (as pgs3 would have left them); another consumer streams from the slot.
     await cluster.sql(`CREATE PUBLICATION ${slot} FOR TABLE public.held`);
     await cluster.sql(`SELECT pg_create_logical_replication_slot('${slot}', 'pgoutput')`);
-    const holder = spawn('/usr/lib/postgresql/15/bin/pg_recvlogical', [
-      '-h', cluster.host, '-p', String(cluster.port), '-U', cluster.superuser, '-d', cluster.database,
-      `--slot=${slot}`, '--start', '--no-loop', '-o', 'proto_version=1', '-o', `publication_names=${slot}`,
-      '-f', '/dev/null'], { env: { ...process.env, PGPASSWORD: cluster.password }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const holderErr = [];
-    holder.stderr.on('data', (b) => holderErr.push(b));
-    const holderExited = new Promise((resolve) => holder.on('close', resolve));
+    const holder = await holdSlot(cluster, slot);
     try {
-      const pid = await waitFor(`pg_recvlogical to hold ${slot}`, async () => {
-        if (holder.exitCode !== null) {
-          throw new Error(`pg_recvlogical exited ${holder.exitCode}: ${Buffer.concat(holderErr).toString()}`);
-        }
-        const [row] = await cluster.sql(`SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1 AND active`,
-          [slot]);
-        return row?.active_pid;
-      });
-      const errors = await expectBadCdc(cluster, 'slot-held', 'err-held', ['held']);
+      const { errors, run } = await expectBadCdc(cluster, 'slot-held', 'err-held', ['held'], { withRun: true });
       assert.ok(errors.includes(slot), `the message names the slot ${slot}`);
-      assert.match(errors, new RegExp(`\\b${pid}\\b`), `the message names the holder's PID ${pid}`);
-      assert.equal(holder.exitCode, null, 'pg_recvlogical, the holder, was disturbed');
+      assert.match(errors, new RegExp(`\\b${holder.pid}\\b`), `the message names the holder's PID ${holder.pid}`);
+      assert.match(errors, /pg_recvlogical/, "the message names the holder's application_name");
+      // Only a holder under pgs3's own application_name (an earlier run going away) is waited for.
+      assert.ok(!run.logs.some((l) => /waiting up to/.test(l.msg ?? l.raw)),
+        `pgs3 waited for a slot held by another program: ${describeRun(run)}`);
+      assert.equal(holder.exitCode(), null, 'pg_recvlogical, the holder, was disturbed');
     } finally {
-      holder.kill('SIGTERM');
-      await holderExited;
+      await holder.stop();
+      await cluster.sql(`SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${slot}`);
+    }
+  });
+
+  // A slot held under pgs3's own application_name is what a pgs3 killed a moment ago leaves behind until its
+  // walsender notices: the new run waits for the slot instead of failing, and streams once it is released.
+  test('SlotHeldUnderPgs3sNameIsWaitedForAndTheRunGoesOnWhenReleased', async () => {
+    const slot = slotOf('err-wait');
+    const targetDir = makeTempDir('pgs3-it-target-');
+    const task = cdcTask(cluster, targetDir, 'err-wait', ['held']);
+    console.log('T0', Date.now());
+    await runUntilNow(cluster, task, 'slot-wait-setup');
+    console.log('T1', Date.now());
+    const holder = await holdSlot(cluster, slot, { applicationName: 'pgs3' });
+    console.log("T held", Date.now());
+    try {
+      await cluster.sql(`INSERT INTO public.held VALUES (1, 'one')`);
+      let stderr = '';
+      const running = runPgs3(task, { env: cluster.pgs3Env(), label: 'slot-wait', timeoutMs: kBadRunTimeoutMs,
+        args: ['--cdc-stop-position', await currentLsn(cluster)], onStderr: (text) => { stderr = text; } });
+      // Released only once pgs3 says it waits.
+      await waitFor('pgs3 to say it waits for the slot', async () => /waiting up to/.test(stderr), 40000);
+      assert.equal(holder.exitCode(), null, 'pg_recvlogical, the holder, was disturbed');
+      await holder.stop();
+      const r = await running;
+      assert.equal(r.code, 0, `slot-wait: ${describeRun(r)}`);
+      assert.ok(r.logs.some((l) => /waiting up to/.test(l.msg ?? l.raw)), `pgs3 did not wait: ${describeRun(r)}`);
+      const files = listFiles(targetDir).filter((f) => /^it\/public\/held\/\d{8}-\d{9}\.parquet$/.test(f));
+      assert.equal(files.length, 1, `one change file expected under it/public/held/: ${listFiles(targetDir)}`);
+    } finally {
+      await holder.stop();
       await cluster.sql(`SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${slot}`);
     }
   });
@@ -216,6 +266,19 @@ describe('cluster with wal_level=logical', () => {
   });
 });
 
+// Nobody consumes the slot: generates WAL and switches segments until a checkpoint invalidates the slot (wal_status
+// lost; the cluster runs with max_slot_wal_keep_size=1MB).
+async function loseSlotWal(cluster, slot) {
+  await waitFor(`wal_status = 'lost' for ${slot}`, async () => {
+    await cluster.sql(`INSERT INTO public.churn SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g
+                       ON CONFLICT (id) DO UPDATE SET v = excluded.v`);
+    await cluster.sql('SELECT pg_switch_wal()');
+    await cluster.sql('CHECKPOINT');
+    const [row] = await cluster.sql('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    return row?.wal_status === 'lost';
+  }, 60000);
+}
+
 describe('cluster with max_slot_wal_keep_size=1MB', () => {
   let cluster;
   before(async () => {
@@ -229,15 +292,7 @@ describe('cluster with max_slot_wal_keep_size=1MB', () => {
     const slot = slotOf('err-lost');
     await cluster.sql(`CREATE PUBLICATION ${slot} FOR TABLE public.churn`);
     await cluster.sql(`SELECT pg_create_logical_replication_slot('${slot}', 'pgoutput')`);
-    // Nobody consumes the slot: generate WAL and switch segments until a checkpoint invalidates it.
-    await waitFor(`wal_status = 'lost' for ${slot}`, async () => {
-      await cluster.sql(`INSERT INTO public.churn SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g
-                         ON CONFLICT (id) DO UPDATE SET v = excluded.v`);
-      await cluster.sql('SELECT pg_switch_wal()');
-      await cluster.sql('CHECKPOINT');
-      const [row] = await cluster.sql('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-      return row?.wal_status === 'lost';
-    }, 60000);
+    await loseSlotWal(cluster, slot);
     const errors = await expectBadCdc(cluster, 'slot-wal-lost', 'err-lost', ['churn']);
     assert.ok(errors.includes(slot), `the message names the slot ${slot}`);
     assert.match(errors, /full[ -]load/i, 'the message says a new full load is needed');
@@ -248,14 +303,7 @@ describe('cluster with max_slot_wal_keep_size=1MB', () => {
     const slot = slotOf('err-lost2');
     const task = cdcTask(cluster, makeTempDir('pgs3-it-target-'), 'err-lost2', ['churn']);
     await runUntilNow(cluster, task, 'slot-wal-lost-setup');
-    await waitFor(`wal_status = 'lost' for ${slot}`, async () => {
-      await cluster.sql(`INSERT INTO public.churn SELECT g, repeat('y', 200) FROM generate_series(1, 20000) g
-                         ON CONFLICT (id) DO UPDATE SET v = excluded.v`);
-      await cluster.sql('SELECT pg_switch_wal()');
-      await cluster.sql('CHECKPOINT');
-      const [row] = await cluster.sql('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-      return row?.wal_status === 'lost';
-    }, 60000);
+    await loseSlotWal(cluster, slot);
     const errors = await expectBadCdcResume(cluster, 'slot-wal-lost-resume', task);
     assert.ok(errors.includes(slot), `the message names the slot ${slot}`);
     assert.match(errors, /full[ -]load/i, 'the message says a new full load is needed');

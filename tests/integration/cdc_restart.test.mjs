@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  MARKER_TABLE, Workload, assertRunning, cdcTask, createWorkloadTables, defaultSlotName, endWithin, makeTempDir, planStop,
-  reachStop, readCheckpoint, rng, sleep, sleepUnless, slotInfo, startPgs3, tableFiles, testSeed,
-  verifyWorkloadTables, waitFor, workloadRules,
+  MARKER_TABLE, Workload, assertRunning, cdcTask, createWorkloadTables, defaultSlotName, dropSlotIfInactive,
+  endWithin, makeTempDir, planStop, reachStop, readCheckpoint, rng, sleep, sleepUnless, slotInfo, startPgs3, tableFiles,
+  testSeed, verifyWorkloadTables, waitFor, workloadRules,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { assertPgs3Works, describeRun } from './harness/pgs3.mjs';
@@ -21,11 +21,6 @@ before(async () => {
   cluster = await startCluster();
 });
 after(() => cluster?.stop());
-
-async function dropSlot(taskId) {
-  await cluster.sql(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-                      WHERE slot_name = $1 AND NOT active`, [defaultSlotName(taskId)]).catch(() => {});
-}
 
 // One scenario's shared state: tables, the planned stop, the task, the workload, and the runs (each run is killed on
 // a failure so that nothing outlives the test).
@@ -67,7 +62,7 @@ async function scenario({ schema, taskId, label, s3Settings = { DataFormat: 'par
         label: `${label} (seed ${seed})` });
       const marker = tableFiles(targetDir, 'it', schema, MARKER_TABLE, s3Settings);
       assert.deepEqual(marker.changes, [], `${label}: the transaction past the stop position was written`);
-      await dropSlot(taskId);
+      await dropSlotIfInactive(cluster, taskId);
       return result;
     },
     async cleanup() {

@@ -106,6 +106,12 @@ export async function currentLsn(cluster) {
 // The slot and publication a task uses by default: pgs3_<taskId>, lower case, '-' → '_'.
 export const defaultSlotName = (taskId) => `pgs3_${taskId}`.toLowerCase().replace(/-/g, '_');
 
+// Drops the task's slot unless it is in use, so that a finished test's slot does not hold WAL for the next ones.
+export async function dropSlotIfInactive(cluster, taskId) {
+  await cluster.sql(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+                      WHERE slot_name = $1 AND NOT active`, [defaultSlotName(taskId)]).catch(() => {});
+}
+
 /**
  * A CDC task into a local directory: fullLoadTask() with `migrationType` ('cdc' or 'full-load-and-cdc') and
  * CdcMaxBatchInterval 1 (files close within about a second), unless s3Settings says otherwise.

@@ -65,9 +65,11 @@ export function parseLogLines(stderr) {
  * @param opts.args extra arguments after the task file
  * @param opts.timeoutMs the run is stopped (SIGTERM, then SIGKILL) after this long
  * @param opts.label a name for the recorded output
+ * @param opts.onStderr called with everything pgs3 wrote to stderr so far, each time it writes more
  * @returns {Promise<{code, signal, stdout, stderr, logs, timedOut, durationMs, taskFile}>}
  */
-export async function runPgs3(task, { env = {}, args = [], timeoutMs = 180000, taskText, label = 'run' } = {}) {
+export async function runPgs3(task,
+  { env = {}, args = [], timeoutMs = 180000, taskText, label = 'run', onStderr } = {}) {
   const dir = makeTempDir('pgs3-it-task-');
   const taskFile = join(dir, 'task.json');
   writeFileSync(taskFile, taskText ?? JSON.stringify(task, null, 2));
@@ -76,7 +78,10 @@ export async function runPgs3(task, { env = {}, args = [], timeoutMs = 180000, t
   const out = [];
   const err = [];
   child.stdout.on('data', (b) => out.push(b));
-  child.stderr.on('data', (b) => err.push(b));
+  child.stderr.on('data', (b) => {
+    err.push(b);
+    onStderr?.(Buffer.concat(err).toString('utf8'));
+  });
   let timedOut = false;
   let killTimer = null;
   const timer = setTimeout(() => {
