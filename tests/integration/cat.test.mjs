@@ -2,18 +2,16 @@
 // by value with DuckDB's reading of the same file (Parquet) or with our RFC 4180 reader (CSV, CSV.gz); CSV output
 // against JSON output; --schema; several files at once; errors; and an s3:// object from the test S3 server.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { startCluster } from './harness/cluster.mjs';
 import { parseCsv, readCsvText } from './harness/csv.mjs';
-import { pgs3Bin } from './harness/env.mjs';
 import { runFullLoad } from './harness/fullload.mjs';
 import { duckQuery, readWithDuckDB, sqlString } from './harness/parquet.mjs';
 import { canonFloat, parseFloatText } from './harness/pgtext.mjs';
-import { assertPgs3Works, makeTempDir, selectionRule } from './harness/pgs3.mjs';
+import { assertPgs3Works, makeTempDir, runPgs3Command, selectionRule } from './harness/pgs3.mjs';
 import { s3api, startS3 } from './harness/s3.mjs';
 import { loadFiles } from './harness/verify.mjs';
 
@@ -50,24 +48,12 @@ after(async () => {
   await cluster?.stop();
 });
 
-// Runs `pgs3 cat ARGS...` (asynchronously: the S3 test server runs in this process); returns { code, stdout, stderr }.
+// Runs `pgs3 cat ARGS...` (harness runPgs3Command: asynchronously, the S3 test server runs in this process); returns
+// { code, stdout, stderr }.
 async function cat(args, { env = {}, timeoutMs = 120000 } = {}) {
-  const base = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PG') && !k.startsWith('AWS_')) base[k] = v;
-  const child = spawn(pgs3Bin, ['cat', ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = [];
-  const err = [];
-  child.stdout.on('data', (b) => out.push(b));
-  child.stderr.on('data', (b) => err.push(b));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = await new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (c, sig) => resolve([c, sig]));
-  });
-  clearTimeout(timer);
-  const stderr = Buffer.concat(err).toString('utf8');
-  assert.equal(signal, null, `pgs3 cat ${args.join(' ')} ended by ${signal}: ${stderr}`);
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr };
+  const r = await runPgs3Command(['cat', ...args], { env, timeoutMs });
+  assert.equal(r.signal, null, `pgs3 cat ${args.join(' ')} ended by ${r.signal}: ${r.stderr}`);
+  return r;
 }
 
 function jsonLines(text) {

@@ -12,49 +12,18 @@ import { after, before, describe, test } from 'node:test';
 import { knownPasswords, startCluster } from './harness/cluster.mjs';
 import { outputLogDir, pgs3Bin } from './harness/env.mjs';
 import {
-  assertPgs3Works, describeRun, fullLoadTask, listFiles, makeTempDir, runPgs3, selectionRule,
+  assertPgs3Works, describeRun, fullLoadTask, listFiles, makeTempDir, runPgs3, runPgs3Command, selectionRule,
+  writeTaskFile,
 } from './harness/pgs3.mjs';
 
 let runs = 0;
 // pgoutput commit times count microseconds from 2000-01-01 00:00:00 UTC.
 const pgEpochMs = Date.UTC(2000, 0, 1);
 
-function writeTask(task) {
-  const dir = makeTempDir('pgs3-it-task-');
-  const file = join(dir, 'task.json');
-  writeFileSync(file, JSON.stringify(task, null, 2));
-  return file;
-}
+const writeTask = (task) => writeTaskFile(task);
 
-// Runs `pgs3 <args>` with the clean environment runPgs3 uses (no PG*/AWS_* from ours, no password file), the same
-// password check, and the output recorded for the leak check. `stdin`: 'ignore' (not a terminal) or a string.
-async function pgs3(args, { env = {}, label = args[0], timeoutMs = 60000, stdin = 'ignore' } = {}) {
-  const childEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PG') && !k.startsWith('AWS_')) childEnv[k] = v;
-  childEnv.PGPASSFILE = '/nonexistent/pgs3-it-pgpass';
-  childEnv.PGCONNECT_TIMEOUT = '10';
-  const child = spawn(pgs3Bin, args, {
-    env: { ...childEnv, ...env }, stdio: [stdin === 'ignore' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
-  if (stdin !== 'ignore') child.stdin.end(stdin);
-  const out = [];
-  const err = [];
-  child.stdout.on('data', (b) => out.push(b));
-  child.stderr.on('data', (b) => err.push(b));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (c) => resolve(c));
-  });
-  clearTimeout(timer);
-  const stdout = Buffer.concat(out).toString('utf8');
-  const stderr = Buffer.concat(err).toString('utf8');
-  writeFileSync(join(outputLogDir, `${process.pid}-ops-${String(++runs).padStart(3, '0')}-${label}.log`),
-    `# pgs3 ${args[0]} (${label}) exit=${code}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`);
-  const leaked = knownPasswords().filter((pw) => stdout.includes(pw) || stderr.includes(pw));
-  if (leaked.length > 0) throw new Error(`pgs3 ${args[0]} printed a password (${label})`);
-  return { code, stdout, stderr };
-}
+// Runs `pgs3 <args>` (harness runPgs3Command). `stdin`: 'ignore' (not a terminal) or a string.
+const pgs3 = (args, { timeoutMs = 60000, ...options } = {}) => runPgs3Command(args, { timeoutMs, ...options });
 
 async function statusJson(taskFile, env, label) {
   const r = await pgs3(['status', taskFile, '--json'], { env, label });

@@ -2,49 +2,20 @@
 // or table gives a failed check with the exact fix and exit 2. Two clusters: a good one (settings that a reload can
 // change are changed there, and put back) and one started with wal_level=replica and max_replication_slots=1.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { knownPasswords, startCluster } from './harness/cluster.mjs';
-import { outputLogDir, pgs3Bin } from './harness/env.mjs';
-import { assertPgs3Works, makeTempDir, selectionRule } from './harness/pgs3.mjs';
+import { startCluster } from './harness/cluster.mjs';
+import { assertPgs3Works, makeTempDir, runPgs3Command, selectionRule, writeTaskFile } from './harness/pgs3.mjs';
 import { listKeys, s3Task, startS3 } from './harness/s3.mjs';
 
-let runs = 0;
-
-// Runs `pgs3 preflight TASK.json --json` (or without --json) with the same clean environment as runPgs3 and the
-// same password check; returns {code, stdout, stderr, doc} (doc: the parsed JSON, or null in text mode).
+// Runs `pgs3 preflight TASK.json --json` (or without --json; harness runPgs3Command); returns {code, stdout,
+// stderr, doc} (doc: the parsed JSON, or null in text mode).
 async function preflight(task, { env = {}, json = true, label = 'preflight' } = {}) {
-  const dir = makeTempDir('pgs3-it-task-');
-  const taskFile = join(dir, 'task.json');
-  writeFileSync(taskFile, JSON.stringify(task, null, 2));
-  const childEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PG') && !k.startsWith('AWS_')) childEnv[k] = v;
-  childEnv.PGPASSFILE = '/nonexistent/pgs3-it-pgpass';
-  childEnv.PGCONNECT_TIMEOUT = '10';
-  const child = spawn(pgs3Bin, ['preflight', taskFile, ...(json ? ['--json'] : [])],
-    { env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = [];
-  const err = [];
-  child.stdout.on('data', (b) => out.push(b));
-  child.stderr.on('data', (b) => err.push(b));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-  const code = await new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (c) => resolve(c));
-  });
-  clearTimeout(timer);
-  const stdout = Buffer.concat(out).toString('utf8');
-  const stderr = Buffer.concat(err).toString('utf8');
-  writeFileSync(join(outputLogDir, `${process.pid}-preflight-${String(++runs).padStart(3, '0')}-${label}.log`),
-    `# pgs3 preflight (${label}) exit=${code}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`);
-  const leaked = knownPasswords().filter((pw) => stdout.includes(pw) || stderr.includes(pw));
-  if (leaked.length > 0) throw new Error(`pgs3 preflight printed a password (${label})`);
-  let doc = null;
-  if (json) doc = JSON.parse(stdout);
-  return { code, stdout, stderr, doc };
+  const r = await runPgs3Command(['preflight', writeTaskFile(task), ...(json ? ['--json'] : [])],
+    { env, label, timeoutMs: 60000 });
+  return { ...r, doc: json ? JSON.parse(r.stdout) : null };
 }
 
 function check(r, name) {

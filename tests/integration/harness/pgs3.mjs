@@ -58,23 +58,30 @@ export function parseLogLines(stderr) {
   });
 }
 
-/**
- * Runs `pgs3 run TASK.json [args]`.
- * @param task a task object (written as JSON) — or use opts.taskText for a file with exactly that text
- * @param opts.env extra environment (e.g. cluster.pgs3Env())
- * @param opts.args extra arguments after the task file
- * @param opts.timeoutMs the run is stopped (SIGTERM, then SIGKILL) after this long
- * @param opts.label a name for the recorded output
- * @param opts.onStderr called with everything pgs3 wrote to stderr so far, each time it writes more
- * @returns {Promise<{code, signal, stdout, stderr, logs, timedOut, durationMs, taskFile}>}
- */
-export async function runPgs3(task,
-  { env = {}, args = [], timeoutMs = 180000, taskText, label = 'run', onStderr } = {}) {
-  const dir = makeTempDir('pgs3-it-task-');
-  const taskFile = join(dir, 'task.json');
+// Writes `task` (or exactly `taskText`) to a new task.json; returns its path.
+export function writeTaskFile(task, taskText) {
+  const taskFile = join(makeTempDir('pgs3-it-task-'), 'task.json');
   writeFileSync(taskFile, taskText ?? JSON.stringify(task, null, 2));
+  return taskFile;
+}
+
+/**
+ * Runs `pgs3 ARGS...` in a clean environment (no PG* or AWS_* variables of ours, no password file), records what it
+ * printed for the password-leak check (zz_password_leak.test.mjs) and fails at once when it printed a known password.
+ * @param args the command line after `pgs3`
+ * @param opts.env extra environment (e.g. cluster.pgs3Env())
+ * @param opts.timeoutMs the process is stopped (SIGTERM, then SIGKILL 5 s later) after this long
+ * @param opts.label a name for the recorded output
+ * @param opts.stdin 'ignore' (not a terminal), or a string written to its standard input
+ * @param opts.onStderr called with everything pgs3 wrote to stderr so far, each time it writes more
+ * @returns {Promise<{code, signal, stdout, stderr, logs, timedOut, durationMs}>}
+ */
+export async function runPgs3Command(args,
+  { env = {}, timeoutMs = 180000, label = args[0], stdin = 'ignore', onStderr } = {}) {
   const started = Date.now();
-  const child = spawn(pgs3Bin, ['run', taskFile, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(pgs3Bin, args,
+    { env: childEnv(env), stdio: [stdin === 'ignore' ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (stdin !== 'ignore') child.stdin.end(stdin);
   const out = [];
   const err = [];
   child.stdout.on('data', (b) => out.push(b));
@@ -101,13 +108,25 @@ export async function runPgs3(task,
 
   const safeLabel = label.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80);
   writeFileSync(join(outputLogDir, `${process.pid}-${String(++runCounter).padStart(4, '0')}-${safeLabel}.log`),
-    `# pgs3 run (${label}) exit=${code} signal=${signal} ${durationMs} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`);
+    `# pgs3 ${args[0]} (${label}) exit=${code} signal=${signal} ${durationMs} ms\n` +
+    `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`);
 
   // A password in anything pgs3 printed fails the test that made it print it, right there.
   const leaked = knownPasswords().filter((pw) => stdout.includes(pw) || stderr.includes(pw));
-  if (leaked.length > 0) throw new Error(`pgs3 printed a password in run '${label}' (exit ${code})`);
+  if (leaked.length > 0) throw new Error(`pgs3 ${args[0]} printed a password ('${label}', exit ${code})`);
 
-  return { code, signal, stdout, stderr, logs: parseLogLines(stderr), timedOut, durationMs, taskFile };
+  return { code, signal, stdout, stderr, logs: parseLogLines(stderr), timedOut, durationMs };
+}
+
+/**
+ * Runs `pgs3 run TASK.json [args]` (runPgs3Command).
+ * @param task a task object (written as JSON) — or use opts.taskText for a file with exactly that text
+ * @param opts.args extra arguments after the task file; the other options are runPgs3Command's
+ * @returns {Promise<{code, signal, stdout, stderr, logs, timedOut, durationMs, taskFile}>}
+ */
+export async function runPgs3(task, { args = [], taskText, label = 'run', ...options } = {}) {
+  const taskFile = writeTaskFile(task, taskText);
+  return { ...await runPgs3Command(['run', taskFile, ...args], { label, ...options }), taskFile };
 }
 
 // A one-line summary of a run for assertion messages.
