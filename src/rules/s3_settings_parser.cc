@@ -220,6 +220,10 @@ Status parse_s3_settings(const Json& value, const std::string& path, const S3Set
     // DMS: with PreserveTransactions, CdcPath names the folder of the transaction-ordered change files.
     return section.error("PreserveTransactions", "needs CdcPath, the folder for the transaction-ordered change files");
   }
+  if (s->preserve_transactions && s->add_column_name) {
+    // DMS: AddColumnName "can't be used with PreserveTransactions or CdcPath" (a transaction file mixes tables).
+    return section.error("AddColumnName", "cannot be true together with PreserveTransactions; set one of them");
+  }
 
   // S3 object settings: kept for the S3 store; the local target has no use for them.
   size_t acl = 0;

@@ -62,6 +62,27 @@ std::optional<int64_t> parse_change_file_name(std::string_view name, std::string
   return parse_change_file_stem(name.substr(0, 18));
 }
 
+namespace {
+constexpr std::string_view kTransactionFilePrefix = "CDC_TXN-";
+}  // namespace
+
+std::string transaction_file_stem(std::string_view change_file_stem) {
+  std::string out(kTransactionFilePrefix);
+  for (char c : change_file_stem) {
+    if (c != '-') out += c;
+  }
+  return out;
+}
+
+std::optional<std::string> change_stem_of_transaction_file(std::string_view stem) {
+  if (!stem.starts_with(kTransactionFilePrefix)) return std::nullopt;
+  std::string_view digits = stem.substr(kTransactionFilePrefix.size());
+  if (digits.size() != 17) return std::nullopt;
+  std::string change_stem = std::string(digits.substr(0, 8)) + "-" + std::string(digits.substr(8));
+  if (!parse_change_file_stem(change_stem)) return std::nullopt;
+  return change_stem;
+}
+
 std::string ChangeFileNamer::next(std::chrono::system_clock::time_point now) {
   const int64_t utc_millis = std::chrono::floor<std::chrono::milliseconds>(now).time_since_epoch().count();
   int64_t local = utc_millis;
@@ -74,7 +95,12 @@ std::string ChangeFileNamer::next(std::chrono::system_clock::time_point now) {
 bool ChangeFileNamer::observe(std::string_view name) {
   std::optional<int64_t> millis;
   size_t dot = name.find('.');
-  millis = parse_change_file_stem(dot == std::string_view::npos ? name : name.substr(0, dot));
+  std::string_view stem = dot == std::string_view::npos ? name : name.substr(0, dot);
+  if (std::optional<std::string> change_stem = change_stem_of_transaction_file(stem)) {
+    millis = parse_change_file_stem(*change_stem);
+  } else {
+    millis = parse_change_file_stem(stem);
+  }
   if (!millis) return false;
   if (!last_ || *millis > *last_) last_ = *millis;
   return true;

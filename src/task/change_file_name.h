@@ -43,6 +43,12 @@ std::string change_file_stem(int64_t local_millis);
 std::optional<int64_t> parse_change_file_stem(std::string_view name);
 std::optional<int64_t> parse_change_file_name(std::string_view name, std::string_view extension);
 
+// Transaction files (PreserveTransactions; AWS DMS User Guide, "Capturing data changes (CDC) including transaction
+// order on the S3 target"): "CDC_TXN-<yyyymmddhhmmssfff>", e.g. CDC_TXN-20201117153046033 — the stem without its
+// '-'. The inverse gives back the stem, or nullopt for any other name.
+std::string transaction_file_stem(std::string_view change_file_stem);
+std::optional<std::string> change_stem_of_transaction_file(std::string_view stem);
+
 // Issues unique, creation-ordered stems for one table (see the file comment).
 class ChangeFileNamer {
  public:
@@ -52,8 +58,8 @@ class ChangeFileNamer {
   // The stem for a file created at `now`: its local time, or one millisecond after the last stem issued or observed
   // when that is not earlier.
   std::string next(std::chrono::system_clock::time_point now);
-  // Makes every later stem sort after `name` (a stem or "<stem>.<ext>"). Names that are not change-file names are
-  // ignored (returns false).
+  // Makes every later stem sort after `name` (a stem or "<stem>.<ext>", or a transaction file's). Names that are
+  // not change-file names are ignored (returns false).
   bool observe(std::string_view name);
 
  private:

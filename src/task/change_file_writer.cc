@@ -43,14 +43,23 @@ std::string metadata_value(std::string_view value) {
 
 std::string quoted_table(const RelationDescriptor& r) { return "\"" + r.schema + "\".\"" + r.name + "\""; }
 
+// Transaction files are CSV whatever DataFormat says (DMS: "AWS DMS doesn't save data changes in transaction order
+// using .parquet files").
+S3Settings writer_settings(const S3Settings& settings) {
+  S3Settings s = settings;
+  if (s.preserve_transactions) s.data_format = DataFormat::kCsv;
+  return s;
+}
+
 }  // namespace
 
 ChangeFileWriter::ChangeFileWriter(ObjectStore& store, const S3Settings& settings, ChangeFileWriterOptions options)
     : store_(store),
-      settings_(settings),
+      settings_(writer_settings(settings)),
+      transaction_files_(settings.preserve_transactions),
       options_(std::move(options)),
-      extension_(file_extension(settings)),
-      include_op_(!(settings.cdc_inserts_only || settings.cdc_inserts_and_updates) ||
+      extension_(file_extension(settings_)),
+      include_op_(transaction_files_ || !(settings.cdc_inserts_only || settings.cdc_inserts_and_updates) ||
                   settings.include_op_for_full_load),
       namer_(settings.date_partition.enabled ? settings.date_partition.zone : nullptr) {
   if (options_.staging_rows == 0) options_.staging_rows = 1;
@@ -151,68 +160,107 @@ std::optional<std::string> ChangeFileWriter::open_file_key() const {
   return open_key_;
 }
 
-Status ChangeFileWriter::set_relation(const RelationDescriptor& relation) {
+const std::vector<ColumnSpec>& ChangeFileWriter::schema() const {
+  static const std::vector<ColumnSpec> kNone;
+  return last_set_ != nullptr ? last_set_->schema : kNone;
+}
+
+Status ChangeFileWriter::set_relation(const RelationDescriptor& relation,
+                                      const std::vector<SourceColumn>* catalog_columns) {
   if (!status_.is_ok()) return status_;
-  if (relation_ && same_relation(*relation_, relation)) return Status::ok();
-  if (encoder_) PGS3_RETURN_IF_ERROR(close_file());
-  if (relation_) ++stats_.schema_changes;
-  relation_ = relation;
+  // A table's writer has one shape, whatever the OID (append() checks the changes' OID against it).
+  auto it = transaction_files_ ? shapes_.find(relation.oid) : shapes_.begin();
+  if (it != shapes_.end() && same_relation(it->second.relation, relation)) {
+    last_set_ = &it->second;
+    return Status::ok();
+  }
+  if (it != shapes_.end()) {
+    if (encoder_) PGS3_RETURN_IF_ERROR(close_file());
+    ++stats_.schema_changes;
+    if (shape_ == &it->second) shape_ = nullptr;
+    shapes_.erase(it);
+  }
+  Shape& shape = shapes_[relation.oid];
+  last_set_ = &shape;
+  shape.relation = relation;
 
   // Catalog columns are trusted only while they still describe the stream's column (same name, type and typmod).
+  const std::vector<SourceColumn>& known = catalog_columns != nullptr ? *catalog_columns : options_.catalog_columns;
   std::vector<SourceColumn> catalog;
   for (const RelationColumn& rc : relation.columns) {
-    for (const SourceColumn& sc : options_.catalog_columns) {
+    for (const SourceColumn& sc : known) {
       if (sc.name == rc.name && sc.type_oid == rc.type_oid && sc.typmod == rc.typmod) catalog.push_back(sc);
     }
   }
   TypeMappingOptions mapping{.timestamp_millis = settings_.parquet_timestamp_in_millisecond,
                              .money_fraction_digits = options_.money_fraction_digits,
                              .decimal_as_text = settings_.data_format == DataFormat::kCsv};
-  decoder_ = std::make_unique<TupleDecoder>(relation, mapping, catalog.empty() ? nullptr : &catalog);
+  shape.decoder = std::make_unique<TupleDecoder>(relation, mapping, catalog.empty() ? nullptr : &catalog);
 
-  // Leading columns as the full load writes them (task/full_load.cc): strings, never NULL.
-  schema_.clear();
-  if (include_op_) schema_.push_back(ColumnSpec{.name = "Op", .nullable = false});
-  if (!settings_.timestamp_column_name.empty()) {
-    schema_.push_back(ColumnSpec{.name = settings_.timestamp_column_name, .nullable = false});
+  // Leading columns as the full load writes them (task/full_load.cc): strings, never NULL. A transaction file names
+  // each row's table after its Op, as DMS does.
+  if (include_op_) shape.schema.push_back(ColumnSpec{.name = "Op", .nullable = false});
+  if (transaction_files_) {
+    shape.schema.push_back(ColumnSpec{.name = "table_name", .nullable = false});
+    shape.schema.push_back(ColumnSpec{.name = "database_schema_name", .nullable = false});
   }
-  first_table_column_ = schema_.size();
+  if (!settings_.timestamp_column_name.empty()) {
+    shape.schema.push_back(ColumnSpec{.name = settings_.timestamp_column_name, .nullable = false});
+  }
+  shape.first_table_column = shape.schema.size();
   for (size_t i = 0; i < relation.columns.size(); ++i) {
-    ColumnSpec spec = decoder_->columns()[i].spec;
+    ColumnSpec spec = shape.decoder->columns()[i].spec;
     // A DELETE carries only the key: every other column is NULL in its row.
     if (!relation.columns[i].is_key) spec.nullable = true;
-    schema_.push_back(std::move(spec));
+    shape.schema.push_back(std::move(spec));
   }
 
-  key_columns_.clear();
-  if (relation.replica_identity == ReplicaIdentity::kFull && !options_.identity_full_key_columns.empty()) {
+  std::vector<std::string> full_key_names = options_.identity_full_key_columns;
+  if (catalog_columns != nullptr) {
+    full_key_names.clear();
+    for (const SourceColumn& c : *catalog_columns) {
+      if (c.in_primary_key) full_key_names.push_back(c.name);
+    }
+  }
+  if (relation.replica_identity == ReplicaIdentity::kFull && !full_key_names.empty()) {
     for (size_t i = 0; i < relation.columns.size(); ++i) {
-      const auto& names = options_.identity_full_key_columns;
-      if (std::find(names.begin(), names.end(), relation.columns[i].name) != names.end()) key_columns_.push_back(i);
+      if (std::find(full_key_names.begin(), full_key_names.end(), relation.columns[i].name) != full_key_names.end()) {
+        shape.key_columns.push_back(i);
+      }
     }
   } else {
     for (size_t i = 0; i < relation.columns.size(); ++i) {
-      if (relation.columns[i].is_key) key_columns_.push_back(i);
+      if (relation.columns[i].is_key) shape.key_columns.push_back(i);
     }
     // pgoutput flags every column as part of the key under REPLICA IDENTITY FULL (proto.c, logicalrep_write_attrs):
     // that names no key.
-    if (relation.replica_identity == ReplicaIdentity::kFull && key_columns_.size() == relation.columns.size()) {
-      key_columns_.clear();
+    if (relation.replica_identity == ReplicaIdentity::kFull && shape.key_columns.size() == relation.columns.size()) {
+      shape.key_columns.clear();
     }
   }
-  rows_ = RecordBatch(schema_);
+  if (!transaction_files_) PGS3_RETURN_IF_ERROR(use_shape(shape));
+  return Status::ok();
+}
+
+// Makes `shape` the one of the rows staged in rows_ (the staged rows of another go to the encoder first).
+Status ChangeFileWriter::use_shape(Shape& shape) {
+  if (shape_ == &shape) return Status::ok();
+  if (encoder_) PGS3_RETURN_IF_ERROR(flush_staged_rows());
+  shape_ = &shape;
+  rows_ = RecordBatch(shape.schema);
   return Status::ok();
 }
 
 Status ChangeFileWriter::append(const RowChange& change, int64_t commit_time_us) {
   if (!status_.is_ok()) return status_;
-  if (!relation_) {
+  auto shape = shapes_.find(change.relation_oid);
+  if (shape == shapes_.end()) {
+    if (!transaction_files_ && !shapes_.empty()) {
+      return fail(Status::internal("change file writer of table " + quoted_table(shapes_.begin()->second.relation) +
+                                   " was given a change of relation " + std::to_string(change.relation_oid)));
+    }
     return fail(Status::internal("change file writer: a row change of relation " + std::to_string(change.relation_oid) +
                                  " arrived before its Relation descriptor"));
-  }
-  if (change.relation_oid != relation_->oid) {
-    return fail(Status::internal("change file writer of table " + quoted_table(*relation_) +
-                                 " was given a change of relation " + std::to_string(change.relation_oid)));
   }
   if (change.op == ChangeOp::kTruncate) {
     return fail(Status::internal("change file writer: a TRUNCATE goes to truncate(), not append()"));
@@ -231,9 +279,9 @@ Status ChangeFileWriter::append(const RowChange& change, int64_t commit_time_us)
   }
   // A key-changing UPDATE: a D row with the old key, then the U row (see the header comment). CdcInsertsAndUpdates
   // keeps updates but no deletes: the U row alone.
-  const bool key_change = change.op == ChangeOp::kUpdate && !settings_.cdc_inserts_and_updates && changes_key(change);
-
   if (!encoder_) PGS3_RETURN_IF_ERROR(open_file(change, commit_time_us));
+  PGS3_RETURN_IF_ERROR(use_shape(shape->second));
+  const bool key_change = change.op == ChangeOp::kUpdate && !settings_.cdc_inserts_and_updates && changes_key(change);
   open_txn_ = change.position.commit_lsn;
   if (key_change) {
     Status st = append_row(change, ChangeOp::kDelete, commit_time_us);
@@ -269,11 +317,11 @@ Status ChangeFileWriter::append(const RowChange& change, int64_t commit_time_us)
 }
 
 bool ChangeFileWriter::changes_key(const RowChange& change) const {
-  const size_t n = relation_->columns.size();
+  const size_t n = shape_->relation.columns.size();
   if (change.old_kind == OldTupleKind::kNone || change.old_tuple.size() != n || change.new_tuple.size() != n) {
     return false;
   }
-  for (size_t i : key_columns_) {
+  for (size_t i : shape_->key_columns) {
     const TupleValue& before = change.old_tuple[i];
     const TupleValue& after = change.new_tuple[i];
     // pgoutput: 'u' is a TOASTed value the UPDATE did not change (protocol-logicalrep-message-formats, TupleData).
@@ -288,7 +336,7 @@ bool ChangeFileWriter::changes_key(const RowChange& change) const {
 
 // `op` is the row's Op: change.op, or kDelete for the old-key row of a key-changing UPDATE.
 Status ChangeFileWriter::append_row(const RowChange& change, ChangeOp op, int64_t commit_time_us) {
-  const RelationDescriptor& rel = *relation_;
+  const RelationDescriptor& rel = shape_->relation;
   const size_t n = rel.columns.size();
   const bool is_delete = op == ChangeOp::kDelete;
   const std::vector<TupleValue>& tuple = is_delete ? change.old_tuple : change.new_tuple;
@@ -308,6 +356,10 @@ Status ChangeFileWriter::append_row(const RowChange& change, ChangeOp op, int64_
     const char op_char = static_cast<char>(op);  // 'I', 'U' or 'D'
     rows_.columns[c++].append_bytes(std::string_view(&op_char, 1));
   }
+  if (transaction_files_) {
+    rows_.columns[c++].append_bytes(rel.name);
+    rows_.columns[c++].append_bytes(rel.schema);
+  }
   if (!settings_.timestamp_column_name.empty()) {
     if (timestamp_text_.empty() || timestamp_for_us_ != commit_time_us) {
       timestamp_text_ = dms_commit_timestamp(commit_time_us);
@@ -316,7 +368,7 @@ Status ChangeFileWriter::append_row(const RowChange& change, ChangeOp op, int64_
     rows_.columns[c++].append_bytes(timestamp_text_);
   }
   for (size_t i = 0; i < n; ++i) {
-    ColumnVector& out = rows_.columns[first_table_column_ + i];
+    ColumnVector& out = rows_.columns[shape_->first_table_column + i];
     // The old tuple holds a real value of column i under REPLICA IDENTITY FULL ('O'), and of key columns when the
     // old key was sent ('K'); its other columns are placeholders.
     const bool old_holds = old_usable && (change.old_kind == OldTupleKind::kFull || rel.columns[i].is_key);
@@ -332,7 +384,7 @@ Status ChangeFileWriter::append_row(const RowChange& change, ChangeOp op, int64_
       if (old != nullptr && old->kind != TupleValueKind::kUnchangedToast) {
         value = old;
       } else {
-        if (!schema_[first_table_column_ + i].nullable) {
+        if (!shape_->schema[shape_->first_table_column + i].nullable) {
           return Status::data_error("table " + quoted_table(rel) + " column \"" + rel.columns[i].name +
                                     "\": an unchanged TOAST value of a NOT NULL key column cannot be written "
                                     "(the source did not send it); run ALTER TABLE " +
@@ -344,21 +396,29 @@ Status ChangeFileWriter::append_row(const RowChange& change, ChangeOp op, int64_
         continue;
       }
     }
-    PGS3_RETURN_IF_ERROR(decoder_->append(i, *value, out));
+    PGS3_RETURN_IF_ERROR(shape_->decoder->append(i, *value, out));
   }
   return Status::ok();
 }
 
 Status ChangeFileWriter::open_file(const RowChange& change, int64_t commit_time_us) {
-  const RelationDescriptor& rel = *relation_;
+  const RelationDescriptor& rel = shapes_.at(change.relation_oid).relation;
   opened_at_ = now();
-  std::string key = table_prefix(settings_, rel.schema, rel.name);
-  if (settings_.date_partition.enabled) {
-    key += date_partition_folder(settings_.date_partition, commit_time_point(commit_time_us)) + "/";
+  std::string key;
+  if (transaction_files_) {
+    key = transaction_prefix(settings_) + transaction_file_stem(namer_.next(opened_at_)) + "." + extension_;
+  } else {
+    key = table_prefix(settings_, rel.schema, rel.name);
+    if (settings_.date_partition.enabled) {
+      key += date_partition_folder(settings_.date_partition, commit_time_point(commit_time_us)) + "/";
+    }
+    key += namer_.next(opened_at_) + "." + extension_;
   }
-  key += namer_.next(opened_at_) + "." + extension_;
   staged_ = std::make_unique<StagedOutput>(options_.spill_directory);
-  Result<std::unique_ptr<FileEncoder>> encoder = make_file_encoder(settings_, schema_, staged_.get());
+  // A transaction file's encoder takes each batch's columns (CsvWriter with no columns of its own).
+  Result<std::unique_ptr<FileEncoder>> encoder = make_file_encoder(
+      settings_, transaction_files_ ? std::vector<ColumnSpec>{} : shapes_.at(change.relation_oid).schema,
+      staged_.get());
   if (!encoder.is_ok()) return fail(encoder.status());
   encoder_ = std::move(encoder).value();
   open_key_ = std::move(key);
@@ -386,14 +446,13 @@ uint64_t ChangeFileWriter::estimated_size() const {
 
 Status ChangeFileWriter::close_file() {
   PGS3_RETURN_IF_ERROR(flush_staged_rows());
-  const RelationDescriptor& rel = *relation_;
-  const std::string first = format_change_position(first_);
-  const std::string last = format_change_position(last_);
-  KeyValueMetadata metadata = {{"pgs3.version", PGS3_VERSION},
-                               {"pgs3.source.schema", rel.schema},
-                               {"pgs3.source.table", rel.name},
-                               {"pgs3.position.first", first},
-                               {"pgs3.position.last", last}};
+  KeyValueMetadata metadata = {{"pgs3.version", PGS3_VERSION}};
+  if (!transaction_files_) {
+    metadata.emplace_back("pgs3.source.schema", shape_->relation.schema);
+    metadata.emplace_back("pgs3.source.table", shape_->relation.name);
+  }
+  metadata.emplace_back("pgs3.position.first", format_change_position(first_));
+  metadata.emplace_back("pgs3.position.last", format_change_position(last_));
   Status st = encoder_->finish(metadata);
   if (!st.is_ok()) return fail(st.with_context("change file " + open_key_));
 

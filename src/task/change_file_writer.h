@@ -93,6 +93,18 @@
 // fails the writer: the open file is discarded (never committed, so its changes are not durable and
 // oldest_pending_commit_lsn() keeps holding the flush LSN back) and every later call returns the same error.
 //
+// Transaction files (S3Settings::preserve_transactions; AWS DMS User Guide, "Capturing data changes (CDC) including
+// transaction order on the S3 target"). One writer takes the changes of every table, in the order the stream
+// delivers them (commit order, and statement order within a transaction), and writes them to files
+// <BucketFolder>/<CdcPath>/CDC_TXN-<yyyymmddhhmmssfff>.csv, always CSV (DMS: "AWS DMS always stores the row changes in
+// .csv files regardless of the value of the DataFormat S3 setting"; CompressionType, CsvDelimiter, CsvRowDelimiter,
+// CsvNullValue and Rfc4180 apply). Each row is "operation,table_name,database_schema_name,field_value,..." as DMS
+// documents it: Op, the table, its schema, the commit time when TimestampColumnName is set, then the table's
+// columns (so rows of different tables have different numbers of values). The Op column is always written. Every
+// table's Relation descriptor goes to set_relation(); a table's changed descriptor closes the open file as above, so
+// that within a file each table has one column layout. Rotation, positions, durability, memory and errors are as for
+// a table's files; the files carry no pgs3.source.* metadata.
+//
 // Not thread-safe: one thread (the replication loop) drives a writer.
 #pragma once
 
@@ -190,8 +202,8 @@ class ChangeFileWriter : private MemoryConsumer {
   // Bytes handed to the store per ObjectWriter::append() when a file is uploaded.
   static constexpr size_t kUploadChunkBytes = 8 << 20;
 
-  // `store` and `settings` (and options.memory_budget) must outlive the writer. Nothing is written before the first
-  // change.
+  // `store` (and options.memory_budget) must outlive the writer. Nothing is written before the first change. With
+  // settings.preserve_transactions it writes the transaction files of all tables (see above).
   ChangeFileWriter(ObjectStore& store, const S3Settings& settings, ChangeFileWriterOptions options = {});
   ~ChangeFileWriter() override;  // discards the open file (not committed: its changes are not durable)
 
@@ -200,8 +212,9 @@ class ChangeFileWriter : private MemoryConsumer {
 
   // The table's descriptor, from each Relation message of the table (the first one before any change). A
   // descriptor equal to the current one changes nothing; a different one closes the open file, and the next file
-  // has the new columns (and, after a rename, the new prefix).
-  Status set_relation(const RelationDescriptor& relation);
+  // has the new columns (and, after a rename, the new prefix). A transaction-file writer keeps one per table
+  // (relation OID); its `catalog_columns` (ChangeFileWriterOptions::catalog_columns, here per table) may be given.
+  Status set_relation(const RelationDescriptor& relation, const std::vector<SourceColumn>* catalog_columns = nullptr);
 
   // One INSERT, UPDATE or DELETE of the table (change.relation_oid must be the descriptor's oid).
   // `commit_time_us`: its transaction's commit time, TransactionBegin::commit_time_us (microseconds since
@@ -259,10 +272,21 @@ class ChangeFileWriter : private MemoryConsumer {
   std::optional<std::string> open_file_key() const;
   // True when the open file's bytes are in a spill file rather than in memory.
   bool open_file_spilled() const { return staged_ && staged_->spilled(); }
-  // The output columns of the current descriptor (leading Op / timestamp columns included).
-  const std::vector<ColumnSpec>& schema() const { return schema_; }
+  // The output columns of the last descriptor set (leading Op / timestamp columns included).
+  const std::vector<ColumnSpec>& schema() const;
 
  private:
+  // What a Relation descriptor makes of a table's rows; a table's writer has one, a transaction-file writer one per
+  // table.
+  struct Shape {
+    RelationDescriptor relation;
+    std::unique_ptr<TupleDecoder> decoder;
+    std::vector<ColumnSpec> schema;    // the rows' columns, leading ones included
+    size_t first_table_column = 0;     // index in schema of the relation's first column
+    std::vector<size_t> key_columns;   // indexes in the relation of the columns that identify a row (changes_key())
+  };
+
+  Status use_shape(Shape& shape);
   Status open_file(const RowChange& change, int64_t commit_time_us);
   Status close_file();
   Status close_if_due(std::chrono::system_clock::time_point now);
@@ -277,18 +301,16 @@ class ChangeFileWriter : private MemoryConsumer {
   std::chrono::system_clock::time_point now() const;
 
   ObjectStore& store_;
-  const S3Settings& settings_;
+  const S3Settings settings_;  // a copy: a transaction-file writer changes DataFormat to csv
+  const bool transaction_files_;
   ChangeFileWriterOptions options_;
   std::string extension_;
   bool include_op_;
   ChangeFileNamer namer_;
 
-  // The current descriptor and what follows from it.
-  std::optional<RelationDescriptor> relation_;
-  std::unique_ptr<TupleDecoder> decoder_;
-  std::vector<ColumnSpec> schema_;
-  size_t first_table_column_ = 0;    // index in schema_ of the relation's first column
-  std::vector<size_t> key_columns_;  // indexes in the relation of the columns that identify a row (changes_key())
+  std::map<uint32_t, Shape> shapes_;  // by relation OID
+  Shape* shape_ = nullptr;            // the shape of the rows in rows_: the last change's table
+  Shape* last_set_ = nullptr;         // the shape of the last set_relation()
 
   // The open file.
   std::string open_key_;

@@ -19,6 +19,10 @@ std::string folder_prefix(const S3Settings& settings) {
 }
 }  // namespace
 
+std::string transaction_prefix(const S3Settings& settings) {
+  return folder_prefix(settings) + settings.cdc_path + "/";
+}
+
 std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table) {
   return folder_prefix(settings) + schema + "/" + table + "/";
 }

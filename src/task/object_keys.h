@@ -2,6 +2,8 @@
 //
 //   <BucketFolder>/<schema>/<table>/LOAD00000001.<ext>      full load, numbered from 1 in hexadecimal as DMS
 //                                                          does (LOAD00000009, LOAD0000000A, ...)
+//   <BucketFolder>/<CdcPath>/CDC_TXN-<yyyymmddhhmmssfff>.csv   PreserveTransactions: every table's changes in
+//                                                          transaction order (task/change_file_writer.h)
 //   <BucketFolder>/_pgs3/<taskId>/...                      pgs3's own state (checkpoints)
 // Schema and table names are used as they are in PostgreSQL (mixed case, spaces, non-ASCII), as DMS does.
 #pragma once
@@ -18,6 +20,8 @@ namespace pgs3 {
 std::string file_extension(const S3Settings& settings);
 // "<BucketFolder>/<schema>/<table>/" ("<schema>/<table>/" when BucketFolder is empty).
 std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table);
+// "<BucketFolder>/<CdcPath>/": the transaction files of PreserveTransactions.
+std::string transaction_prefix(const S3Settings& settings);
 // "<BucketFolder>/_pgs3/<taskId>/": pgs3's own objects (checkpoints, the target check's probe).
 std::string task_state_prefix(const S3Settings& settings, const std::string& task_id);
 // "LOAD00000001.parquet"

@@ -101,10 +101,12 @@ void CsvWriter::quote_if_needed(size_t begin) {
 Status CsvWriter::write(const RecordBatch& batch) {
   if (!status_.is_ok()) return status_;
   if (finished_) return Status::internal("CsvWriter::write called after finish");
-  if (!same_schema(batch.schema, schema_) || batch.columns.size() != schema_.size()) {
+  // With no columns of its own, the writer takes each batch's (rows of many tables in one file).
+  const std::vector<ColumnSpec>& schema = schema_.empty() ? batch.schema : schema_;
+  if (!same_schema(batch.schema, schema) || batch.columns.size() != schema.size()) {
     return Status::internal("CsvWriter::write: the batch's schema differs from the file's");
   }
-  const size_t columns = schema_.size();
+  const size_t columns = schema.size();
   const size_t rows = batch.rows();
   value_index_.assign(columns, 0);
   for (size_t r = 0; r < rows; ++r) {
@@ -116,7 +118,7 @@ Status CsvWriter::write(const RecordBatch& batch) {
         continue;
       }
       size_t begin = buffer_.size();
-      append_value_text(schema_[c], column, value_index_[c]++, buffer_);
+      append_value_text(schema[c], column, value_index_[c]++, buffer_);
       quote_if_needed(begin);
     }
     buffer_.append(options_.row_delimiter);

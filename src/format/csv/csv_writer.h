@@ -1,5 +1,8 @@
 // CsvWriter: a FileEncoder that writes rows as CSV text, the way AWS DMS's S3 target does (DataFormat csv).
 //
+// A writer created with no columns writes each batch with the batch's own columns, so that one file can hold rows
+// of different tables (PreserveTransactions' transaction files); it then has no header to write (AddColumnName).
+//
 // Each value is rendered by append_value_text() (format/value_text.h: PostgreSQL's text output); a NULL is
 // CsvNullValue (default: nothing). Values are separated by `delimiter` and rows end with `row_delimiter`; with
 // `add_column_name` the first row holds the column names.

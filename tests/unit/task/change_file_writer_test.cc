@@ -632,6 +632,90 @@ TEST_F(ChangeFileWriterTest, CsvChangeFileRows) {
   EXPECT_EQ(metadata(s3, "pgs3-position-last"), "0/100:3");
 }
 
+// PreserveTransactions: one writer for every table; rows in stream order, each naming its table and schema after
+// the Op (DMS: "operation,table_name,database_schema_name,field_value,..."), in <BucketFolder>/<CdcPath>/CDC_TXN-*.csv
+// whatever DataFormat says.
+TEST_F(ChangeFileWriterTest, TransactionFilesHoldEveryTablesRowsInStreamOrder) {
+  settings_.preserve_transactions = true;
+  settings_.cdc_path = "txn";
+  settings_.timestamp_column_name = "ts";
+  ChangeFileWriterOptions o = options();
+  auto w = std::make_unique<ChangeFileWriter>(*store_, settings_, std::move(o));
+  RelationDescriptor items;
+  items.oid = kOid + 1;
+  items.schema = "sales";
+  items.name = "items";
+  items.columns = {RelationColumn{"sku", true, kText, -1}};
+  ASSERT_OK(w->set_relation(orders()));
+  ASSERT_OK(w->set_relation(items));
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  RowChange item = insert(0x100, 2, {text("a-1")});
+  item.relation_oid = items.oid;
+  ASSERT_OK(w->append(item, commit_us_));
+  ASSERT_OK(w->append(update(0x100, 3, {text("1"), text("paid"), null_value()}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x100));
+  RowChange gone;
+  gone.op = ChangeOp::kDelete;
+  gone.position = {0x200, 1};
+  gone.relation_oid = items.oid;
+  gone.old_kind = OldTupleKind::kKey;
+  gone.old_tuple = {text("a-1")};
+  ASSERT_OK(w->append(gone, commit_us_ + 1000000));
+  ASSERT_OK(w->end_transaction(0x200));
+  ASSERT_OK(w->flush());
+
+  ASSERT_EQ(keys(), std::vector<std::string>{"raw/app/txn/CDC_TXN-20261130233000000.csv"});
+  EXPECT_EQ(object(keys()[0]),
+            "I,orders,public,2026-11-30 23:29:00.123456,1,new,p\n"
+            "I,items,sales,2026-11-30 23:29:00.123456,a-1\n"
+            "U,orders,public,2026-11-30 23:29:00.123456,1,paid,\n"
+            "D,items,sales,2026-11-30 23:29:01.123456,a-1\n");
+  const KeyValueMetadata& s3 = store_->created[0].second.metadata;
+  EXPECT_EQ(metadata(s3, "pgs3-position-first"), "0/100:1");
+  EXPECT_EQ(metadata(s3, "pgs3-position-last"), "0/200:1");
+  EXPECT_EQ(metadata(s3, "pgs3-source-table"), "<missing pgs3-source-table>");
+  EXPECT_EQ(w->durable_position(), (ChangePosition{0x200, 1}));
+
+  // A later writer (a restart) names its files after the ones in the target, and skips what they hold.
+  auto again = std::make_unique<ChangeFileWriter>(*store_, settings_, options());
+  EXPECT_TRUE(again->order_after("CDC_TXN-20261130233000000.csv"));
+  again->skip_through({0x200, 1});
+  ASSERT_OK(again->set_relation(items));
+  ASSERT_OK(again->append(gone, commit_us_));
+  EXPECT_EQ(again->stats().replayed, 1u);
+  RowChange later = insert(0x300, 1, {text("b-2")});
+  later.relation_oid = items.oid;
+  ASSERT_OK(again->append(later, commit_us_));
+  ASSERT_OK(again->flush());
+  EXPECT_EQ(keys(), (std::vector<std::string>{"raw/app/txn/CDC_TXN-20261130233000000.csv",
+                                               "raw/app/txn/CDC_TXN-20261130233000001.csv"}));
+}
+
+// A table's new descriptor closes the open transaction file (each file holds one column layout per table); another
+// table's first descriptor does not.
+TEST_F(ChangeFileWriterTest, TransactionFileClosesOnASchemaChangeOnly) {
+  settings_.preserve_transactions = true;
+  settings_.cdc_path = "txn";
+  auto w = std::make_unique<ChangeFileWriter>(*store_, settings_, options());
+  ASSERT_OK(w->set_relation(orders()));
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  RelationDescriptor items;
+  items.oid = kOid + 1;
+  items.schema = "sales";
+  items.name = "items";
+  items.columns = {RelationColumn{"sku", true, kText, -1}};
+  ASSERT_OK(w->set_relation(items));
+  EXPECT_EQ(w->stats().files, 0u);
+  RelationDescriptor wider = orders();
+  wider.columns.push_back(RelationColumn{"note", false, kText, -1});
+  ASSERT_OK(w->set_relation(wider));
+  EXPECT_EQ(w->stats().files, 1u);
+  EXPECT_EQ(w->stats().schema_changes, 1u);
+  ASSERT_OK(w->append(insert(0x200, 1, {text("2"), text("new"), text("p"), text("n")}), commit_us_));
+  ASSERT_OK(w->flush());
+  EXPECT_EQ(object(keys()[1]), "I,orders,public,2,new,p,n\n");
+}
+
 TEST_F(ChangeFileWriterTest, MalformedChangeFailsTheWriterAndCommitsNothing) {
   auto w = writer();
   ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
