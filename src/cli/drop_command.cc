@@ -95,6 +95,12 @@ Result<PurgePlan> plan_purge(ObjectStore& store, const TaskConfig& config) {
       if (o.key != checkpoint_key) plan.state.push_back(o.key);
       continue;
     }
+    // PreserveTransactions: the transaction files under CdcPath.
+    const std::string transactions = transaction_prefix(s3);
+    if (s3.preserve_transactions && o.key.starts_with(transactions + "CDC_TXN-")) {
+      plan.data[transactions].push_back(o.key);
+      continue;
+    }
     std::string rest = o.key.substr(folder.size());
     size_t first = rest.find('/');
     size_t second = first == std::string::npos ? std::string::npos : rest.find('/', first + 1);

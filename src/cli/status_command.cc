@@ -341,7 +341,9 @@ void print_text(const TaskConfig& config, const ServerState& s, const TargetStat
                 "updates", "deletes", "ddls", "truncates", "files", "last change (UTC)", "last file");
     for (const auto& tc : t.checkpoint->tables) {
       const TableStatistics& st = tc.statistics;
-      std::string name = "\"" + tc.schema + "\".\"" + tc.table + "\"";
+      std::string name = tc.relation_oid == 0 && tc.schema.empty() && tc.table == kTransactionFilesEntry
+                             ? "(transaction files)"
+                             : "\"" + tc.schema + "\".\"" + tc.table + "\"";
       std::string when = time_text(st.last_commit_time_us);
       std::printf("  %-32s %14llu %10llu %10llu %10llu %6llu %9llu %7llu  %-24s %s\n", name.c_str(),
                   static_cast<unsigned long long>(st.full_load_rows), static_cast<unsigned long long>(st.inserts),

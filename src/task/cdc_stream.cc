@@ -50,7 +50,13 @@ bool binary_safe(const SourceTable& table) {
 
 struct CdcStream::TableState {
   const SourceTable* source = nullptr;
-  std::unique_ptr<ChangeFileWriter> writer;
+  // The table's own writer, or (PreserveTransactions) the stream's transaction-file writer, shared by all tables.
+  ChangeFileWriter* writer = nullptr;
+  std::unique_ptr<ChangeFileWriter> own_writer;
+  // The checkpoint entry of the writer's files: the table's, or the transaction files' (kTransactionFilesEntry).
+  uint32_t entry_oid = 0;
+  std::string entry_schema;
+  std::string entry_table;
   TableMetrics* metrics = nullptr;  // null without metrics
   uint64_t toast_nulls_warned = 0;
 };
@@ -106,19 +112,47 @@ Result<CdcStream::TableState*> CdcStream::writer_for_relation(const RelationDesc
   auto state = std::make_unique<TableState>();
   state->source = source;
   if (metrics_ != nullptr) state->metrics = &metrics_->table(source->schema, source->name);
-  TableMetrics* table_metrics = state->metrics;
+  if (config_.target.s3.preserve_transactions) {
+    state->entry_oid = 0;
+    state->entry_schema = "";
+    state->entry_table = std::string(kTransactionFilesEntry);
+    if (!transaction_writer_) {
+      PGS3_ASSIGN_OR_RETURN(transaction_writer_, make_writer(*state, nullptr, ObjectTags{}, {}));
+    }
+    state->writer = transaction_writer_.get();
+  } else {
+    state->entry_oid = source->oid;
+    state->entry_schema = source->schema;
+    state->entry_table = source->name;
+    PGS3_ASSIGN_OR_RETURN(ObjectTags tags, tags_for_table(config_, source->schema, source->name));
+    std::vector<std::string> key_columns;
+    for (const SourceColumn& c : source->columns) {
+      if (c.in_primary_key) key_columns.push_back(c.name);
+    }
+    PGS3_ASSIGN_OR_RETURN(state->own_writer, make_writer(*state, state->metrics, std::move(tags), key_columns));
+    state->writer = state->own_writer.get();
+  }
+  if (const TableCheckpoint* entry = checkpoint_.find_table(source->oid, source->schema, source->name)) {
+    if (entry->snapshot_lsn) state->writer->skip_through(ChangePosition{*entry->snapshot_lsn, UINT32_MAX});
+  }
+  TableState* raw = state.get();
+  by_oid_[source->oid] = std::move(state);
+  return raw;
+}
+
+// A writer whose files go to `state`'s checkpoint entry; `table_metrics` (may be null) counts what it writes.
+Result<std::unique_ptr<ChangeFileWriter>> CdcStream::make_writer(const TableState& state, TableMetrics* table_metrics,
+                                                                 ObjectTags tags,
+                                                                 std::vector<std::string> identity_full_key_columns) {
   ChangeFileWriterOptions options;
   options.money_fraction_digits = money_fraction_digits_;
-  options.catalog_columns = source->columns;
-  PGS3_ASSIGN_OR_RETURN(ObjectTags tags, tags_for_table(config_, source->schema, source->name));
+  if (!config_.target.s3.preserve_transactions) options.catalog_columns = state.source->columns;
   options.object_options.tags = std::move(tags);
   options.memory_budget = memory_budget_;
-  for (const SourceColumn& c : source->columns) {
-    if (c.in_primary_key) options.identity_full_key_columns.push_back(c.name);
-  }
-  const uint32_t oid = source->oid;
-  const std::string schema = source->schema;
-  const std::string table = source->name;
+  options.identity_full_key_columns = std::move(identity_full_key_columns);
+  const uint32_t oid = state.entry_oid;
+  const std::string schema = state.entry_schema;
+  const std::string table = state.entry_table;
   options.before_upload = [this, oid, schema, table](const ChangeFileInfo& file) -> Status {
     FileIntent intent{.key = file.key,
                       .schema = schema,
@@ -158,15 +192,12 @@ Result<CdcStream::TableState*> CdcStream::writer_for_relation(const RelationDesc
     log_debug("change file " + file.key + ": " + std::to_string(file.rows) + " rows, positions " +
               format_change_position(file.first) + " .. " + format_change_position(file.last));
   };
-  state->writer = std::make_unique<ChangeFileWriter>(store_, config_.target.s3, std::move(options));
+  auto writer = std::make_unique<ChangeFileWriter>(store_, config_.target.s3, std::move(options));
   if (const TableCheckpoint* entry = checkpoint_.find_table(oid, schema, table)) {
-    if (entry->durable_position) state->writer->skip_through(*entry->durable_position);
-    if (entry->snapshot_lsn) state->writer->skip_through(ChangePosition{*entry->snapshot_lsn, UINT32_MAX});
-    if (!entry->last_change_file.empty()) (void)state->writer->order_after(entry->last_change_file);
+    if (entry->durable_position) writer->skip_through(*entry->durable_position);
+    if (!entry->last_change_file.empty()) (void)writer->order_after(entry->last_change_file);
   }
-  TableState* raw = state.get();
-  by_oid_[oid] = std::move(state);
-  return raw;
+  return writer;
 }
 
 Status CdcStream::on_message(const PgoutputMessage& m) {
@@ -189,7 +220,8 @@ Status CdcStream::on_message(const PgoutputMessage& m) {
       PGS3_ASSIGN_OR_RETURN(TableState * t, writer_for_relation(*m.relation));
       if (t == nullptr) return Status::ok();
       const uint64_t before = t->writer->stats().schema_changes;
-      PGS3_RETURN_IF_ERROR(t->writer->set_relation(*m.relation));
+      PGS3_RETURN_IF_ERROR(
+          t->writer->set_relation(*m.relation, t->own_writer ? nullptr : &t->source->columns));
       if (t->writer->stats().schema_changes != before) {
         log_info("table " + quote_ident(m.relation->schema) + "." + quote_ident(m.relation->name) +
                  " changed its columns (ALTER TABLE): its next change file has the new columns");
@@ -241,12 +273,19 @@ Status CdcStream::on_message(const PgoutputMessage& m) {
 }
 
 Status CdcStream::on_truncate(const TruncateChange& truncate) {
+  // Whether each writer had handled this truncate before a restart (a transaction-file writer is asked once for
+  // all its tables).
+  std::map<ChangeFileWriter*, bool> replayed_by_writer;
   for (uint32_t oid : truncate.relation_oids) {
     TableState* t = table_for(oid);
     if (t == nullptr) continue;
-    const uint64_t replayed = t->writer->stats().replayed;
-    PGS3_RETURN_IF_ERROR(t->writer->truncate(truncate));
-    if (t->writer->stats().replayed != replayed) continue;  // already handled before a restart
+    auto [seen, first] = replayed_by_writer.try_emplace(t->writer, false);
+    if (first) {
+      const uint64_t replayed = t->writer->stats().replayed;
+      PGS3_RETURN_IF_ERROR(t->writer->truncate(truncate));
+      seen->second = t->writer->stats().replayed != replayed;
+    }
+    if (seen->second) continue;  // already handled before a restart
     TableCheckpoint& entry = checkpoint_.table_entry(oid, t->source->schema, t->source->name);
     entry.statistics.truncates += 1;
     if (t->metrics != nullptr) t->metrics->truncates.add(1);
@@ -264,8 +303,14 @@ Status CdcStream::on_truncate(const TruncateChange& truncate) {
     PGS3_RETURN_IF_ERROR(store_.remove_all(keys));
     log_info("table " + t->source->qualified_name() + " was truncated: removed its " +
              std::to_string(objects.size()) + " object(s) under " + prefix);
+    if (!t->own_writer) {
+      log_warn("table " + t->source->qualified_name() +
+               " was truncated: the transaction files (PreserveTransactions) have no row for a TRUNCATE and keep "
+               "the table's earlier changes; a reader that rebuilds the table from them must start over from here");
+    }
     t->writer->skip_through(truncate.position);
-    entry.durable_position = t->writer->durable_position();
+    checkpoint_.table_entry(t->entry_oid, t->entry_schema, t->entry_table).durable_position =
+        t->writer->durable_position();
     dirty_ = true;
     // Saved now: a replay of this truncate after a crash must not remove the files written after it.
     PGS3_RETURN_IF_ERROR(save_checkpoint());
@@ -328,8 +373,8 @@ Status CdcStream::save_checkpoint() {
   for (auto& [oid, t] : by_oid_) {
     pending.push_back(t->writer->oldest_pending_commit_lsn());
     if (std::optional<ChangePosition> durable = t->writer->durable_position()) {
-      TableCheckpoint& entry = checkpoint_.table_entry(oid, t->source->schema, t->source->name);
-      entry.relation_oid = oid;
+      TableCheckpoint& entry = checkpoint_.table_entry(t->entry_oid, t->entry_schema, t->entry_table);
+      entry.relation_oid = t->entry_oid;
       if (!entry.durable_position || *entry.durable_position < *durable) entry.durable_position = durable;
     }
   }

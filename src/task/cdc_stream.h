@@ -42,6 +42,7 @@
 #include "pg/pgoutput_decoder.h"
 #include "pg/replication_connection.h"
 #include "rules/cdc_stop_position.h"
+#include "rules/object_tagging.h"
 #include "rules/task_config.h"
 #include "store/object_store.h"
 #include "task/change_file_writer.h"
@@ -105,6 +106,9 @@ class CdcStream {
   void update_gauges();
   TableState* table_for(uint32_t oid);
   Result<TableState*> writer_for_relation(const RelationDescriptor& relation);
+  Result<std::unique_ptr<ChangeFileWriter>> make_writer(const TableState& state, TableMetrics* table_metrics,
+                                                        ObjectTags tags,
+                                                        std::vector<std::string> identity_full_key_columns);
 
   const TaskConfig& config_;
   ObjectStore& store_;
@@ -118,6 +122,7 @@ class CdcStream {
   CdcStopPosition stop_at_;
 
   std::map<uint32_t, std::unique_ptr<TableState>> by_oid_;  // the selected tables' writers, created on first use
+  std::unique_ptr<ChangeFileWriter> transaction_writer_;     // PreserveTransactions: every table's changes
   PgoutputDecoder decoder_;
   PgoutputMessage message_;
 

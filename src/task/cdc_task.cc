@@ -232,11 +232,6 @@ int run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskM
     config_copy.cdc.stop_position = options.cdc_stop_position;
   }
   const TaskConfig& config = config_copy;
-  if (config.target.s3.preserve_transactions) {
-    return fail(Status::bad_input(
-        "target.s3Settings.PreserveTransactions is not supported yet: pgs3 writes each table's changes to its own "
-        "folder, in commit order within the table; set PreserveTransactions to false (and remove CdcPath)"));
-  }
 
   Status st = preflight(config);
   if (!st.is_ok()) return st.code() == StatusCode::kCancelled ? 0 : fail(st);

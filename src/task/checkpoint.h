@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -66,6 +67,10 @@ struct TableStatistics {
 
   bool operator==(const TableStatistics&) const = default;
 };
+
+// The entry (relation OID 0, schema "") that stands for the transaction files of PreserveTransactions: one stream
+// for all tables, so one durable position and one set of statistics (task/change_file_writer.h).
+inline constexpr std::string_view kTransactionFilesEntry = "CDC_TXN";
 
 struct TableCheckpoint {
   std::string schema;

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  MARKER_TABLE, Workload, assertRunning, cdcTask, createWorkloadTables, defaultSlotName, dropSlotIfInactive,
-  endWithin, makeTempDir, planStop, reachStop, readCheckpoint, rng, sleep, sleepUnless, slotInfo, startPgs3, tableFiles,
-  testSeed, verifyWorkloadTables, waitFor, workloadRules,
+  MARKER_TABLE, WORKLOAD_TABLES, Workload, assertRunning, cdcTask, createWorkloadTables, defaultSlotName,
+  dropSlotIfInactive, endWithin, makeTempDir, planStop, reachStop, readCheckpoint, rng, sleep, sleepUnless, slotInfo,
+  splitTransactionFiles, startPgs3, tableFiles, testSeed, verifyWorkloadTables, waitFor, workloadRules,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { assertPgs3Works, describeRun } from './harness/pgs3.mjs';
@@ -58,8 +58,24 @@ async function scenario({ schema, taskId, label, s3Settings = { DataFormat: 'par
       await reachStop(cluster, stop, schema);
       const run = await endWithin(h, 90000, `${label}: the run to the stop position ${stop}`);
       assert.equal(run.code, 0, `${label}: the last run to ${stop} failed: ${describeRun(run)}`);
-      const result = await verifyWorkloadTables({ cluster, targetDir, settings: s3Settings, schema, expectLoad: true,
-        label: `${label} (seed ${seed})` });
+      let rebuildDir = targetDir;
+      if (s3Settings.PreserveTransactions) {
+        // Every change is in the transaction files; the tables' folders hold their LOAD files only.
+        for (const table of WORKLOAD_TABLES) {
+          const files = tableFiles(targetDir, 'it', schema, table, s3Settings);
+          assert.deepEqual(files.changes, [],
+            `${label}: per-table change files were written under PreserveTransactions`);
+        }
+        const split = splitTransactionFiles(targetDir, { cdcPath: s3Settings.CdcPath, settings: s3Settings });
+        process.stderr.write(`# ${label}: ${split.files} transaction files, ${split.rows} rows, tables ` +
+          `${[...split.tables].sort().join(' ')}\n`);
+        assert.ok(split.tables.size >= 2, `${label}: the transaction files hold the changes of fewer than two tables`);
+        assert.ok(!split.tables.has(`${schema}.${MARKER_TABLE}`),
+          `${label}: the transaction past the stop position was written`);
+        rebuildDir = split.dir;
+      }
+      const result = await verifyWorkloadTables({ cluster, targetDir: rebuildDir, settings: s3Settings, schema,
+        expectLoad: true, label: `${label} (seed ${seed})` });
       const marker = tableFiles(targetDir, 'it', schema, MARKER_TABLE, s3Settings);
       assert.deepEqual(marker.changes, [], `${label}: the transaction past the stop position was written`);
       await dropSlotIfInactive(cluster, taskId);
@@ -119,6 +135,24 @@ test('KillNineWhileStreamingCsvThenRerunRebuildsExactly', { timeout: 200000 }, a
     await s.finish(h);
   });
 });
+
+test('PreserveTransactionsKillNineWhileStreamingThenTheTransactionFilesRebuildEveryTable', { timeout: 200000 },
+  async () => {
+    // One transaction-ordered stream for all tables (DMS's CDC_TXN files under CdcPath), through a kill -9: the
+    // restart relies on the task's journal and the stream's single checkpoint entry.
+    await inScenario({ schema: 'kill_txn', taskId: 'kill-txn', label: 'kill9-transactions',
+      s3Settings: { DataFormat: 'csv', PreserveTransactions: true, CdcPath: 'txn' } }, async (s) => {
+      s.workload.start();
+      let h = s.start();
+      await s.streaming(h);
+      await sleepUnless(() => h.finished(), s.r.int(1000, 3000));
+      await s.kill9(h, 'kill while streaming');
+      await sleep(500);
+      h = s.start();
+      await sleepUnless(() => h.finished(), 2500);
+      await s.finish(h);
+    });
+  });
 
 test('PostgresRestartWhileStreamingPgs3ReconnectsAndFinishes', { timeout: 200000 }, async () => {
   await inScenario({ schema: 'restart_pg', taskId: 'restart-pg', label: 'postgres-restart' }, async (s) => {

@@ -10,9 +10,10 @@
 //     which carry no positions;
 //   - Parquet change files carry pgs3.position.first / pgs3.position.last ("<commit LSN>:<seq>"): the files of a
 //     table, in name order, must hold strictly increasing, non-overlapping ranges.
-// The task's own state (<BucketFolder>/_pgs3/<taskId>/) is not part of the rebuild.
+// The task's own state (<BucketFolder>/_pgs3/<taskId>/) is not part of the rebuild. PreserveTransactions' transaction
+// files (one stream for all tables) are split into per-table change files first (splitTransactionFiles).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseCsv, readCsvText } from './csv.mjs';
@@ -817,6 +818,47 @@ export async function verifyWorkloadTables({ cluster, targetDir, bucketFolder = 
     }
   }
   assert.ok(failures.length === 0, `${label}\n${failures.join('\n')}`);
+  return out;
+}
+
+/**
+ * PreserveTransactions: copies the target to a new directory in which every transaction file
+ * (<BucketFolder>/<CdcPath>/CDC_TXN-<yyyymmddhhmmssfff>.csv, rows "Op,table_name,database_schema_name,values...")
+ * is split into one change file per table, <schema>/<table>/<yyyymmdd-hhmmssfff>.csv with rows "Op,values...", the
+ * rows in the order they had — the layout the rebuild reads. Requires uncompressed CSV without AddColumnName.
+ * Returns { dir, files: transaction files read, rows, tables: Set of "schema.table" }.
+ */
+export function splitTransactionFiles(targetDir, { bucketFolder = 'it', cdcPath, settings }) {
+  const dir = makeTempDir('pgs3-it-split-');
+  cpSync(targetDir, dir, { recursive: true });
+  const txnDir = join(dir, bucketFolder, cdcPath);
+  const delimiter = settings.CsvDelimiter ?? ',';
+  const rowDelimiter = settings.CsvRowDelimiter ?? '\n';
+  const rfc4180 = settings.Rfc4180 ?? true;
+  const out = { dir, files: 0, rows: 0, tables: new Set() };
+  if (!existsSync(txnDir)) return out;
+  const field = (f) => (f.quoted ? `"${f.value.replace(/"/g, '""')}"` : f.value);
+  for (const name of readdirSync(txnDir).sort()) {
+    const m = /^CDC_TXN-(\d{8})(\d{9})\.csv$/.exec(name);
+    assert.ok(m, `${txnDir}: unexpected object ${name} (transaction files are CDC_TXN-<17 digits>.csv)`);
+    out.files++;
+    const byTable = new Map();
+    for (const row of parseCsv(readCsvText(join(txnDir, name)), { delimiter, rowDelimiter, rfc4180 })) {
+      assert.ok(row.length >= 3, `${name}: a row with ${row.length} fields: ${JSON.stringify(row)}`);
+      const [op, table, schema, ...values] = row;
+      const key = `${schema.value}/${table.value}`;
+      if (!byTable.has(key)) byTable.set(key, []);
+      byTable.get(key).push([op, ...values].map(field).join(delimiter) + rowDelimiter);
+      out.tables.add(`${schema.value}.${table.value}`);
+      out.rows++;
+    }
+    for (const [key, lines] of byTable) {
+      const tableDirectory = join(dir, bucketFolder, key);
+      mkdirSync(tableDirectory, { recursive: true });
+      writeFileSync(join(tableDirectory, `${m[1]}-${m[2]}.csv`), lines.join(''));
+    }
+  }
+  rmSync(txnDir, { recursive: true });
   return out;
 }
 
