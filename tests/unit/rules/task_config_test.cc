@@ -525,6 +525,9 @@ TEST(S3SettingsParsing, CrossSettingRulesOfDms) {
             "target.s3Settings.PreserveTransactions: needs CdcPath, the folder for the transaction-ordered change "
             "files");
   EXPECT_TRUE(s3_of({{"PreserveTransactions", true}, {"CdcPath", "txn"}}).preserve_transactions);
+  // DMS: AddColumnName "can't be used with PreserveTransactions or CdcPath".
+  EXPECT_EQ(s3_error({{"PreserveTransactions", true}, {"CdcPath", "txn"}, {"AddColumnName", true}}),
+            "target.s3Settings.AddColumnName: cannot be true together with PreserveTransactions; set one of them");
   EXPECT_EQ(s3_error({{"ServerSideEncryptionKmsKeyId", "arn:aws:kms:eu-west-1:1:key/x"}}),
             "target.s3Settings.ServerSideEncryptionKmsKeyId: needs EncryptionMode SSE_KMS");
   EXPECT_EQ(s3_error({{"ExpectedBucketOwner", "12345"}}),

@@ -113,6 +113,18 @@ TEST(ChangeFileName, PositionsPrintAsLsnColonSeq) {
   EXPECT_FALSE(parse_change_position("0/1:1 "));
 }
 
+// DMS's transaction files: CDC_TXN-<yyyymmddhhmmssfff>, e.g. CDC_TXN-20201117153046033.
+TEST(ChangeFileName, TransactionFileNamesAndTheirStems) {
+  EXPECT_EQ(transaction_file_stem("20201117-153046033"), "CDC_TXN-20201117153046033");
+  EXPECT_EQ(change_stem_of_transaction_file("CDC_TXN-20201117153046033"), "20201117-153046033");
+  EXPECT_FALSE(change_stem_of_transaction_file("CDC_TXN-2020111715304603"));
+  EXPECT_FALSE(change_stem_of_transaction_file("CDC_TXN-20201317153046033"));  // month 13
+  EXPECT_FALSE(change_stem_of_transaction_file("20201117-153046033"));
+  ChangeFileNamer namer;
+  EXPECT_TRUE(namer.observe("CDC_TXN-20261130233000500.csv"));
+  EXPECT_EQ(namer.next(utc(2026, 11, 30, 23, 30)), "20261130-233000501");
+}
+
 TEST(ChangeFileName, CommitTimestampInDmsFormat) {
   EXPECT_EQ(dms_commit_timestamp(0), "2000-01-01 00:00:00.000000");
   EXPECT_EQ(dms_commit_timestamp(-1), "1999-12-31 23:59:59.999999");
