@@ -8,7 +8,9 @@
 // Routing: a change is routed by its relation OID to the writer of the selected table with that OID (the
 // publication publishes partitions through their root, so a partitioned table's changes carry the root's OID). A
 // relation that is not selected (a publication FOR ALL TABLES, or one shared with others) is ignored. Relation
-// messages go to the table's writer, which starts a new file when the columns change (ALTER TABLE).
+// messages go to the table's writer, which starts a new file when the columns change (ALTER TABLE). With
+// PreserveTransactions every selected table shares one writer of transaction files (task/change_file_writer.h), whose
+// durable position and statistics live in the checkpoint entry kTransactionFilesEntry (task/checkpoint.h).
 //
 // Positions and confirmation (invariants 2 and 3): every change has (commit LSN, seq); writers report the position
 // durable in the target and the commit LSN of their oldest change not yet durable. A checkpoint is saved when a
