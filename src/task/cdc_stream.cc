@@ -58,7 +58,6 @@ struct CdcStream::TableState {
   std::string entry_schema;
   std::string entry_table;
   TableMetrics* metrics = nullptr;  // null without metrics
-  uint64_t toast_nulls_warned = 0;
 };
 
 CdcStream::CdcStream(const TaskConfig& config, ObjectStore& store, std::string state_prefix, Checkpoint& checkpoint,
@@ -244,18 +243,22 @@ Status CdcStream::on_message(const PgoutputMessage& m) {
             .add(1);
       }
       if (touched_.empty() || std::find(touched_.begin(), touched_.end(), t) == touched_.end()) touched_.push_back(t);
+      // Warned at the first such value and whenever the count has doubled since, per writer.
       const uint64_t toast = t->writer->stats().unchanged_toast_nulls;
-      if (toast > t->toast_nulls_warned && (t->toast_nulls_warned == 0 || toast >= 2 * t->toast_nulls_warned)) {
+      uint64_t& warned = toast_nulls_warned_[t->writer];
+      if (toast > warned && (warned == 0 || toast >= 2 * warned)) {
         std::string columns;
         for (const auto& [name, count] : t->writer->unchanged_toast_nulls()) {
           columns += (columns.empty() ? "" : ", ") + name + " (" + std::to_string(count) + ")";
         }
-        log_warn("table " + t->source->qualified_name() + ": " + std::to_string(toast) +
+        const std::string where = t->own_writer ? "table " + t->source->qualified_name() : "the transaction files";
+        const std::string fix = t->own_writer ? "ALTER TABLE " + t->source->qualified_name() + " REPLICA IDENTITY FULL"
+                                              : "ALTER TABLE ... REPLICA IDENTITY FULL for each table named";
+        log_warn(where + ": " + std::to_string(toast) +
                  " unchanged TOAST value(s) written as NULL in update rows, because the source does not send a "
                  "large value an UPDATE did not change; columns: " +
-                 columns + ". Run ALTER TABLE " + t->source->qualified_name() +
-                 " REPLICA IDENTITY FULL so that pgs3 receives the old values");
-        t->toast_nulls_warned = toast;
+                 columns + ". Run " + fix + " so that pgs3 receives the old values");
+        warned = toast;
       }
       return Status::ok();
     }

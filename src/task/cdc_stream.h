@@ -125,6 +125,7 @@ class CdcStream {
 
   std::map<uint32_t, std::unique_ptr<TableState>> by_oid_;  // the selected tables' writers, created on first use
   std::unique_ptr<ChangeFileWriter> transaction_writer_;     // PreserveTransactions: every table's changes
+  std::map<const ChangeFileWriter*, uint64_t> toast_nulls_warned_;  // unchanged TOAST NULLs when last warned
   PgoutputDecoder decoder_;
   PgoutputMessage message_;
 

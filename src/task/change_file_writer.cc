@@ -392,7 +392,8 @@ Status ChangeFileWriter::append_row(const RowChange& change, ChangeOp op, int64_
         }
         out.append_null();
         ++stats_.unchanged_toast_nulls;
-        ++toast_nulls_by_column_[rel.columns[i].name];
+        ++toast_nulls_by_column_[transaction_files_ ? quoted_table(rel) + "." + rel.columns[i].name
+                                                    : rel.columns[i].name];
         continue;
       }
     }

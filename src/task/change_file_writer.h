@@ -264,7 +264,8 @@ class ChangeFileWriter : private MemoryConsumer {
   bool in_transaction() const { return open_txn_.has_value(); }
 
   const ChangeFileWriterStats& stats() const { return stats_; }
-  // Unchanged TOAST values written as NULL, by column name (only columns that had some).
+  // Unchanged TOAST values written as NULL, by column name (only columns that had some); a transaction-file writer
+  // names them "schema"."table".column.
   const std::map<std::string, uint64_t>& unchanged_toast_nulls() const { return toast_nulls_by_column_; }
   // The last file committed, if any.
   const std::optional<ChangeFileInfo>& last_file() const { return last_file_; }
