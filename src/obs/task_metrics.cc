@@ -68,8 +68,4 @@ Counter& TaskMetrics::retries(const std::string& cause) {
   return registry_.counter("pgs3_retries_total", "Failures retried, by cause", {{"cause", cause}});
 }
 
-Counter& TaskMetrics::errors(const std::string& kind) {
-  return registry_.counter("pgs3_errors_total", "Permanent failures, by kind", {{"kind", kind}});
-}
-
 }  // namespace pgs3

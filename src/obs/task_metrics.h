@@ -29,7 +29,6 @@
 //   pgs3_transactions_total                    counter  source transactions received (commits)
 //   pgs3_retries_total{cause}                  counter  retried failures, cause = s3_5xx|s3_slowdown|s3_timeout|
 //                                                       network|pg_connection|... (the callers' word)
-//   pgs3_errors_total{kind}                    counter  permanent failures that stopped or will stop the task
 //
 // Thread-safety: every method may be called from any thread (the registry is thread-safe; table() takes a mutex).
 #pragma once
@@ -67,8 +66,6 @@ class TaskMetrics {
   TableMetrics& table(const std::string& schema, const std::string& table);
   // pgs3_retries_total{cause}.
   Counter& retries(const std::string& cause);
-  // pgs3_errors_total{kind}.
-  Counter& errors(const std::string& kind);
 
   Gauge& phase;  // 0 starting, 1 full load, 2 CDC
   Gauge& loop_alive_seconds;
