@@ -81,6 +81,18 @@ async function scenario({ schema, taskId, label, s3Settings = { DataFormat: 'par
       await dropSlotIfInactive(cluster, taskId);
       return result;
     },
+    // The workload runs; pgs3 streams, is killed with SIGKILL at a random moment and started again; then finish().
+    async killOnceWhileStreamingThenFinish() {
+      workload.start();
+      let h = this.start();
+      await this.streaming(h);
+      await sleepUnless(() => h.finished(), this.r.int(1000, 3000));
+      await this.kill9(h, 'kill while streaming');
+      await sleep(500);
+      h = this.start();
+      await sleepUnless(() => h.finished(), 2500);
+      await this.finish(h);
+    },
     async cleanup() {
       await workload.stop().catch(() => {});
       for (const h of handles) {
@@ -124,15 +136,7 @@ test('KillNineWhileStreamingCsvThenRerunRebuildsExactly', { timeout: 200000 }, a
   // CSV files carry no positions: the restart relies on the task's journal alone.
   await inScenario({ schema: 'kill_csv', taskId: 'kill-csv', label: 'kill9-streaming-csv',
     s3Settings: { DataFormat: 'csv' } }, async (s) => {
-    s.workload.start();
-    let h = s.start();
-    await s.streaming(h);
-    await sleepUnless(() => h.finished(), s.r.int(1000, 3000));
-    await s.kill9(h, 'kill while streaming');
-    await sleep(500);
-    h = s.start();
-    await sleepUnless(() => h.finished(), 2500);
-    await s.finish(h);
+    await s.killOnceWhileStreamingThenFinish();
   });
 });
 
@@ -142,15 +146,7 @@ test('PreserveTransactionsKillNineWhileStreamingThenTheTransactionFilesRebuildEv
     // restart relies on the task's journal and the stream's single checkpoint entry.
     await inScenario({ schema: 'kill_txn', taskId: 'kill-txn', label: 'kill9-transactions',
       s3Settings: { DataFormat: 'csv', PreserveTransactions: true, CdcPath: 'txn' } }, async (s) => {
-      s.workload.start();
-      let h = s.start();
-      await s.streaming(h);
-      await sleepUnless(() => h.finished(), s.r.int(1000, 3000));
-      await s.kill9(h, 'kill while streaming');
-      await sleep(500);
-      h = s.start();
-      await sleepUnless(() => h.finished(), 2500);
-      await s.finish(h);
+      await s.killOnceWhileStreamingThenFinish();
     });
   });
 
