@@ -13,5 +13,9 @@ enum class UtcTimeStyle {
 
 std::string utc_time_text(std::chrono::system_clock::time_point t, UtcTimeStyle style);
 inline std::string utc_now_text(UtcTimeStyle style) { return utc_time_text(std::chrono::system_clock::now(), style); }
+// Seconds since 1970-01-01 00:00:00 UTC, with a fraction: what Prometheus gauges of a time hold.
+inline double unix_seconds_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 }  // namespace pgs3

@@ -23,13 +23,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// pgoutput commit times count microseconds from PostgreSQL's epoch, 2000-01-01 00:00:00 UTC.
-constexpr int64_t kPostgresEpochUnixMicros = 946684800LL * 1000000;
-
-std::chrono::system_clock::time_point from_pg_micros(int64_t pg_us) {
-  return std::chrono::system_clock::time_point(std::chrono::microseconds(pg_us + kPostgresEpochUnixMicros));
-}
-
 std::string human_bytes(uint64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);
@@ -187,7 +180,7 @@ Lag compute_lag(const ServerState& s, const TargetState& t) {
   } else if (lag.bytes && t.checkpoint) {
     // Behind: the age of the newest change made durable is how far behind the target is (at least).
     if (auto newest = newest_commit_time_us(*t.checkpoint)) {
-      auto age = std::chrono::system_clock::now() - from_pg_micros(*newest);
+      auto age = std::chrono::system_clock::now() - commit_time_point(*newest);
       lag.seconds = std::max(0.0, std::chrono::duration<double>(age).count());
     }
   }
@@ -198,7 +191,7 @@ Json opt(const std::optional<uint64_t>& v) { return v ? Json(*v) : Json(nullptr)
 Json opt_lsn(const std::optional<uint64_t>& v) { return v ? Json(Lsn(*v).to_string()) : Json(nullptr); }
 
 std::string time_text(const std::optional<int64_t>& pg_us) {
-  return pg_us ? utc_time_text(from_pg_micros(*pg_us), UtcTimeStyle::kIso8601Millis) : "";
+  return pg_us ? utc_time_text(commit_time_point(*pg_us), UtcTimeStyle::kIso8601Millis) : "";
 }
 
 Json to_json(const TaskConfig& config, const ServerState& s, const TargetState& t, const Lag& lag) {

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "base/utc_time.h"
+
 namespace pgs3 {
 namespace {
 
@@ -9,10 +11,6 @@ constexpr char kChanges[] = "Changes received from the replication slot, by tabl
 constexpr char kRows[] = "Rows in files made durable in the target, by table and kind (load, cdc)";
 constexpr char kBytes[] = "Bytes of files made durable in the target, by table and kind (load, cdc)";
 constexpr char kFiles[] = "Files made durable in the target, by table and kind (load, cdc)";
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -40,7 +38,7 @@ TaskMetrics::TaskMetrics(MetricsRegistry& registry, const std::string& task_id, 
   registry.gauge("pgs3_info", "The task this process runs, and the pgs3 version (always 1)",
                  {{"task_id", task_id}, {"version", PGS3_VERSION}, {"migration_type", migration_type}})
       .set(1);
-  registry.gauge("pgs3_start_time_seconds", "Unix time the pgs3 process started").set(unix_now());
+  registry.gauge("pgs3_start_time_seconds", "Unix time the pgs3 process started").set(unix_seconds_now());
 }
 
 TableMetrics& TaskMetrics::table(const std::string& schema, const std::string& table) {

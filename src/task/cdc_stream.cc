@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/utc_time.h"
 #include "obs/task_metrics.h"
 #include "pg/connection.h"
 #include "pg/lsn.h"
 #include "pg/type_mapping.h"
 #include "rules/object_tagging.h"
 #include "task/cancellation.h"
+#include "task/change_file_name.h"
 #include "task/memory_budget.h"
 #include "task/object_keys.h"
 
@@ -23,13 +25,10 @@ constexpr auto kIdleCheckpointGap = std::chrono::seconds(10);  // a moved confir
 constexpr auto kStatusEvery = std::chrono::seconds(5);         // well inside any wal_sender_timeout >= 10 s
 constexpr auto kStopProbeEvery = std::chrono::seconds(1);      // with a stop position: asks for a keepalive
 
-// PostgreSQL's epoch (2000-01-01) in Unix seconds.
-constexpr int64_t kPgEpochUnixSeconds = 946684800;
-
+// Seconds from a pgoutput commit time (microseconds since 2000-01-01 UTC) to now; 0 when in the future.
 double seconds_since_pg_micros(int64_t pg_micros) {
-  const double unix_now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return std::max(0.0, unix_now - (static_cast<double>(pg_micros) / 1e6 + kPgEpochUnixSeconds));
+  return std::max(0.0, std::chrono::duration<double>(std::chrono::system_clock::now() -
+                                                     commit_time_point(pg_micros)).count());
 }
 
 std::string base_name(const std::string& key) {
@@ -389,7 +388,7 @@ Status CdcStream::save_checkpoint() {
     metrics_->checkpoints.add(1);
     metrics_->confirmed_lsn_bytes.set(static_cast<double>(checkpoint_.confirmed_lsn));
     metrics_->last_checkpoint_time_seconds.set(
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+        unix_seconds_now());
   }
   dirty_ = false;
   last_checkpoint_ = Clock::now();
@@ -425,7 +424,7 @@ Status CdcStream::maybe_checkpoint(ReplicationConnection& conn, Clock::time_poin
 
 void CdcStream::update_gauges() {
   if (metrics_ == nullptr) return;
-  metrics_->loop_alive_seconds.set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  metrics_->loop_alive_seconds.set(unix_seconds_now());
   bool pending = false;
   for (auto& [oid, t] : by_oid_) pending = pending || t->writer->oldest_pending_commit_lsn().has_value();
   // DMS's CDCLatencySource / CDCLatencyTarget: 0 when caught up.

@@ -76,8 +76,7 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
 // times a second; a loop that has not run for 60 seconds (stuck, or reconnecting for that long) is reported.
 bool task_healthy(const TaskMetrics& task, std::string* reason) {
   if (task.phase.value() < 2) return true;  // starting or in the full load
-  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const double idle = now - task.loop_alive_seconds.value();
+  const double idle = unix_seconds_now() - task.loop_alive_seconds.value();
   if (idle <= 60) return true;
   if (reason != nullptr) {
     *reason = "the replication loop has not run for " + std::to_string(static_cast<int64_t>(idle)) +
