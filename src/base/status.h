@@ -16,6 +16,9 @@ namespace pgs3 {
 enum class StatusCode {
   kOk,
   kBadInput,     // the user must change the task, the source or the target before running again (exit code 2)
+  kNotFound,     // a named object the task needs (a replication slot) does not exist; no retry brings it (exit 2)
+  kSlotLost,     // the replication slot lost the WAL the task needs, or is gone under a CDC checkpoint: the changes
+                 // since the checkpoint cannot be read any more; only a new full load helps (exit 2)
   kUnavailable,  // transient: network, server restart, 5xx; worth retrying
   kIoError,      // local file system
   kDataError,    // a value or message that cannot be represented or parsed
@@ -28,16 +31,27 @@ class [[nodiscard]] Status {
   Status() = default;
   static Status ok() { return Status(); }
   static Status bad_input(std::string msg) { return Status(StatusCode::kBadInput, std::move(msg)); }
+  static Status not_found(std::string msg) { return Status(StatusCode::kNotFound, std::move(msg)); }
+  static Status slot_lost(std::string msg) { return Status(StatusCode::kSlotLost, std::move(msg)); }
   static Status unavailable(std::string msg) { return Status(StatusCode::kUnavailable, std::move(msg)); }
   static Status io_error(std::string msg) { return Status(StatusCode::kIoError, std::move(msg)); }
   static Status data_error(std::string msg) { return Status(StatusCode::kDataError, std::move(msg)); }
   static Status cancelled(std::string msg) { return Status(StatusCode::kCancelled, std::move(msg)); }
   static Status internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
+  // A status of any code (kOk gives ok(), whatever the message).
+  static Status of(StatusCode code, std::string msg) {
+    return code == StatusCode::kOk ? Status() : Status(code, std::move(msg));
+  }
 
   bool is_ok() const { return code_ == StatusCode::kOk; }
   explicit operator bool() const { return is_ok(); }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // True for failures that running again cannot cure: the user must change the task, the source or the target
+  // (kBadInput, kNotFound, kSlotLost; the exit code 2 of DESIGN.md §2).
+  bool needs_user_action() const {
+    return code_ == StatusCode::kBadInput || code_ == StatusCode::kNotFound || code_ == StatusCode::kSlotLost;
+  }
 
   // Returns a status of the same code whose message is "<context>: <message>".
   Status with_context(const std::string& context) const {

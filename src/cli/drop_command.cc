@@ -15,7 +15,7 @@
 #include "pg/connection.h"
 #include "rules/table_selector.h"
 #include "rules/task_config.h"
-#include "task/checkpoint.h"
+#include "state/checkpoint.h"
 #include "task/object_keys.h"
 
 namespace pgs3 {

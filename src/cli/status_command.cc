@@ -10,11 +10,11 @@
 
 #include "base/utc_time.h"
 #include "pg/connection.h"
-#include "pg/lsn.h"
+#include "model/lsn.h"
 #include "store/local_store.h"
 #include "store/s3_store.h"
 #include "task/change_file_name.h"
-#include "task/checkpoint.h"
+#include "state/checkpoint.h"
 #include "task/object_keys.h"
 #include "task/target_store.h"
 

@@ -5,7 +5,7 @@
 // the type's text output or its binary send form, as the source sent them. Typed conversion (into ColumnVectors)
 // is done by the source side (pg::TupleDecoder), which knows the types.
 //
-// LSNs are plain uint64 write-ahead-log byte positions here (src/pg/lsn.h prints and parses them), so that this
+// LSNs are plain uint64 write-ahead-log byte positions here (model/lsn.h prints and parses them), so that this
 // component does not depend on src/pg.
 //
 // Position (DESIGN.md §3.1): every change of a transaction has (commit_lsn, seq): the LSN of its transaction's

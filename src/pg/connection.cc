@@ -94,19 +94,6 @@ StatusCode code_for_sqlstate(const std::string& sqlstate) {
   return StatusCode::kBadInput;
 }
 
-Status make_status(StatusCode code, std::string message) {
-  switch (code) {
-    case StatusCode::kOk: return Status::ok();
-    case StatusCode::kBadInput: return Status::bad_input(std::move(message));
-    case StatusCode::kUnavailable: return Status::unavailable(std::move(message));
-    case StatusCode::kIoError: return Status::io_error(std::move(message));
-    case StatusCode::kDataError: return Status::data_error(std::move(message));
-    case StatusCode::kCancelled: return Status::cancelled(std::move(message));
-    case StatusCode::kInternal: return Status::internal(std::move(message));
-  }
-  return Status::internal(std::move(message));
-}
-
 }  // namespace
 
 // ---- PgResult ----
@@ -206,7 +193,7 @@ Status PgConnection::failure(const PGresult* result, const std::string& what) {
   if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) message += " (" + one_line(detail) + ")";
   if (const char* hint = PQresultErrorField(result, PG_DIAG_MESSAGE_HINT)) message += " HINT: " + one_line(hint);
   if (!last_sqlstate_.empty()) message += " [SQLSTATE " + last_sqlstate_ + "]";
-  return make_status(code_for_sqlstate(last_sqlstate_), std::move(message));
+  return Status::of(code_for_sqlstate(last_sqlstate_), std::move(message));
 }
 
 Result<PgResult> PgConnection::query(const std::string& sql, const std::vector<std::string>& params) {

@@ -189,7 +189,7 @@ Status ReplicationConnection::drop_slot(const std::string& name) {
 Status ReplicationConnection::check_slot_usable(const std::string& slot) {
   PGS3_ASSIGN_OR_RETURN(std::optional<SlotInfo> info, slot_info(slot));
   if (!info) {
-    return Status::bad_input("replication slot \"" + slot + "\" does not exist on " + conn_->describe() +
+    return Status::not_found("replication slot \"" + slot + "\" does not exist on " + conn_->describe() +
                              "; create it (a full-load-and-cdc task does) or fix the slot name");
   }
   if (info->slot_type != "logical" || info->plugin != "pgoutput") {
@@ -197,7 +197,7 @@ Status ReplicationConnection::check_slot_usable(const std::string& slot) {
                              info->plugin + "\"; pgs3 needs a logical slot of plugin pgoutput");
   }
   if (info->wal_status == "lost") {
-    return Status::bad_input("replication slot \"" + slot +
+    return Status::slot_lost("replication slot \"" + slot +
                              "\" is lost: the WAL it needs was removed (max_slot_wal_keep_size); the changes since "
                              "its last confirmed position are gone, so a new full load is needed: run `pgs3 drop "
                              "TASK.json --purge-target` (it drops the slot, the publication, the task's files and "

@@ -19,7 +19,7 @@
 // stop() ends streaming cleanly; the destructor closes the connection without it.
 //
 // Errors: a slot held by another process is kBadInput naming the slot and that process's PID; a slot whose WAL
-// was removed (wal_status lost) is kBadInput saying a new full load is needed; a missing slot is kBadInput; a lost
+// was removed (wal_status lost) is kSlotLost saying a new full load is needed; a missing slot is kNotFound; a lost
 // connection is kUnavailable.
 //
 // Thread-safety: one thread at a time.
@@ -35,7 +35,8 @@
 
 #include "base/status.h"
 #include "pg/connection.h"
-#include "pg/lsn.h"
+#include "model/lsn.h"
+#include "pg/replication_source.h"
 
 namespace pgs3 {
 
@@ -74,21 +75,10 @@ struct StartOptions {
   bool messages = true;   // pg_logical_emit_message() messages (PostgreSQL 14 and later)
 };
 
-enum class ReplicationEventKind { kXLogData, kKeepalive, kTimeout };
-
-struct ReplicationEvent {
-  ReplicationEventKind kind = ReplicationEventKind::kTimeout;
-  Lsn wal_start;           // kXLogData: where the payload's WAL starts (for pgoutput: the message's record)
-  Lsn wal_end;             // the server's current end of WAL
-  int64_t server_time_us = 0;  // the server's clock, microseconds since 2000-01-01 UTC
-  bool reply_requested = false;  // kKeepalive: answer now
-  std::string_view payload;      // kXLogData: one pgoutput message; valid until the next call of next()
-};
-
-class ReplicationConnection {
+class ReplicationConnection final : public ReplicationSource {
  public:
   static Result<std::unique_ptr<ReplicationConnection>> open(const std::string& conninfo);
-  ~ReplicationConnection();
+  ~ReplicationConnection() override;
   ReplicationConnection(const ReplicationConnection&) = delete;
   ReplicationConnection& operator=(const ReplicationConnection&) = delete;
 
@@ -103,17 +93,17 @@ class ReplicationConnection {
   // Checks the slot (exists, logical pgoutput, not lost, not active elsewhere) and enters streaming.
   Status start(const StartOptions& options);
   // The next message from the server, waiting at most `timeout`.
-  Result<ReplicationEvent> next(std::chrono::milliseconds timeout);
+  Result<ReplicationEvent> next(std::chrono::milliseconds timeout) override;
   // Standby status update ('r'): positions received/written, flushed (durable: the slot's confirmed flush),
   // applied. reply_requested asks the server to answer with a keepalive.
-  Status send_status(Lsn write, Lsn flush, Lsn apply, bool reply_requested = false);
+  Status send_status(Lsn write, Lsn flush, Lsn apply, bool reply_requested = false) override;
   // Sends the last positions given to send_status() again (or the start position): the answer to a keepalive.
   Status answer_keepalive() { return send_status(last_write_, last_flush_, last_apply_, false); }
   // Ends streaming (CopyDone) and drains what the server still sends, for at most `timeout`. The connection can
   // run commands again afterwards.
-  Status stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  Status stop(std::chrono::milliseconds timeout = std::chrono::seconds(10)) override;
 
-  bool streaming() const { return streaming_; }
+  bool streaming() const override { return streaming_; }
   Lsn last_flush() const { return last_flush_; }
   int server_version_num() const { return conn_->server_version_num(); }
   std::string describe() const { return conn_->describe(); }

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "pg/lsn.h"  // header-only value type
+#include "model/lsn.h"
 
 namespace pgs3 {
 namespace {

@@ -10,15 +10,17 @@
 #include "obs/task_metrics.h"
 #include "pg/catalog.h"
 #include "pg/connection.h"
-#include "pg/lsn.h"
+#include "model/lsn.h"
 #include "pg/preflight.h"
 #include "pg/publication.h"
 #include "pg/replication_connection.h"
 #include "rules/table_selector.h"
 #include "task/cancellation.h"
 #include "task/cdc_stream.h"
-#include "task/checkpoint.h"
-#include "task/file_journal.h"
+#include "state/progress_ledger.h"
+#include "state/checkpoint.h"
+#include "state/file_journal.h"
+#include "state/recovery.h"
 #include "task/full_load.h"
 #include "task/memory_budget.h"
 #include "task/object_keys.h"
@@ -44,9 +46,10 @@ struct CdcContext {
   Checkpoint checkpoint;
   bool checkpoint_loaded = false;
   int money_digits = 2;
+  std::unique_ptr<ReplicationConnection> repl;
 };
 
-int exit_code(const Status& s) { return s.code() == StatusCode::kBadInput ? 2 : 1; }
+int exit_code(const Status& s) { return s.needs_user_action() ? 2 : 1; }
 
 int fail(const Status& s) {
   log_error(s.message());
@@ -144,7 +147,7 @@ Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptio
   PGS3_ASSIGN_OR_RETURN(std::optional<SlotInfo> info, repl.slot_info(slot));
   if (ctx.checkpoint_loaded && ctx.checkpoint.phase == CheckpointPhase::kCdc) {
     if (!info) {
-      return Status::bad_input(
+      return Status::slot_lost(
           "replication slot \"" + slot + "\" of task \"" + config.task_id + "\" does not exist on " + ctx.source +
           " any more, so the changes made since the checkpoint (" + Lsn(ctx.checkpoint.confirmed_lsn).to_string() +
           ") are lost to this task. Start it over with a new full load: `pgs3 drop --purge-target` the task, then run "
@@ -211,10 +214,7 @@ Result<std::unique_ptr<ReplicationConnection>> connect_and_start(const TaskConfi
     }
     if (st.code() == StatusCode::kCancelled) return st;
     // A slot that is gone or lost will not come back; anything else may be the server restarting.
-    if (st.message().find("does not exist") != std::string::npos ||
-        st.message().find("new full load") != std::string::npos) {
-      return st;
-    }
+    if (st.code() == StatusCode::kNotFound || st.code() == StatusCode::kSlotLost) return st;
     log_warn("cannot resume replication yet (retrying in " + std::to_string(backoff.count() / 1000) +
              " s): " + st.message());
     if (!sleep_unless_cancelled(backoff)) return Status::cancelled("interrupted while reconnecting");
@@ -222,132 +222,159 @@ Result<std::unique_ptr<ReplicationConnection>> connect_and_start(const TaskConfi
   }
 }
 
-}  // namespace
-
-int run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskMetrics* metrics) {
-  TaskConfig config_copy = task_config;
-  if (!options.cdc_stop_position.empty()) {
-    Result<CdcStopPosition> stop = parse_cdc_stop_position(options.cdc_stop_position);
-    if (!stop.is_ok()) return fail(stop.status().with_context("--cdc-stop-position"));
-    config_copy.cdc.stop_position = options.cdc_stop_position;
-  }
-  const TaskConfig& config = config_copy;
-
-  Status st = preflight(config);
-  if (!st.is_ok()) return st.code() == StatusCode::kCancelled ? 0 : fail(st);
-
-  CdcContext ctx(config);
-  auto coordinator = PgConnection::open(config.source.connection);
-  if (!coordinator.is_ok()) return fail(coordinator.status());
-  ctx.coordinator = std::move(coordinator).value();
+// Step 2 of the header: the source's tables and settings, the target.
+Status open_source_and_target(CdcContext& ctx) {
+  const TaskConfig& config = ctx.config;
+  PGS3_ASSIGN_OR_RETURN(ctx.coordinator, PgConnection::open(config.source.connection));
   ctx.source = ctx.coordinator->describe();
-  auto all = list_tables(*ctx.coordinator);
-  if (!all.is_ok()) return fail(all.status());
-  auto tables = select_tables(config, std::move(all).value(), ctx.source);
-  if (!tables.is_ok()) return fail(tables.status());
-  ctx.tables = std::move(tables).value();
-  auto digits = money_fraction_digits(*ctx.coordinator);
-  if (!digits.is_ok()) return fail(digits.status());
-  ctx.money_digits = *digits;
-
-  auto store = open_target_store(config);
-  if (!store.is_ok()) return fail(store.status());
-  ctx.store = std::move(store).value();
+  PGS3_ASSIGN_OR_RETURN(std::vector<SourceTable> all, list_tables(*ctx.coordinator));
+  PGS3_ASSIGN_OR_RETURN(ctx.tables, select_tables(config, std::move(all), ctx.source));
+  PGS3_ASSIGN_OR_RETURN(ctx.money_digits, money_fraction_digits(*ctx.coordinator));
+  PGS3_ASSIGN_OR_RETURN(ctx.store, open_target_store(config));
   ctx.prefix = task_state_prefix(config.target.s3, config.task_id);
+  return Status::ok();
+}
 
-  auto loaded = Checkpoint::load(*ctx.store, ctx.prefix);
-  if (!loaded.is_ok()) return fail(loaded.status());
-  if (*loaded) {
-    ctx.checkpoint = std::move(**loaded);
+// Step 2, continued: the checkpoint, and the files a crash left out of it (state/recovery.h).
+Status load_state(CdcContext& ctx) {
+  const TaskConfig& config = ctx.config;
+  PGS3_ASSIGN_OR_RETURN(std::optional<Checkpoint> loaded, Checkpoint::load(*ctx.store, ctx.prefix));
+  if (loaded) {
+    ctx.checkpoint = std::move(*loaded);
     ctx.checkpoint_loaded = true;
     if (ctx.checkpoint.slot_name != config.source.slot_name) {
-      return fail(Status::bad_input("the checkpoint of task \"" + config.task_id + "\" belongs to replication slot \"" +
-                                    ctx.checkpoint.slot_name + "\", but the task file names slot \"" +
-                                    config.source.slot_name + "\"; set source.slotName back, or drop the task"));
+      return Status::bad_input("the checkpoint of task \"" + config.task_id + "\" belongs to replication slot \"" +
+                               ctx.checkpoint.slot_name + "\", but the task file names slot \"" +
+                               config.source.slot_name + "\"; set source.slotName back, or drop the task");
     }
   } else {
     ctx.checkpoint.task_id = config.task_id;
     ctx.checkpoint.slot_name = config.source.slot_name;
   }
-  auto recovery = recover(*ctx.store, ctx.prefix, ctx.checkpoint);
-  if (!recovery.is_ok()) return fail(recovery.status());
-  if (recovery->checkpoint_saved) ctx.checkpoint_loaded = true;
-  for (const std::string& key : recovery->adopted) log_info("recovered change file " + key + " (written before a crash)");
-  if (!recovery->discarded.empty()) {
-    log_info(std::to_string(recovery->discarded.size()) +
+  PGS3_ASSIGN_OR_RETURN(RecoveryReport recovery, recover(*ctx.store, ctx.prefix, ctx.checkpoint));
+  if (recovery.checkpoint_saved) ctx.checkpoint_loaded = true;
+  for (const std::string& key : recovery.adopted) log_info("recovered change file " + key + " (written before a crash)");
+  if (!recovery.discarded.empty()) {
+    log_info(std::to_string(recovery.discarded.size()) +
              " change file(s) were not uploaded before a crash; their changes are read again from the slot");
   }
+  return Status::ok();
+}
 
-  auto created = ensure_publication(*ctx.coordinator, config.source.publication_name, ctx.tables);
-  if (!created.is_ok()) return fail(created.status());
-  if (*created) log_info("created publication \"" + config.source.publication_name + "\"");
+// Step 3 of the header.
+Status prepare_publication(CdcContext& ctx) {
+  const std::string& name = ctx.config.source.publication_name;
+  PGS3_ASSIGN_OR_RETURN(bool created, ensure_publication(*ctx.coordinator, name, ctx.tables));
+  if (created) log_info("created publication \"" + name + "\"");
+  return Status::ok();
+}
 
-  auto repl = ReplicationConnection::open(config.source.connection);
-  if (!repl.is_ok()) return fail(repl.status());
-  st = prepare_slot(ctx, **repl, options, metrics);
-  if (!st.is_ok()) {
-    if (st.code() == StatusCode::kCancelled && cancel_requested()) {
-      log_info("stopped during the full load: the next run starts it over");
-      return 0;
-    }
-    if (ctx.checkpoint.phase == CheckpointPhase::kFullLoad && st.code() != StatusCode::kBadInput) {
-      st = st.with_context("the full load failed; the next run starts it over");
-    }
-    return fail(st);
-  }
-  if (cancel_requested()) return 0;
-
-  auto journal = FileJournal::open(*ctx.store, ctx.prefix);
-  if (!journal.is_ok()) return fail(journal.status());
+// Step 5 of the header: streams until the stop position or a signal, reconnecting after a lost connection.
+Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
+  const TaskConfig& config = ctx.config;
+  PGS3_ASSIGN_OR_RETURN(FileJournal journal, FileJournal::open(*ctx.store, ctx.prefix));
+  ProgressLedger ledger(*ctx.store, ctx.prefix, ctx.checkpoint, journal);
   // The buffers get MemoryLimitTotal less what the process needs besides them (code, libraries, connections,
   // decoder and encoder state: about 25-40 MB measured), so that peak RSS stays under the limit.
   const uint64_t limit = static_cast<uint64_t>(config.cdc.memory_limit_total_mb) << 20;
   MemoryBudget budget(std::max<uint64_t>(limit / 4, limit > (64ull << 20) ? limit - (64ull << 20) : 0));
-  CdcStream stream(config, *ctx.store, ctx.prefix, ctx.checkpoint, *journal, ctx.tables, ctx.money_digits, &budget,
-                   metrics);
 
+  CdcStreamServices services;
+  services.memory_budget = &budget;
+  services.metrics = metrics;
+  // A normal connection for a time stop position's WAL insert position, opened when first needed and reopened
+  // after a failure.
+  std::unique_ptr<PgConnection> sql;
+  services.wal_insert_lsn = [&sql, &config]() -> Result<uint64_t> {
+    if (sql == nullptr) {
+      PGS3_ASSIGN_OR_RETURN(sql, PgConnection::open(config.source.connection));
+    }
+    auto r = sql->query("SELECT pg_catalog.pg_current_wal_insert_lsn()");
+    std::optional<Lsn> lsn;
+    if (r.is_ok() && r->rows() == 1) lsn = Lsn::parse(r->get(0, 0));
+    if (!lsn) {
+      sql.reset();
+      return r.is_ok() ? Status::data_error("pg_current_wal_insert_lsn() returned no LSN") : r.status();
+    }
+    return lsn->value();
+  };
   std::unique_ptr<PgConnection> heartbeat;
   if (config.source.heartbeat_enable) {
     auto hb = PgConnection::open(config.source.connection);
     if (hb.is_ok()) heartbeat = std::move(hb).value();
     else log_warn("heartbeat connection failed: " + hb.status().message());
   }
+  if (heartbeat != nullptr) {
+    services.emit_heartbeat = [&heartbeat]() {
+      return heartbeat->exec("SELECT pg_catalog.pg_logical_emit_message(false, 'pgs3-heartbeat', '')");
+    };
+  }
+  CdcStream stream(config, *ctx.store, ledger, ctx.tables, ctx.money_digits, std::move(services));
   ctx.coordinator.reset();  // not needed while streaming
 
-  std::unique_ptr<ReplicationConnection> conn = std::move(repl).value();
-  st = conn->start(stream.start_options(conn->server_version_num()));
-  if (!st.is_ok()) return fail(st);
+  std::unique_ptr<ReplicationConnection> conn = std::move(ctx.repl);
+  PGS3_RETURN_IF_ERROR(conn->start(stream.start_options(conn->server_version_num())));
   if (metrics != nullptr) metrics->phase.set(2);
   log_info("streaming changes of " + std::to_string(ctx.tables.size()) + " table(s) from slot \"" +
-           config.source.slot_name + "\" at " + Lsn(ctx.checkpoint.confirmed_lsn).to_string() + " into " +
+           config.source.slot_name + "\" at " + Lsn(ledger.confirmed_lsn()).to_string() + " into " +
            ctx.store->describe());
   while (true) {
-    Result<CdcEnd> end = stream.run(*conn, heartbeat.get());
+    Result<CdcEnd> end = stream.run(*conn);
     if (end.is_ok()) {
-      st = stream.finish(conn.get());
-      if (!st.is_ok()) return fail(st);
+      PGS3_RETURN_IF_ERROR(stream.finish(conn.get()));
       log_info(std::string(*end == CdcEnd::kStopPosition ? "reached the CDC stop position" : "stopped") +
-               ": confirmed " + Lsn(ctx.checkpoint.confirmed_lsn).to_string() + "; " +
+               ": confirmed " + Lsn(ledger.confirmed_lsn()).to_string() + "; " +
                std::to_string(stream.totals().changes) + " changes, " + std::to_string(stream.totals().files) +
                " files written in this run");
-      return 0;
+      return Status::ok();
     }
-    if (end.status().code() != StatusCode::kUnavailable) {
-      log_error(end.status().message());
-      return 1;
-    }
+    if (end.status().code() != StatusCode::kUnavailable) return end.status();
     log_warn(end.status().message() + "; closing open files and reconnecting");
     conn.reset();
-    st = stream.finish(nullptr);
-    if (!st.is_ok()) return fail(st);
-    auto again = connect_and_start(config, stream);
-    if (!again.is_ok()) {
-      if (again.status().code() == StatusCode::kCancelled) return 0;
-      return fail(again.status());
-    }
-    conn = std::move(again).value();
-    log_info("replication resumed at " + Lsn(ctx.checkpoint.confirmed_lsn).to_string());
+    PGS3_RETURN_IF_ERROR(stream.finish(nullptr));
+    PGS3_ASSIGN_OR_RETURN(conn, connect_and_start(config, stream));
+    log_info("replication resumed at " + Lsn(ledger.confirmed_lsn()).to_string());
   }
+}
+
+// Steps 1 to 4 of the header; what is left to do is streaming.
+Status start(CdcContext& ctx, const RunOptions& options, TaskMetrics* metrics) {
+  PGS3_RETURN_IF_ERROR(preflight(ctx.config));
+  PGS3_RETURN_IF_ERROR(open_source_and_target(ctx));
+  PGS3_RETURN_IF_ERROR(load_state(ctx));
+  PGS3_RETURN_IF_ERROR(prepare_publication(ctx));
+  PGS3_ASSIGN_OR_RETURN(ctx.repl, ReplicationConnection::open(ctx.config.source.connection));
+  Status st = prepare_slot(ctx, *ctx.repl, options, metrics);
+  if (!st.is_ok() && st.code() != StatusCode::kCancelled && !st.needs_user_action() &&
+      ctx.checkpoint.phase == CheckpointPhase::kFullLoad) {
+    return st.with_context("the full load failed; the next run starts it over");
+  }
+  return st;
+}
+
+}  // namespace
+
+int run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskMetrics* metrics) {
+  TaskConfig config = task_config;
+  if (!options.cdc_stop_position.empty()) {
+    Result<CdcStopPosition> stop = parse_cdc_stop_position(options.cdc_stop_position);
+    if (!stop.is_ok()) return fail(stop.status().with_context("--cdc-stop-position"));
+    config.cdc.stop_position = options.cdc_stop_position;
+  }
+  CdcContext ctx(config);
+  Status st = start(ctx, options, metrics);
+  if (st.code() == StatusCode::kCancelled) {
+    // A signal during the preflight's wait or the full load: nothing is half done that the next run cannot redo.
+    if (ctx.checkpoint.phase == CheckpointPhase::kFullLoad && ctx.repl) {
+      log_info("stopped during the full load: the next run starts it over");
+    }
+    return 0;
+  }
+  if (!st.is_ok()) return fail(st);
+  if (cancel_requested()) return 0;
+  st = stream_changes(ctx, metrics);
+  if (st.is_ok() || st.code() == StatusCode::kCancelled) return 0;
+  return fail(st);
 }
 
 }  // namespace pgs3

@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "base/utc_time.h"
-#include "pg/lsn.h"
 #include "rules/time_zone.h"
 
 namespace pgs3 {
@@ -11,7 +10,6 @@ namespace {
 
 constexpr int64_t kMillisPerDay = 86400000;
 // 2000-01-01 00:00:00 UTC (PostgreSQL's epoch) in microseconds since 1970-01-01.
-constexpr int64_t kPostgresEpochMicros = 946684800LL * 1000000;
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -106,27 +104,8 @@ bool ChangeFileNamer::observe(std::string_view name) {
   return true;
 }
 
-std::string format_change_position(const ChangePosition& position) {
-  return Lsn(position.commit_lsn).to_string() + ":" + std::to_string(position.seq);
-}
-
-std::optional<ChangePosition> parse_change_position(std::string_view text) {
-  size_t colon = text.find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  std::optional<Lsn> lsn = Lsn::parse(text.substr(0, colon));
-  std::string_view seq_text = text.substr(colon + 1);
-  int64_t seq = 0;
-  if (!lsn || seq_text.size() > 10 || !parse_digits(seq_text, seq) || seq > UINT32_MAX) return std::nullopt;
-  return ChangePosition{.commit_lsn = lsn->value(), .seq = static_cast<uint32_t>(seq)};
-}
-
 std::string dms_commit_timestamp(int64_t commit_time_us) {
   return utc_time_text(commit_time_point(commit_time_us), UtcTimeStyle::kDmsMicros);
-}
-
-std::chrono::system_clock::time_point commit_time_point(int64_t commit_time_us) {
-  return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-      std::chrono::microseconds(commit_time_us + kPostgresEpochMicros)));
 }
 
 }  // namespace pgs3

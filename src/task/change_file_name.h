@@ -15,9 +15,6 @@
 // name already in the target (the newest one found at start), so that a restarted writer, whose clock may be behind
 // the previous process's, neither sorts before nor overwrites an earlier file.
 //
-// Positions (DESIGN.md §3.1) are written as "<commit LSN>:<seq>", the LSN as PostgreSQL prints it: "0/16B6C50:3".
-// They go into each file's Parquet key-value metadata and S3 user metadata (see change_file_writer.h).
-//
 // Free functions are stateless and thread-safe; a ChangeFileNamer is used by one thread.
 #pragma once
 
@@ -29,6 +26,7 @@
 #include <string_view>
 
 #include "model/change.h"
+#include "model/change_position_text.h"
 
 namespace pgs3 {
 
@@ -67,17 +65,9 @@ class ChangeFileNamer {
   std::optional<int64_t> last_;  // local milliseconds of the last stem issued or observed
 };
 
-// "0/16B6C50:3"
-std::string format_change_position(const ChangePosition& position);
-// The inverse of format_change_position(); nullopt for anything else (no colon, bad LSN, seq not a decimal uint32).
-std::optional<ChangePosition> parse_change_position(std::string_view text);
-
 // A pgoutput commit time (microseconds since 2000-01-01 00:00:00 UTC, TransactionBegin::commit_time_us) as the
 // TimestampColumnName column shows it: "yyyy-MM-dd HH:mm:ss.SSSSSS" in UTC, the format of the full load's column
 // (base/utc_time.h, UtcTimeStyle::kDmsMicros).
 std::string dms_commit_timestamp(int64_t commit_time_us);
-
-// The same commit time as a system_clock instant (for date_partition_folder()).
-std::chrono::system_clock::time_point commit_time_point(int64_t commit_time_us);
 
 }  // namespace pgs3

@@ -137,8 +137,8 @@ Status ChangeFileWriter::report_memory() {
   return status_;
 }
 
-ChangeFileInfo ChangeFileWriter::open_file_info(uint64_t bytes) const {
-  return ChangeFileInfo{.key = open_key_,
+FileSummary ChangeFileWriter::open_file_info(uint64_t bytes) const {
+  return FileSummary{.key = open_key_,
                         .first = first_,
                         .last = last_,
                         .rows = file_rows_,
@@ -465,7 +465,7 @@ Status ChangeFileWriter::close_file() {
     }
     object_options.metadata.emplace_back(std::move(s3_name), metadata_value(value));
   }
-  const ChangeFileInfo info = open_file_info(staged_->position());
+  const FileSummary info = open_file_info(staged_->position());
   if (options_.before_upload) {
     st = options_.before_upload(info);
     if (!st.is_ok()) return fail(st.with_context("change file " + open_key_));

@@ -33,7 +33,7 @@
 //                                     FULL (proto.c, logicalrep_write_attrs: "REPLICA IDENTITY FULL means all columns
 //                                     are sent as part of key") and so names no key: every UPDATE is then written as
 //                                     one "U" row, as when the table has no key columns at all.
-// Such an UPDATE counts as one update (stats().updates, ChangeFileInfo::updates) plus one key_updates; a file has
+// Such an UPDATE counts as one update (stats().updates, FileSummary::updates) plus one key_updates; a file has
 // rows = inserts + updates + deletes + key_updates. CdcInsertsOnly drops both rows (one filtered change);
 // CdcInsertsAndUpdates keeps only the "U" row (counted as an update, not as a key update).
 //
@@ -123,6 +123,7 @@
 #include "format/file_encoder.h"
 #include "model/change.h"
 #include "model/column.h"
+#include "model/file_summary.h"
 #include "pg/catalog.h"
 #include "rules/task_config.h"
 #include "store/object_store.h"
@@ -133,22 +134,6 @@
 namespace pgs3 {
 
 class TupleDecoder;  // pg/pgoutput_decoder.h
-
-// A change file: what last_file() reports once it is committed, and what before_upload sees just before.
-struct ChangeFileInfo {
-  std::string key;
-  ChangePosition first;
-  ChangePosition last;
-  uint64_t rows = 0;  // rows in the file: inserts + updates + deletes + key_updates
-  uint64_t bytes = 0;
-  // Changes in the file, by operation. A key-changing UPDATE (two rows) counts in updates and in key_updates.
-  uint64_t inserts = 0;
-  uint64_t updates = 0;
-  uint64_t deletes = 0;
-  uint64_t key_updates = 0;
-  // The commit time of the file's last change (TransactionBegin::commit_time_us: microseconds since 2000-01-01 UTC).
-  std::optional<int64_t> last_commit_time_us;
-};
 
 struct ChangeFileWriterOptions {
   // The source's money fraction digits (money_fraction_digits(conn)), as for the full load.
@@ -168,9 +153,9 @@ struct ChangeFileWriterOptions {
   size_t staging_rows = 1024;
   // Called with the file just before its object is created, e.g. to record a FileJournal intent
   // (task/file_journal.h). A failure fails the writer and nothing is uploaded.
-  std::function<Status(const ChangeFileInfo& file)> before_upload;
+  std::function<Status(const FileSummary& file)> before_upload;
   // Called with the file right after its object is committed (last_file() is then that file).
-  std::function<void(const ChangeFileInfo& file)> after_commit;
+  std::function<void(const FileSummary& file)> after_commit;
   // The task's memory budget, shared by all its writers; it must outlive the writer. Null: no budget (the open file
   // stays in memory).
   MemoryBudget* memory_budget = nullptr;
@@ -268,7 +253,7 @@ class ChangeFileWriter : private MemoryConsumer {
   // names them "schema"."table".column.
   const std::map<std::string, uint64_t>& unchanged_toast_nulls() const { return toast_nulls_by_column_; }
   // The last file committed, if any.
-  const std::optional<ChangeFileInfo>& last_file() const { return last_file_; }
+  const std::optional<FileSummary>& last_file() const { return last_file_; }
   // The key of the open file, if any (it does not exist in the store until it closes).
   std::optional<std::string> open_file_key() const;
   // True when the open file's bytes are in a spill file rather than in memory.
@@ -293,7 +278,7 @@ class ChangeFileWriter : private MemoryConsumer {
   Status close_if_due(std::chrono::system_clock::time_point now);
   Status append_row(const RowChange& change, ChangeOp op, int64_t commit_time_us);
   bool changes_key(const RowChange& change) const;
-  ChangeFileInfo open_file_info(uint64_t bytes) const;
+  FileSummary open_file_info(uint64_t bytes) const;
   Status report_memory();
   void report_spill_progress();
   Status flush_staged_rows();
@@ -339,7 +324,7 @@ class ChangeFileWriter : private MemoryConsumer {
   Status status_;  // the first failure; every later call returns it
   ChangeFileWriterStats stats_;
   std::map<std::string, uint64_t> toast_nulls_by_column_;
-  std::optional<ChangeFileInfo> last_file_;
+  std::optional<FileSummary> last_file_;
 };
 
 }  // namespace pgs3

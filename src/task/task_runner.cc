@@ -22,7 +22,7 @@
 namespace pgs3 {
 namespace {
 
-int exit_code_for(const Status& s) { return s.code() == StatusCode::kBadInput ? 2 : 1; }
+int exit_code_for(const Status& s) { return s.needs_user_action() ? 2 : 1; }
 
 int fail(const Status& s) {
   log_error(s.message());

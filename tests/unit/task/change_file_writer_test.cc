@@ -543,9 +543,9 @@ TEST_F(ChangeFileWriterTest, DurablePositionAndOldestPendingMoveAsFilesCommit) {
 }
 
 TEST_F(ChangeFileWriterTest, BeforeUploadSeesTheFileAndItsFailureUploadsNothing) {
-  std::vector<ChangeFileInfo> seen;
+  std::vector<FileSummary> seen;
   ChangeFileWriterOptions o = options();
-  o.before_upload = [&](const ChangeFileInfo& f) {
+  o.before_upload = [&](const FileSummary& f) {
     seen.push_back(f);
     return seen.size() == 1 ? Status::ok() : Status::unavailable("journal unreachable");
   };
@@ -951,7 +951,7 @@ TEST_F(ChangeFileWriterTest, KeyChangingUpdateUnderDefaultIdentityIsADeleteOfThe
   EXPECT_EQ(w->stats().key_updates, 1u);
   EXPECT_EQ(w->stats().deletes, 0u);
   EXPECT_EQ(w->stats().rows, 5u);
-  const ChangeFileInfo& f = *w->last_file();
+  const FileSummary& f = *w->last_file();
   EXPECT_EQ(f.rows, 5u);
   EXPECT_EQ(f.inserts, 1u);
   EXPECT_EQ(f.updates, 3u);
@@ -1050,15 +1050,15 @@ TEST_F(ChangeFileWriterTest, CdcInsertsOnlyDropsAKeyChangeAndInsertsAndUpdatesKe
 // --- What the replication loop is told about each file. ---
 
 TEST_F(ChangeFileWriterTest, AfterCommitSeesTheCommittedFileWithItsCountsAndLastCommitTime) {
-  std::vector<ChangeFileInfo> before;
-  std::vector<ChangeFileInfo> after;
+  std::vector<FileSummary> before;
+  std::vector<FileSummary> after;
   std::vector<std::vector<std::string>> keys_at_commit;
   ChangeFileWriterOptions o = options();
-  o.before_upload = [&](const ChangeFileInfo& f) {
+  o.before_upload = [&](const FileSummary& f) {
     before.push_back(f);
     return Status::ok();
   };
-  o.after_commit = [&](const ChangeFileInfo& f) {
+  o.after_commit = [&](const FileSummary& f) {
     after.push_back(f);
     keys_at_commit.push_back(keys());
   };
@@ -1076,7 +1076,7 @@ TEST_F(ChangeFileWriterTest, AfterCommitSeesTheCommittedFileWithItsCountsAndLast
 
   ASSERT_EQ(after.size(), 1u);
   ASSERT_EQ(before.size(), 1u);
-  const ChangeFileInfo& f = after[0];
+  const FileSummary& f = after[0];
   EXPECT_EQ(keys_at_commit[0], std::vector<std::string>{f.key}) << "called once the object exists";
   EXPECT_EQ(f.key, w->last_file()->key);
   EXPECT_EQ(f.first, (ChangePosition{0x100, 1}));
@@ -1088,7 +1088,7 @@ TEST_F(ChangeFileWriterTest, AfterCommitSeesTheCommittedFileWithItsCountsAndLast
   EXPECT_EQ(f.deletes, 1u);
   EXPECT_EQ(f.last_commit_time_us, commit_us_ + 5);
   EXPECT_EQ(f.bytes, object(f.key).size());
-  for (const ChangeFileInfo& g : {before[0], *w->last_file()}) {
+  for (const FileSummary& g : {before[0], *w->last_file()}) {
     EXPECT_EQ(g.key, f.key);
     EXPECT_EQ(g.rows, f.rows);
     EXPECT_EQ(g.bytes, f.bytes);
@@ -1112,8 +1112,8 @@ TEST_F(ChangeFileWriterTest, AfterCommitSeesTheCommittedFileWithItsCountsAndLast
 TEST_F(ChangeFileWriterTest, AFailedUploadCallsNoAfterCommit) {
   int calls = 0;
   ChangeFileWriterOptions o = options();
-  o.before_upload = [](const ChangeFileInfo&) { return Status::unavailable("journal unreachable"); };
-  o.after_commit = [&](const ChangeFileInfo&) { ++calls; };
+  o.before_upload = [](const FileSummary&) { return Status::unavailable("journal unreachable"); };
+  o.after_commit = [&](const FileSummary&) { ++calls; };
   auto w = writer(std::move(o));
   ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
   EXPECT_FALSE(w->flush().is_ok());

@@ -8,8 +8,9 @@
 // What it holds:
 //   sequence       +1 on every save: tells which of two copies is newer, and shows progress in `pgs3 status`.
 //   confirmed_lsn  the LSN pgs3 may confirm to PostgreSQL as flushed (standby status update). It never passes the
-//                  commit LSN of the oldest change that is not durable in the target (invariant 3; confirmable_lsn()
-//                  computes it), and it never goes backwards: save() refuses a regression as a bug (kInternal).
+//                  commit LSN of the oldest change that is not durable in the target (invariant 3;
+//                  state/progress_ledger.h computes it), and it never goes backwards: save() refuses a regression
+//                  as a bug (kInternal).
 //                  The replication loop sends PostgreSQL only the confirmed_lsn of a checkpoint that has been saved.
 //   per table      (schema, table, relation OID): durable_position, the position of the last change durable in the
 //                  target (replayed changes at or below it are skipped: ChangeFileWriter::skip_through());
@@ -23,8 +24,8 @@
 //    "tables": [{"schema": "public", "table": "orders", "relation_oid": 16384,
 //                "durable_position": "0/16B6C50:3", "snapshot_lsn": "0/16A0000",
 //                "last_change_file": "20261130-233000123.parquet",
-//                "statistics": {"full_load_rows": 1000, "inserts": 5, "updates": 2, "deletes": 1, "ddls": 0,
-//                               "truncates": 0, "files": 2, "last_file_key": "raw/app/public/orders/2026...parquet",
+//                "statistics": {"full_load_rows": 1000, "inserts": 5, "updates": 2, "deletes": 1, "key_updates": 0,
+//                               "ddls": 0, "truncates": 0, "files": 2, "last_file_key": "raw/app/public/orders/2026...parquet",
 //                               "last_commit_time_us": 817813800123456}}]}
 // LSNs are printed as PostgreSQL prints them, positions as format_change_position() does; absent values are null.
 // Unknown fields are ignored (a later version 1 writer may add some); a higher version is refused, since an older
@@ -59,6 +60,7 @@ struct TableStatistics {
   uint64_t inserts = 0;  // change rows in committed change files, by operation
   uint64_t updates = 0;
   uint64_t deletes = 0;
+  uint64_t key_updates = 0;  // key-changing UPDATEs (also counted in updates): FileSummary::key_updates
   uint64_t ddls = 0;  // schema changes seen (ChangeFileWriterStats::schema_changes)
   uint64_t truncates = 0;
   uint64_t files = 0;                          // files committed (LOAD and change files)
@@ -127,19 +129,5 @@ class Checkpoint {
   uint64_t sequence_ = 0;
   std::optional<uint64_t> saved_confirmed_lsn_;  // confirmed_lsn as last loaded or saved; nullopt before either
 };
-
-// The LSN that may be confirmed to PostgreSQL (invariant 3), from
-//   oldest_pending:    each table writer's oldest_pending_commit_lsn() (nullopt: nothing pending in that table),
-//                      plus the commit LSN of a transaction the loop holds but has not handed to the writers;
-//   processed_end_lsn: TransactionCommit::end_lsn of the last transaction every writer has received in full
-//                      (or of the last keepalive's position the loop has caught up with when no transaction is open);
-//   confirmed_lsn:     the confirmed_lsn already saved (the result never goes below it).
-// The result is processed_end_lsn, lowered to strictly below the lowest pending commit LSN when a change is pending:
-// a restarted stream then resends that transaction (on restart, PostgreSQL skips only transactions whose commit LSN
-// is below the confirmed flush position). It is then raised to confirmed_lsn if below it: a pending commit record
-// may start exactly where the last confirmed transaction ended, and confirming that end stays safe (the commit LSN
-// is not below it). The caller saves a checkpoint with the result before sending it to PostgreSQL.
-uint64_t confirmable_lsn(const std::vector<std::optional<uint64_t>>& oldest_pending, uint64_t processed_end_lsn,
-                         uint64_t confirmed_lsn);
 
 }  // namespace pgs3

@@ -8,8 +8,8 @@
 //   2. The object is uploaded and committed (ChangeFileWriter).
 //   3. A checkpoint that includes the file (its table's durable_position at or past the file's last position) is
 //      saved; then release() removes the intents that checkpoint covers.
-// A crash between any two steps leaves an intent behind. On start, before anything is written, recover() settles
-// every intent, in sequence order:
+// A crash between any two steps leaves an intent behind. On start, before anything is written, recover()
+// (state/recovery.h) settles every intent, in sequence order:
 //   - the object exists: the file is adopted — unless the checkpoint already covers it (durable_position at or past
 //     its last position: a crash between steps 3 and the removal), its table's durable_position becomes the file's
 //     last position, its last_change_file the file's name, and its statistics count the file;
@@ -30,26 +30,17 @@
 
 #include "base/status.h"
 #include "model/change.h"
+#include "model/file_summary.h"
 #include "store/object_store.h"
-#include "task/checkpoint.h"
+#include "state/checkpoint.h"
 
 namespace pgs3 {
 
-// One change file about to be uploaded.
-struct FileIntent {
-  std::string key;  // the object key of the change file
+// One change file about to be uploaded: the file's summary and the checkpoint entry it belongs to.
+struct FileIntent : FileSummary {
   std::string schema;
   std::string table;
   uint32_t relation_oid = 0;
-  ChangePosition first;
-  ChangePosition last;
-  uint64_t rows = 0;
-  // The file's rows by operation and the commit time of its last change (pgoutput, since 2000-01-01), when the
-  // caller knows them: adoption adds them to the table's statistics.
-  uint64_t inserts = 0;
-  uint64_t updates = 0;
-  uint64_t deletes = 0;
-  std::optional<int64_t> last_commit_time_us;
 
   bool operator==(const FileIntent&) const = default;
 };
@@ -58,15 +49,6 @@ struct JournalEntry {
   uint64_t sequence = 0;
   std::string journal_key;  // the intent's own object key
   FileIntent intent;
-};
-
-// What recover() did.
-struct RecoveryReport {
-  std::vector<std::string> adopted;    // keys of files adopted into the checkpoint
-  std::vector<std::string> covered;    // keys of files the checkpoint already included
-  std::vector<std::string> discarded;  // keys of files never uploaded
-  bool checkpoint_saved = false;
-  size_t intents_removed = 0;
 };
 
 class FileJournal {
@@ -108,12 +90,6 @@ class FileJournal {
   uint64_t next_sequence_;
   std::vector<JournalEntry> outstanding_;
 };
-
-// Settles the intents under `prefix` into `checkpoint` (the one loaded from the target, or a fresh one with the
-// task id and slot name when there is none) as described above, saves it when a file was adopted, then removes the
-// intents. On failure nothing is lost: the intents left are settled by the next recovery. `checkpoint` must be the
-// one the task goes on with (its sequence and saved state move on with the save).
-Result<RecoveryReport> recover(ObjectStore& store, const std::string& prefix, Checkpoint& checkpoint);
 
 // The JSON of an intent, and its inverse (`where` names the object in messages).
 std::string intent_to_json(const FileIntent& intent);

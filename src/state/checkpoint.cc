@@ -1,10 +1,10 @@
-#include "task/checkpoint.h"
+#include "state/checkpoint.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "pg/lsn.h"
-#include "task/change_file_name.h"
+#include "model/lsn.h"
+#include "model/change_position_text.h"
 
 namespace pgs3 {
 namespace {
@@ -111,6 +111,7 @@ Status parse_table(const Json& j, size_t index, TableCheckpoint& t) {
   s.uint("inserts", st.inserts, false);
   s.uint("updates", st.updates, false);
   s.uint("deletes", st.deletes, false);
+  s.uint("key_updates", st.key_updates, false);
   s.uint("ddls", st.ddls, false);
   s.uint("truncates", st.truncates, false);
   s.uint("files", st.files, false);
@@ -136,6 +137,7 @@ std::string Checkpoint::to_json() const {
                   {"inserts", s.inserts},
                   {"updates", s.updates},
                   {"deletes", s.deletes},
+                  {"key_updates", s.key_updates},
                   {"ddls", s.ddls},
                   {"truncates", s.truncates},
                   {"files", s.files},
@@ -296,15 +298,6 @@ TableCheckpoint& Checkpoint::table_entry(uint32_t relation_oid, const std::strin
 bool Checkpoint::same_content(const Checkpoint& other) const {
   return task_id == other.task_id && slot_name == other.slot_name && phase == other.phase &&
          confirmed_lsn == other.confirmed_lsn && tables == other.tables;
-}
-
-uint64_t confirmable_lsn(const std::vector<std::optional<uint64_t>>& oldest_pending, uint64_t processed_end_lsn,
-                         uint64_t confirmed_lsn) {
-  uint64_t result = processed_end_lsn;
-  for (const std::optional<uint64_t>& pending : oldest_pending) {
-    if (pending) result = std::min(result, *pending == 0 ? 0 : *pending - 1);
-  }
-  return std::max(result, confirmed_lsn);
 }
 
 }  // namespace pgs3

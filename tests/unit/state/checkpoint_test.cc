@@ -1,4 +1,5 @@
-#include "task/checkpoint.h"
+#include "state/checkpoint.h"
+#include "state/progress_ledger.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "pg/lsn.h"
+#include "model/lsn.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "task/file_journal.h"
+#include "state/file_journal.h"
 
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "task/change_file_name.h"
+#include "model/change_position_text.h"
 
 namespace pgs3 {
 namespace {
@@ -27,41 +27,6 @@ std::optional<uint64_t> parse_intent_name(std::string_view name) {
   return value;
 }
 
-std::string base_name(const std::string& key) {
-  size_t slash = key.rfind('/');
-  return slash == std::string::npos ? key : key.substr(slash + 1);
-}
-
-Result<bool> object_exists(ObjectStore& store, const std::string& key) {
-  // list() rather than get(): a change file can be large, and only its presence matters.
-  PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> found, store.list(key));
-  for (const ObjectInfo& info : found) {
-    if (info.key == key) return true;
-  }
-  return false;
-}
-
-// Adopts the file of `intent` into `checkpoint`. False when the checkpoint already includes it.
-bool adopt(Checkpoint& checkpoint, const FileIntent& intent) {
-  if (FileJournal::covers(checkpoint, intent)) return false;
-  TableCheckpoint& t = checkpoint.table_entry(intent.relation_oid, intent.schema, intent.table);
-  // The file is newer than anything the checkpoint knows of the table, so its names are the current ones (a table
-  // renamed since the last checkpoint keeps its entry, found by OID).
-  t.schema = intent.schema;
-  t.table = intent.table;
-  if (intent.relation_oid != 0) t.relation_oid = intent.relation_oid;
-  t.durable_position = intent.last;
-  t.last_change_file = base_name(intent.key);
-  TableStatistics& s = t.statistics;
-  s.files += 1;
-  s.inserts += intent.inserts;
-  s.updates += intent.updates;
-  s.deletes += intent.deletes;
-  s.last_file_key = intent.key;
-  if (intent.last_commit_time_us) s.last_commit_time_us = intent.last_commit_time_us;
-  return true;
-}
-
 }  // namespace
 
 std::string intent_to_json(const FileIntent& intent) {
@@ -74,9 +39,11 @@ std::string intent_to_json(const FileIntent& intent) {
             {"first", format_change_position(intent.first)},
             {"last", format_change_position(intent.last)},
             {"rows", intent.rows},
+            {"bytes", intent.bytes},
             {"inserts", intent.inserts},
             {"updates", intent.updates},
             {"deletes", intent.deletes},
+            {"key_updates", intent.key_updates},
             {"last_commit_time_us", intent.last_commit_time_us ? Json(*intent.last_commit_time_us) : Json(nullptr)}};
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -132,9 +99,11 @@ Result<FileIntent> parse_intent(const std::string& text, const std::string& wher
   if (!uint_field("relation_oid", oid) || oid > UINT32_MAX) return bad("\"relation_oid\" must be an OID");
   intent.relation_oid = static_cast<uint32_t>(oid);
   for (auto [name, out] : {std::pair{"rows", &intent.rows},
+                           {"bytes", &intent.bytes},
                            {"inserts", &intent.inserts},
                            {"updates", &intent.updates},
-                           {"deletes", &intent.deletes}}) {
+                           {"deletes", &intent.deletes},
+                           {"key_updates", &intent.key_updates}}) {
     if (!uint_field(name, *out)) return bad(std::string("\"") + name + "\" must be a non-negative integer");
   }
   auto time = j.find("last_commit_time_us");
@@ -218,66 +187,6 @@ Status FileJournal::release(const Checkpoint& checkpoint) {
 bool FileJournal::covers(const Checkpoint& checkpoint, const FileIntent& intent) {
   const TableCheckpoint* t = checkpoint.find_table(intent.relation_oid, intent.schema, intent.table);
   return t != nullptr && t->durable_position && *t->durable_position >= intent.last;
-}
-
-Result<RecoveryReport> recover(ObjectStore& store, const std::string& prefix, Checkpoint& checkpoint) {
-  PGS3_ASSIGN_OR_RETURN(std::vector<JournalEntry> entries, FileJournal::read_all(store, prefix));
-  RecoveryReport report;
-  if (entries.empty()) return report;
-  // Work on a copy: a failed save must leave the caller's checkpoint as it was, and the intents where they are.
-  Checkpoint updated = checkpoint;
-  std::vector<const JournalEntry*> present;
-  std::vector<const JournalEntry*> missing;
-  for (const JournalEntry& entry : entries) {
-    const FileIntent& intent = entry.intent;
-    PGS3_ASSIGN_OR_RETURN(bool exists, object_exists(store, intent.key));
-    if (!exists) {
-      report.discarded.push_back(intent.key);
-      missing.push_back(&entry);
-    } else if (adopt(updated, intent)) {
-      report.adopted.push_back(intent.key);
-      present.push_back(&entry);
-    } else {
-      report.covered.push_back(intent.key);
-      present.push_back(&entry);
-    }
-  }
-  // A missing file's changes are replayed only from past the table's durable position. If adoption moved that
-  // position past the missing file's first change, those changes must be in a file that exists (a retry of the same
-  // changes under a new name); otherwise they would be lost without a word. The writer uploads a table's files in
-  // order and stops at the first failure, so this is a bug or a damaged target, never a crash.
-  for (const JournalEntry* gone : missing) {
-    const FileIntent& d = gone->intent;
-    const TableCheckpoint* before = checkpoint.find_table(d.relation_oid, d.schema, d.table);
-    const TableCheckpoint* after = updated.find_table(d.relation_oid, d.schema, d.table);
-    const bool was_replayable = !before || !before->durable_position || *before->durable_position < d.first;
-    const bool now_skipped = after && after->durable_position && *after->durable_position >= d.first;
-    if (!was_replayable || !now_skipped) continue;
-    bool held = false;
-    for (const JournalEntry* e : present) {
-      const FileIntent& f = e->intent;
-      const bool same = f.relation_oid != 0 && d.relation_oid != 0 ? f.relation_oid == d.relation_oid
-                                                                   : f.schema == d.schema && f.table == d.table;
-      if (same && f.first <= d.first && d.first <= f.last) held = true;
-    }
-    if (!held) {
-      return Status::data_error("change file " + d.key + " (intent " + gone->journal_key +
-                                ") is not in the target, but later files of \"" + d.schema + "\".\"" + d.table +
-                                "\" are: its changes from " + format_change_position(d.first) +
-                                " would be lost; restore the file, or reload the table");
-    }
-  }
-  if (!report.adopted.empty()) {
-    PGS3_RETURN_IF_ERROR(updated.save(store, prefix).with_context("recovering change files"));
-    report.checkpoint_saved = true;
-    checkpoint = std::move(updated);
-  }
-  // Only now may the intents go: the checkpoint holds everything they told.
-  for (const JournalEntry& entry : entries) {
-    PGS3_RETURN_IF_ERROR(store.remove(entry.journal_key).with_context("removing file intent " + entry.journal_key));
-    ++report.intents_removed;
-  }
-  return report;
 }
 
 }  // namespace pgs3

@@ -1,4 +1,5 @@
-#include "task/file_journal.h"
+#include "state/file_journal.h"
+#include "state/recovery.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

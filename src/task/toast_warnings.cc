@@ -1,0 +1,22 @@
+#include "task/toast_warnings.h"
+
+#include "base/log.h"
+
+namespace pgs3 {
+
+void ToastWarnings::after_change(const void* writer, uint64_t total, const std::map<std::string, uint64_t>& by_column,
+                                 const std::string& where, const std::string& fix) {
+  uint64_t& warned = warned_[writer];
+  if (total <= warned || (warned != 0 && total < 2 * warned)) return;
+  std::string columns;
+  for (const auto& [name, count] : by_column) {
+    columns += (columns.empty() ? "" : ", ") + name + " (" + std::to_string(count) + ")";
+  }
+  log_warn(where + ": " + std::to_string(total) +
+           " unchanged TOAST value(s) written as NULL in update rows, because the source does not send a large value "
+           "an UPDATE did not change; columns: " +
+           columns + ". Run " + fix + " so that pgs3 receives the old values");
+  warned = total;
+}
+
+}  // namespace pgs3

@@ -1,0 +1,24 @@
+// Truncate policy: what a source TRUNCATE does to a table's objects in the target. DMS's HandleSourceTableTruncated
+// (ChangeProcessingDdlHandlingPolicy, default true) applies a truncate to an S3 target by removing the table's files
+// and folders — LOAD and change files, what the table held before the truncate; false keeps them, with a warning.
+// Transaction files (PreserveTransactions) have no row for a TRUNCATE: they keep the table's earlier changes, and
+// the user is told.
+//
+// Stateless; called on the loop's thread.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "pg/catalog.h"
+#include "rules/task_config.h"
+#include "store/object_store.h"
+
+namespace pgs3 {
+
+// Applies the policy for `table` (`transaction_files`: its changes go to the transaction files). Returns whether
+// objects were removed.
+Result<bool> apply_truncate_policy(const TaskConfig& config, ObjectStore& store, const SourceTable& table,
+                                   bool transaction_files);
+
+}  // namespace pgs3
