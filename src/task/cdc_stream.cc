@@ -282,8 +282,12 @@ std::vector<std::optional<uint64_t>> CdcStream::pending_commit_lsns() const {
   return pending;
 }
 
+Clock::time_point CdcStream::steady_now() const {
+  return services_.steady_clock ? services_.steady_clock() : Clock::now();
+}
+
 Status CdcStream::save_checkpoint() {
-  PGS3_RETURN_IF_ERROR(ledger_.save(Clock::now(), pending_commit_lsns(), processed_end_));
+  PGS3_RETURN_IF_ERROR(ledger_.save(steady_now(), pending_commit_lsns(), processed_end_));
   ++totals_.checkpoints;
   if (services_.metrics != nullptr) {
     services_.metrics->checkpoints.add(1);
@@ -294,7 +298,7 @@ Status CdcStream::save_checkpoint() {
 }
 
 Status CdcStream::send_status(ReplicationSource& source, bool reply_requested) {
-  last_status_ = Clock::now();
+  last_status_ = steady_now();
   const Lsn flush(ledger_.confirmed_lsn());
   return source.send_status(Lsn(std::max(received_lsn_, ledger_.confirmed_lsn())), flush, flush, reply_requested);
 }
@@ -371,7 +375,7 @@ Result<CdcEnd> CdcStream::run(ReplicationSource& source) {
   decoder_ = PgoutputDecoder();  // a new session resends Relation messages
   in_transaction_ = false;
   touched_.clear();
-  const Clock::time_point started = Clock::now();
+  const Clock::time_point started = steady_now();
   ledger_.restart_clock(started);
   heartbeat_.start(started);
   PGS3_RETURN_IF_ERROR(send_status(source));
@@ -381,7 +385,7 @@ Result<CdcEnd> CdcStream::run(ReplicationSource& source) {
     PGS3_ASSIGN_OR_RETURN(ReplicationEvent event, source.next(std::chrono::milliseconds(200)));
     bool reply = false;
     PGS3_RETURN_IF_ERROR(on_event(event, reply));
-    const Clock::time_point now = Clock::now();
+    const Clock::time_point now = steady_now();
     if (now - last_poll_ >= kPollEvery) {
       last_poll_ = now;
       const auto wall = services_.wall_clock ? services_.wall_clock() : std::chrono::system_clock::now();

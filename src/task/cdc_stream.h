@@ -78,6 +78,8 @@ struct CdcStreamServices {
   std::function<Status()> emit_heartbeat;
   // The wall clock for file names and ages (ChangeFileWriterOptions::clock); default system_clock.
   std::function<std::chrono::system_clock::time_point()> wall_clock;
+  // The clock of the loop's cadences (polls, status updates, checkpoints); default steady_clock.
+  std::function<std::chrono::steady_clock::time_point()> steady_clock;
 };
 
 class CdcStream {
@@ -121,6 +123,7 @@ class CdcStream {
   Status maybe_checkpoint(ReplicationSource& source, std::chrono::steady_clock::time_point now);
   Status send_status(ReplicationSource& source, bool reply_requested = false);
   void update_gauges();
+  std::chrono::steady_clock::time_point steady_now() const;
   TableState* table_for(uint32_t oid);
   Result<TableState*> writer_for_relation(const RelationDescriptor& relation);
   Result<std::unique_ptr<ChangeFileWriter>> make_writer(const TableState& state, TableMetrics* table_metrics,
