@@ -16,7 +16,7 @@
 #include "rules/table_selector.h"
 #include "rules/task_config.h"
 #include "state/checkpoint.h"
-#include "task/object_keys.h"
+#include "sink/object_keys.h"
 
 namespace pgs3 {
 namespace {

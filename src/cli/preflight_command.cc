@@ -16,7 +16,7 @@
 #include "rules/task_config.h"
 #include "store/s3_store.h"
 #include "store/s3_target_check.h"
-#include "task/object_keys.h"
+#include "sink/object_keys.h"
 #include "task/target_store.h"
 
 namespace pgs3 {

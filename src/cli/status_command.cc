@@ -13,9 +13,9 @@
 #include "model/lsn.h"
 #include "store/local_store.h"
 #include "store/s3_store.h"
-#include "task/change_file_name.h"
+#include "sink/change_file_name.h"
 #include "state/checkpoint.h"
-#include "task/object_keys.h"
+#include "sink/object_keys.h"
 #include "task/target_store.h"
 
 namespace pgs3 {

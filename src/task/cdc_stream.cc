@@ -10,10 +10,10 @@
 #include "pg/type_mapping.h"
 #include "rules/object_tagging.h"
 #include "task/cancellation.h"
-#include "task/change_file_name.h"
+#include "sink/change_file_name.h"
 #include "task/truncate_policy.h"
-#include "task/memory_budget.h"
-#include "task/object_keys.h"
+#include "sink/memory_budget.h"
+#include "sink/object_keys.h"
 
 namespace pgs3 {
 namespace {

@@ -48,7 +48,7 @@
 #include "rules/task_config.h"
 #include "state/progress_ledger.h"
 #include "store/object_store.h"
-#include "task/change_file_writer.h"
+#include "sink/change_file_writer.h"
 #include "task/heartbeat.h"
 #include "task/stop_condition.h"
 #include "task/toast_warnings.h"

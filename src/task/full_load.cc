@@ -14,8 +14,8 @@
 #include "pg/type_mapping.h"
 #include "rules/object_tagging.h"
 #include "task/cancellation.h"
-#include "task/load_file_writer.h"
-#include "task/object_keys.h"
+#include "sink/load_file_writer.h"
+#include "sink/object_keys.h"
 
 namespace pgs3 {
 namespace {

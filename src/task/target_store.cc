@@ -6,7 +6,7 @@
 #include "store/local_store.h"
 #include "store/s3_store.h"
 #include "store/s3_target_check.h"
-#include "task/object_keys.h"
+#include "sink/object_keys.h"
 
 namespace pgs3 {
 namespace {

@@ -1,7 +1,7 @@
 #include "task/truncate_policy.h"
 
 #include "base/log.h"
-#include "task/object_keys.h"
+#include "sink/object_keys.h"
 
 namespace pgs3 {
 

@@ -22,7 +22,7 @@
 #include "state/file_journal.h"
 #include "state/progress_ledger.h"
 #include "state/recovery.h"
-#include "task/object_keys.h"
+#include "sink/object_keys.h"
 #include "testing/pgoutput_bytes.h"
 
 namespace pgs3 {

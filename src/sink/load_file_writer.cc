@@ -1,8 +1,8 @@
-#include "task/load_file_writer.h"
+#include "sink/load_file_writer.h"
 
 #include "base/log.h"
-#include "task/object_keys.h"
-#include "task/output_format.h"
+#include "sink/object_keys.h"
+#include "sink/output_format.h"
 
 namespace pgs3 {
 

@@ -1,4 +1,4 @@
-#include "task/staged_output.h"
+#include "sink/staged_output.h"
 
 #include <algorithm>
 

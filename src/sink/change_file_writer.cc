@@ -1,12 +1,12 @@
-#include "task/change_file_writer.h"
+#include "sink/change_file_writer.h"
 
 #include <algorithm>
 
 #include "pg/pgoutput_decoder.h"
 #include "pg/type_mapping.h"
-#include "task/date_partition.h"
-#include "task/object_keys.h"
-#include "task/output_format.h"
+#include "sink/date_partition.h"
+#include "sink/object_keys.h"
+#include "sink/output_format.h"
 
 namespace pgs3 {
 namespace {

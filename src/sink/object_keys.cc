@@ -1,4 +1,4 @@
-#include "task/object_keys.h"
+#include "sink/object_keys.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "task/date_partition.h"
+#include "sink/date_partition.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "task/change_file_name.h"
+#include "sink/change_file_name.h"
 
 #include <cstdio>
 

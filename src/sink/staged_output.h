@@ -24,7 +24,7 @@
 
 #include "base/output_stream.h"
 #include "base/status.h"
-#include "task/spill_file.h"
+#include "sink/spill_file.h"
 
 namespace pgs3 {
 

@@ -1,4 +1,4 @@
-#include "task/memory_budget.h"
+#include "sink/memory_budget.h"
 
 #include <gtest/gtest.h>
 

@@ -127,9 +127,9 @@
 #include "pg/catalog.h"
 #include "rules/task_config.h"
 #include "store/object_store.h"
-#include "task/change_file_name.h"
-#include "task/memory_budget.h"
-#include "task/staged_output.h"
+#include "sink/change_file_name.h"
+#include "sink/memory_budget.h"
+#include "sink/staged_output.h"
 
 namespace pgs3 {
 

@@ -1,4 +1,4 @@
-#include "task/change_file_writer.h"
+#include "sink/change_file_writer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,7 +15,7 @@
 #include "format/parquet/parquet_reader.h"
 #include "rules/time_zone.h"
 #include "store/local_store.h"
-#include "task/memory_budget.h"
+#include "sink/memory_budget.h"
 
 namespace pgs3 {
 namespace {

@@ -1,4 +1,4 @@
-#include "task/spill_file.h"
+#include "sink/spill_file.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "task/output_format.h"
+#include "sink/output_format.h"
 
 #include "format/csv/csv_writer.h"
 #include "format/parquet/parquet_writer.h"
