@@ -2,7 +2,6 @@
 
 #include "base/log.h"
 #include "sink/object_keys.h"
-#include "sink/output_format.h"
 
 namespace pgs3 {
 
@@ -14,39 +13,31 @@ LoadFileWriter::LoadFileWriter(ObjectStore& store, const S3Settings& settings, s
       prefix_(std::move(prefix)),
       extension_(file_extension(settings)),
       schema_(std::move(schema)),
-      metadata_(std::move(metadata)) {}
-
-LoadFileWriter::~LoadFileWriter() { abort(); }
-
-Status LoadFileWriter::open_next() {
-  std::string key = prefix_ + load_file_name(static_cast<uint32_t>(files_ + 1), extension_);
-  PGS3_ASSIGN_OR_RETURN(object_, store_.create(key, object_options_));
-  PGS3_ASSIGN_OR_RETURN(encoder_, make_file_encoder(settings_, schema_, object_.get()));
-  return Status::ok();
-}
+      metadata_(std::move(metadata)),
+      file_(store, settings, RollingObjectWriter::Staging::kDirect) {}
 
 Status LoadFileWriter::close_current() {
-  PGS3_RETURN_IF_ERROR(encoder_->finish(metadata_));
-  bytes_ += object_->position();
-  PGS3_RETURN_IF_ERROR(object_->commit());
+  PGS3_ASSIGN_OR_RETURN(uint64_t bytes, file_.commit(metadata_, nullptr));
+  bytes_ += bytes;
   ++files_;
-  encoder_.reset();
-  object_.reset();
   return Status::ok();
 }
 
 Status LoadFileWriter::write(const RecordBatch& batch) {
   if (batch.rows() == 0) return Status::ok();
-  if (!encoder_) PGS3_RETURN_IF_ERROR(open_next());
-  PGS3_RETURN_IF_ERROR(encoder_->write(batch));
-  if (encoder_->estimated_size() >= static_cast<uint64_t>(settings_.max_file_size_kb) * 1024) {
+  if (!file_.is_open()) {
+    const std::string key = prefix_ + load_file_name(static_cast<uint32_t>(files_ + 1), extension_);
+    PGS3_RETURN_IF_ERROR(file_.open(key, schema_, object_options_));
+  }
+  PGS3_RETURN_IF_ERROR(file_.write(batch));
+  if (file_.estimated_size() >= static_cast<uint64_t>(settings_.max_file_size_kb) * 1024) {
     PGS3_RETURN_IF_ERROR(close_current());
   }
   return Status::ok();
 }
 
 Status LoadFileWriter::finish() {
-  if (encoder_) PGS3_RETURN_IF_ERROR(close_current());
+  if (file_.is_open()) PGS3_RETURN_IF_ERROR(close_current());
   PGS3_ASSIGN_OR_RETURN(auto existing, store_.list(prefix_ + "LOAD"));
   for (const auto& obj : existing) {
     std::string name = obj.key.substr(prefix_.size());
@@ -57,12 +48,6 @@ Status LoadFileWriter::finish() {
     }
   }
   return Status::ok();
-}
-
-void LoadFileWriter::abort() {
-  encoder_.reset();
-  if (object_) object_->abort();
-  object_.reset();
 }
 
 }  // namespace pgs3

@@ -61,7 +61,7 @@ struct TableStatistics {
   uint64_t updates = 0;
   uint64_t deletes = 0;
   uint64_t key_updates = 0;  // key-changing UPDATEs (also counted in updates): FileSummary::key_updates
-  uint64_t ddls = 0;  // schema changes seen (ChangeFileWriterStats::schema_changes)
+  uint64_t ddls = 0;  // schema changes seen (ChangeWriterStats::schema_changes)
   uint64_t truncates = 0;
   uint64_t files = 0;                          // files committed (LOAD and change files)
   std::string last_file_key;                   // the key of the last file committed, empty before any

@@ -11,6 +11,8 @@
 #include "rules/object_tagging.h"
 #include "task/cancellation.h"
 #include "sink/change_file_name.h"
+#include "sink/change_file_writer.h"
+#include "sink/transaction_file_writer.h"
 #include "task/truncate_policy.h"
 #include "sink/memory_budget.h"
 #include "sink/object_keys.h"
@@ -44,8 +46,8 @@ bool binary_safe(const SourceTable& table) {
 struct CdcStream::TableState {
   const SourceTable* source = nullptr;
   // The table's own writer, or (PreserveTransactions) the stream's transaction-file writer, shared by all tables.
-  ChangeFileWriter* writer = nullptr;
-  std::unique_ptr<ChangeFileWriter> own_writer;
+  ChangeWriter* writer = nullptr;
+  std::unique_ptr<ChangeWriter> own_writer;
   // The checkpoint entry of the writer's files: the table's, or the transaction files' (kTransactionFilesEntry).
   EntryRef entry;
   TableMetrics* metrics = nullptr;  // null without metrics
@@ -105,17 +107,21 @@ Result<CdcStream::TableState*> CdcStream::writer_for_relation(const RelationDesc
   if (config_.target.s3.preserve_transactions) {
     state->entry = EntryRef{0, "", std::string(kTransactionFilesEntry)};
     if (!transaction_writer_) {
-      PGS3_ASSIGN_OR_RETURN(transaction_writer_, make_writer(*state, nullptr, ObjectTags{}, {}));
+      transaction_writer_ =
+          std::make_unique<TransactionFileWriter>(store_, config_.target.s3, writer_options(*state, nullptr));
+      resume(state->entry, *transaction_writer_);
     }
     state->writer = transaction_writer_.get();
   } else {
     state->entry = state->table_entry();
-    PGS3_ASSIGN_OR_RETURN(ObjectTags tags, tags_for_table(config_, source->schema, source->name));
-    std::vector<std::string> key_columns;
+    ChangeWriterOptions options = writer_options(*state, state->metrics);
+    PGS3_ASSIGN_OR_RETURN(options.object_options.tags, tags_for_table(config_, source->schema, source->name));
+    options.catalog_columns = source->columns;
     for (const SourceColumn& c : source->columns) {
-      if (c.in_primary_key) key_columns.push_back(c.name);
+      if (c.in_primary_key) options.identity_full_key_columns.push_back(c.name);
     }
-    PGS3_ASSIGN_OR_RETURN(state->own_writer, make_writer(*state, state->metrics, std::move(tags), key_columns));
+    state->own_writer = std::make_unique<ChangeFileWriter>(store_, config_.target.s3, std::move(options));
+    resume(state->entry, *state->own_writer);
     state->writer = state->own_writer.get();
   }
   if (const TableCheckpoint* entry = ledger_.checkpoint().find_table(source->oid, source->schema, source->name)) {
@@ -131,16 +137,12 @@ Result<CdcStream::TableState*> CdcStream::writer_for_relation(const RelationDesc
   return raw;
 }
 
-// A writer whose files go to `state`'s checkpoint entry; `table_metrics` (may be null) counts what it writes.
-Result<std::unique_ptr<ChangeFileWriter>> CdcStream::make_writer(const TableState& state, TableMetrics* table_metrics,
-                                                                 ObjectTags tags,
-                                                                 std::vector<std::string> identity_full_key_columns) {
-  ChangeFileWriterOptions options;
+// The options of a writer whose files go to `state`'s checkpoint entry; `table_metrics` (may be null) counts what it
+// writes.
+ChangeWriterOptions CdcStream::writer_options(const TableState& state, TableMetrics* table_metrics) {
+  ChangeWriterOptions options;
   options.money_fraction_digits = money_fraction_digits_;
-  if (!config_.target.s3.preserve_transactions) options.catalog_columns = state.source->columns;
-  options.object_options.tags = std::move(tags);
   options.memory_budget = services_.memory_budget;
-  options.identity_full_key_columns = std::move(identity_full_key_columns);
   options.clock = services_.wall_clock;
   const EntryRef entry = state.entry;
   options.before_upload = [this, entry](const FileSummary& file) { return ledger_.record_intent(entry, file); };
@@ -159,13 +161,15 @@ Result<std::unique_ptr<ChangeFileWriter>> CdcStream::make_writer(const TableStat
     log_debug("change file " + file.key + ": " + std::to_string(file.rows) + " rows, positions " +
               format_change_position(file.first) + " .. " + format_change_position(file.last));
   };
-  auto writer = std::make_unique<ChangeFileWriter>(store_, config_.target.s3, std::move(options));
-  if (const TableCheckpoint* found =
-          ledger_.checkpoint().find_table(entry.relation_oid, entry.schema, entry.table)) {
-    if (found->durable_position) writer->skip_through(*found->durable_position);
-    if (!found->last_change_file.empty()) (void)writer->order_after(found->last_change_file);
+  return options;
+}
+
+// Resumes a new writer where the checkpoint's entry says its files end.
+void CdcStream::resume(const EntryRef& entry, ChangeWriter& writer) const {
+  if (const TableCheckpoint* found = ledger_.checkpoint().find_table(entry.relation_oid, entry.schema, entry.table)) {
+    if (found->durable_position) writer.skip_through(*found->durable_position);
+    if (!found->last_change_file.empty()) (void)writer.order_after(found->last_change_file);
   }
-  return writer;
 }
 
 Status CdcStream::on_message(const PgoutputMessage& m) {
@@ -247,7 +251,7 @@ Status CdcStream::on_row(const PgoutputMessage& m) {
 Status CdcStream::on_truncate(const TruncateChange& truncate) {
   // Whether each writer had handled this truncate before a restart (a transaction-file writer is asked once for
   // all its tables).
-  std::map<ChangeFileWriter*, bool> replayed_by_writer;
+  std::map<ChangeWriter*, bool> replayed_by_writer;
   for (uint32_t oid : truncate.relation_oids) {
     TableState* t = table_for(oid);
     if (t == nullptr) continue;

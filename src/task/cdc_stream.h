@@ -1,6 +1,7 @@
 // CdcStream: the replication loop — pgoutput messages in, change files and checkpoints out (DESIGN.md §1 and §3).
 //
-//   ReplicationSource -> PgoutputDecoder -> one handler per message -> ChangeFileWriter (one per selected table)
+//   ReplicationSource -> PgoutputDecoder -> one handler per message -> ChangeFileWriter (one per selected table,
+//                                                                        or one TransactionFileWriter for all)
 //                                                                        -> ObjectStore (files)
 //                              ProgressLedger (journal intents, checkpoint) <- FileSummary of each committed file
 //                              standby status update: flush = the ledger's confirmed_lsn()
@@ -9,7 +10,7 @@
 // publication publishes partitions through their root, so a partitioned table's changes carry the root's OID). A
 // relation that is not selected (a publication FOR ALL TABLES, or one shared with others) is ignored. Relation
 // messages go to the table's writer, which starts a new file when the columns change (ALTER TABLE). With
-// PreserveTransactions every selected table shares one writer of transaction files (task/change_file_writer.h), whose
+// PreserveTransactions every selected table shares one writer of transaction files (sink/transaction_file_writer.h), whose
 // durable position and statistics live in the checkpoint entry kTransactionFilesEntry (state/checkpoint.h).
 //
 // Positions and confirmation (invariants 2 and 3): every change has (commit LSN, seq); each committed file's
@@ -48,7 +49,7 @@
 #include "rules/task_config.h"
 #include "state/progress_ledger.h"
 #include "store/object_store.h"
-#include "sink/change_file_writer.h"
+#include "sink/change_writer.h"
 #include "task/heartbeat.h"
 #include "task/stop_condition.h"
 #include "task/toast_warnings.h"
@@ -76,7 +77,7 @@ struct CdcStreamServices {
   StopCondition::WalInsertLsn wal_insert_lsn;
   // HeartbeatEnable: runs pg_logical_emit_message() on a normal connection (task/heartbeat.h).
   std::function<Status()> emit_heartbeat;
-  // The wall clock for file names and ages (ChangeFileWriterOptions::clock); default system_clock.
+  // The wall clock for file names and ages (ChangeWriterOptions::clock); default system_clock.
   std::function<std::chrono::system_clock::time_point()> wall_clock;
   // The clock of the loop's cadences (polls, status updates, checkpoints); default steady_clock.
   std::function<std::chrono::steady_clock::time_point()> steady_clock;
@@ -126,9 +127,8 @@ class CdcStream {
   std::chrono::steady_clock::time_point steady_now() const;
   TableState* table_for(uint32_t oid);
   Result<TableState*> writer_for_relation(const RelationDescriptor& relation);
-  Result<std::unique_ptr<ChangeFileWriter>> make_writer(const TableState& state, TableMetrics* table_metrics,
-                                                        ObjectTags tags,
-                                                        std::vector<std::string> identity_full_key_columns);
+  ChangeWriterOptions writer_options(const TableState& state, TableMetrics* table_metrics);
+  void resume(const EntryRef& entry, ChangeWriter& writer) const;
 
   const TaskConfig& config_;
   ObjectStore& store_;
@@ -141,7 +141,7 @@ class CdcStream {
   ToastWarnings toast_warnings_;
 
   std::map<uint32_t, std::unique_ptr<TableState>> by_oid_;  // the selected tables' writers, created on first use
-  std::unique_ptr<ChangeFileWriter> transaction_writer_;     // PreserveTransactions: every table's changes
+  std::unique_ptr<ChangeWriter> transaction_writer_;         // PreserveTransactions: every table's changes
   PgoutputDecoder decoder_;
   PgoutputMessage message_;
 

@@ -1,4 +1,5 @@
 #include "sink/change_file_writer.h"
+#include "sink/transaction_file_writer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -162,13 +163,13 @@ class ChangeFileWriterTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
-  ChangeFileWriterOptions options() {
-    ChangeFileWriterOptions o;
+  ChangeWriterOptions options() {
+    ChangeWriterOptions o;
     o.clock = [this] { return clock_; };
     return o;
   }
 
-  std::unique_ptr<ChangeFileWriter> writer(ChangeFileWriterOptions o, RelationDescriptor rel = orders()) {
+  std::unique_ptr<ChangeFileWriter> writer(ChangeWriterOptions o, RelationDescriptor rel = orders()) {
     auto w = std::make_unique<ChangeFileWriter>(*store_, settings_, std::move(o));
     Status st = w->set_relation(rel);
     EXPECT_TRUE(st.is_ok()) << st.message();
@@ -235,7 +236,7 @@ TEST_F(ChangeFileWriterTest, InsertsUpdatesAndDeletesCarryOpAndValues) {
 }
 
 TEST_F(ChangeFileWriterTest, DeleteCarriesKeyOnlySoNonKeyColumnsAreOptional) {
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.catalog_columns = {catalog_column("id", kInt4, "int4", true), catalog_column("status", kText, "text", true),
                        catalog_column("payload", kText, "text", false)};
   auto w = writer(std::move(o));
@@ -379,7 +380,7 @@ TEST_F(ChangeFileWriterTest, ChangeOfALaterTransactionEndsTheOpenOne) {
 }
 
 TEST_F(ChangeFileWriterTest, MaxFileBytesSplitsAHugeTransaction) {
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.max_file_bytes = 1500;
   o.staging_rows = 4;
   auto w = writer(std::move(o));
@@ -457,7 +458,7 @@ TEST_F(ChangeFileWriterTest, OrderAfterExistingFileAvoidsOverwritingAfterRestart
 }
 
 TEST_F(ChangeFileWriterTest, PositionsAreInParquetMetadataAndS3Metadata) {
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.object_options.tags = {{"team", "data"}};
   RelationDescriptor rel = orders();
   rel.schema = "Vendas é";
@@ -544,7 +545,7 @@ TEST_F(ChangeFileWriterTest, DurablePositionAndOldestPendingMoveAsFilesCommit) {
 
 TEST_F(ChangeFileWriterTest, BeforeUploadSeesTheFileAndItsFailureUploadsNothing) {
   std::vector<FileSummary> seen;
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.before_upload = [&](const FileSummary& f) {
     seen.push_back(f);
     return seen.size() == 1 ? Status::ok() : Status::unavailable("journal unreachable");
@@ -639,8 +640,8 @@ TEST_F(ChangeFileWriterTest, TransactionFilesHoldEveryTablesRowsInStreamOrder) {
   settings_.preserve_transactions = true;
   settings_.cdc_path = "txn";
   settings_.timestamp_column_name = "ts";
-  ChangeFileWriterOptions o = options();
-  auto w = std::make_unique<ChangeFileWriter>(*store_, settings_, std::move(o));
+  ChangeWriterOptions o = options();
+  auto w = std::make_unique<TransactionFileWriter>(*store_, settings_, std::move(o));
   RelationDescriptor items;
   items.oid = kOid + 1;
   items.schema = "sales";
@@ -679,7 +680,7 @@ TEST_F(ChangeFileWriterTest, TransactionFilesHoldEveryTablesRowsInStreamOrder) {
   EXPECT_EQ(w->durable_position(), (ChangePosition{0x200, 1}));
 
   // A later writer (a restart) names its files after the ones in the target, and skips what they hold.
-  auto again = std::make_unique<ChangeFileWriter>(*store_, settings_, options());
+  auto again = std::make_unique<TransactionFileWriter>(*store_, settings_, options());
   EXPECT_TRUE(again->order_after("CDC_TXN-20261130233000000.csv"));
   again->skip_through({0x200, 1});
   ASSERT_OK(again->set_relation(items));
@@ -698,7 +699,7 @@ TEST_F(ChangeFileWriterTest, TransactionFilesHoldEveryTablesRowsInStreamOrder) {
 TEST_F(ChangeFileWriterTest, TransactionFileClosesOnASchemaChangeOnly) {
   settings_.preserve_transactions = true;
   settings_.cdc_path = "txn";
-  auto w = std::make_unique<ChangeFileWriter>(*store_, settings_, options());
+  auto w = std::make_unique<TransactionFileWriter>(*store_, settings_, options());
   ASSERT_OK(w->set_relation(orders()));
   ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
   RelationDescriptor items;
@@ -772,7 +773,7 @@ class ChangeFileWriterSpillTest : public ChangeFileWriterTest {
     RecordingStore store((root_ / name).string());
     std::vector<std::unique_ptr<ChangeFileWriter>> writers;
     for (int t = 0; t < kTables; ++t) {
-      ChangeFileWriterOptions o = options();
+      ChangeWriterOptions o = options();
       o.staging_rows = 100;
       o.memory_budget = budget;
       o.spill_directory = (root_ / "spill").string();
@@ -856,7 +857,7 @@ TEST_F(ChangeFileWriterTest, SpillFilesAreRemovedAfterCloseAbortAndDestruction) 
   MemoryBudget budget(1);  // every change spills
   const fs::path spill = root_ / "spill";
   settings_.row_group_length = 1;  // each row goes straight to the staged bytes
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.memory_budget = &budget;
   o.spill_directory = spill.string();
   o.staging_rows = 1;
@@ -897,7 +898,7 @@ TEST_F(ChangeFileWriterTest, ASpillDirectoryThatCannotBeCreatedFailsTheWriterNam
   const std::string spill = (root_ / "plain-file" / "spill").string();
   MemoryBudget budget(1);
   settings_.row_group_length = 1;
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.memory_budget = &budget;
   o.spill_directory = spill;
   o.staging_rows = 1;
@@ -917,7 +918,7 @@ TEST_F(ChangeFileWriterTest, ASpillDirectoryThatCannotBeCreatedFailsTheWriterNam
 
 TEST_F(ChangeFileWriterTest, MaxFileBytesDefaultsToMaxFileSize) {
   settings_.max_file_size_kb = 2;
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.staging_rows = 4;
   auto w = writer(std::move(o));
   std::deque<std::string> payloads;
@@ -961,7 +962,7 @@ TEST_F(ChangeFileWriterTest, KeyChangingUpdateUnderDefaultIdentityIsADeleteOfThe
 }
 
 TEST_F(ChangeFileWriterTest, KeyChangingUpdateUnderFullIdentityDeletesTheWholeOldRow) {
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.identity_full_key_columns = {"id"};
   auto w = writer(std::move(o), orders(ReplicaIdentity::kFull));  // pgoutput flags every column under FULL
   ASSERT_OK(w->append(
@@ -1010,7 +1011,7 @@ TEST_F(ChangeFileWriterTest, UnderFullIdentityTheKeyIsTheFlaggedColumnsUnlessAll
 
 TEST_F(ChangeFileWriterTest, KeyChangingUpdateNullToValueIsAKeyChange) {
   RelationDescriptor rel = orders(ReplicaIdentity::kIndex);
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   auto w = writer(std::move(o), rel);
   ASSERT_OK(w->append(update(0x100, 1, {text("5"), text("paid"), text("p")}, OldTupleKind::kKey,
                              {null_value(), null_value(), null_value()}),
@@ -1053,7 +1054,7 @@ TEST_F(ChangeFileWriterTest, AfterCommitSeesTheCommittedFileWithItsCountsAndLast
   std::vector<FileSummary> before;
   std::vector<FileSummary> after;
   std::vector<std::vector<std::string>> keys_at_commit;
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.before_upload = [&](const FileSummary& f) {
     before.push_back(f);
     return Status::ok();
@@ -1111,7 +1112,7 @@ TEST_F(ChangeFileWriterTest, AfterCommitSeesTheCommittedFileWithItsCountsAndLast
 
 TEST_F(ChangeFileWriterTest, AFailedUploadCallsNoAfterCommit) {
   int calls = 0;
-  ChangeFileWriterOptions o = options();
+  ChangeWriterOptions o = options();
   o.before_upload = [](const FileSummary&) { return Status::unavailable("journal unreachable"); };
   o.after_commit = [&](const FileSummary&) { ++calls; };
   auto w = writer(std::move(o));

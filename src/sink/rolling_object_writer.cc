@@ -1,0 +1,113 @@
+#include "sink/rolling_object_writer.h"
+
+#include "sink/output_format.h"
+
+namespace pgs3 {
+namespace {
+
+// S3 user metadata travels in HTTP headers, which carry ASCII: bytes outside printable ASCII, and '%', are
+// percent-encoded (UTF-8 bytes, RFC 3986 style), so a schema named "Vendas é" reads back as "Vendas%20%C3%A9".
+std::string metadata_value(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (c > 0x20 && c < 0x7F && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RollingObjectWriter::RollingObjectWriter(ObjectStore& store, const S3Settings& settings, Staging staging,
+                                         std::string spill_directory)
+    : store_(store), settings_(settings), staging_(staging), spill_directory_(std::move(spill_directory)) {}
+
+RollingObjectWriter::~RollingObjectWriter() { abort(); }
+
+Status RollingObjectWriter::open(std::string key, const std::vector<ColumnSpec>& columns, ObjectOptions options) {
+  abort();
+  OutputStream* out = nullptr;
+  if (staging_ == Staging::kDirect) {
+    PGS3_ASSIGN_OR_RETURN(object_, store_.create(key, options));
+    out = object_.get();
+  } else {
+    staged_ = std::make_unique<StagedOutput>(spill_directory_);
+    out = staged_.get();
+  }
+  Result<std::unique_ptr<FileEncoder>> encoder = make_file_encoder(settings_, columns, out);
+  if (!encoder.is_ok()) {
+    abort();
+    return encoder.status();
+  }
+  encoder_ = std::move(encoder).value();
+  key_ = std::move(key);
+  options_ = std::move(options);
+  return Status::ok();
+}
+
+Status RollingObjectWriter::write(const RecordBatch& batch) {
+  if (batch.rows() == 0) return Status::ok();
+  return encoder_->write(batch);
+}
+
+uint64_t RollingObjectWriter::estimated_size() const { return encoder_ ? encoder_->estimated_size() : 0; }
+
+uint64_t RollingObjectWriter::memory_bytes() const {
+  if (!encoder_) return 0;
+  const uint64_t encoded = encoder_->estimated_size();
+  const uint64_t written = staged_ ? staged_->position() : object_->position();
+  // The encoder's estimate covers what it wrote and what it buffers (the open row group, the CSV buffer).
+  const uint64_t buffered = encoded > written ? encoded - written : 0;
+  return staged_memory_bytes() + buffered;
+}
+
+Status RollingObjectWriter::spill() {
+  if (!staged_) return Status::ok();
+  return staged_->spill();
+}
+
+Result<uint64_t> RollingObjectWriter::commit(const KeyValueMetadata& metadata,
+                                             const std::function<Status(uint64_t)>& before_upload) {
+  PGS3_RETURN_IF_ERROR(encoder_->finish(metadata));
+  if (staging_ == Staging::kDirect) {
+    const uint64_t bytes = object_->position();
+    PGS3_RETURN_IF_ERROR(object_->commit());
+    object_.reset();
+    encoder_.reset();
+    return bytes;
+  }
+  ObjectOptions options = options_;
+  for (const auto& [name, value] : metadata) {
+    std::string s3_name = name;
+    for (char& ch : s3_name) {
+      if (ch == '.') ch = '-';
+    }
+    options.metadata.emplace_back(std::move(s3_name), metadata_value(value));
+  }
+  const uint64_t bytes = staged_->position();
+  if (before_upload) PGS3_RETURN_IF_ERROR(before_upload(bytes));
+  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> object, store_.create(key_, options));
+  Status st = staged_->copy_to(*object, kUploadChunkBytes);
+  if (st.is_ok()) st = object->commit();
+  if (!st.is_ok()) {
+    object->abort();
+    return st;
+  }
+  abort();  // releases the staged bytes (and the spill file) and the encoder
+  return bytes;
+}
+
+void RollingObjectWriter::abort() {
+  encoder_.reset();
+  if (object_) object_->abort();
+  object_.reset();
+  staged_.reset();  // removes the spill file
+}
+
+}  // namespace pgs3
