@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "pg/pgoutput_decoder.h"
+#include "pg/tuple_decoder.h"
 #include "pg/type_mapping.h"
 #include "task/date_partition.h"
 #include "task/object_keys.h"
