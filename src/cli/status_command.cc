@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/byte_size.h"
 #include "base/utc_time.h"
 #include "pg/connection.h"
 #include "pg/lsn.h"
@@ -22,23 +23,6 @@ namespace pgs3 {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string human_bytes(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0) {
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
-  }
-  return buf;
-}
 
 // What the server says about the task's slot and publication.
 struct ServerState {

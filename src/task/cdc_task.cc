@@ -5,6 +5,7 @@
 #include <memory>
 #include <thread>
 
+#include "base/byte_size.h"
 #include "base/log.h"
 #include "base/utc_time.h"
 #include "obs/task_metrics.h"

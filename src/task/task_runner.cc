@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/byte_size.h"
 #include "base/log.h"
 #include "base/utc_time.h"
 #include "obs/metrics.h"
