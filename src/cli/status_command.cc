@@ -10,6 +10,7 @@
 
 #include "base/byte_size.h"
 #include "base/utc_time.h"
+#include "cli/task_file.h"
 #include "pg/connection.h"
 #include "pg/lsn.h"
 #include "store/local_store.h"
@@ -343,12 +344,10 @@ Result<std::unique_ptr<ObjectStore>> open_target_store_without_checks(const Task
 }
 
 int run_status_command(const std::string& task_file, const StatusOptions& options) {
-  auto config = parse_task_file(task_file);
+  auto config = load_task_file(task_file);
   if (!config.is_ok()) {
-    const std::string& m = config.status().message();
-    std::fprintf(stderr, "pgs3 status: %s\n", m.find(task_file) == std::string::npos ? (task_file + ": " + m).c_str()
-                                                                                      : m.c_str());
-    return 2;
+    std::fprintf(stderr, "pgs3 status: %s\n", config.status().message().c_str());
+    return exit_code_for(config.status());
   }
   TargetState target = read_target(*config);
   ServerState server = read_server(*config);

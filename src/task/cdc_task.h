@@ -29,7 +29,7 @@
 #pragma once
 
 #include "rules/task_config.h"
-#include "task/task_runner.h"
+#include "task/run_options.h"
 
 namespace pgs3 {
 
