@@ -19,10 +19,10 @@
 
 #include "base/status.h"
 #include "format/compression.h"
-#include "format/parquet/parquet_column.h"
-#include "format/parquet/parquet_reader.h"
-#include "format/parquet/parquet_source.h"
-#include "format/parquet/parquet_value_text.h"
+#include "format/parquet_read/parquet_column.h"
+#include "format/parquet_read/parquet_reader.h"
+#include "format/parquet_read/parquet_source.h"
+#include "format/parquet_read/parquet_value_text.h"
 #include "store/aws_credentials.h"
 #include "store/s3_store.h"
 

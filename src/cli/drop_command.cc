@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/status_command.h"
+#include "cli/task_file.h"
 #include "pg/connection.h"
 #include "rules/table_selector.h"
 #include "rules/task_config.h"
@@ -135,12 +136,10 @@ bool confirm(const std::string& task_id) {
 }  // namespace
 
 int run_drop_command(const std::string& task_file, const DropOptions& options) {
-  auto config = parse_task_file(task_file);
+  auto config = load_task_file(task_file);
   if (!config.is_ok()) {
-    const std::string& m = config.status().message();
-    std::fprintf(stderr, "pgs3 drop: %s\n",
-                 m.find(task_file) == std::string::npos ? (task_file + ": " + m).c_str() : m.c_str());
-    return 2;
+    std::fprintf(stderr, "pgs3 drop: %s\n", config.status().message().c_str());
+    return exit_code_for(config.status());
   }
   const std::string& slot_name = config->source.slot_name;
   const std::string& publication = config->source.publication_name;

@@ -12,11 +12,11 @@
 #include "cli/cat_command.h"
 #include "cli/drop_command.h"
 #include "cli/preflight_command.h"
+#include "cli/run_command.h"
 #include "cli/status_command.h"
 #include "obs/metrics_server.h"
 #include "rules/cdc_stop_position.h"
 #include "task/cancellation.h"
-#include "task/task_runner.h"
 
 namespace {
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/task_file.h"
 #include "pg/preflight.h"
 #include "rules/table_selector.h"
 #include "rules/task_config.h"
@@ -136,13 +137,10 @@ void print(const std::vector<PreflightCheck>& checks, const std::string& heading
 }  // namespace
 
 int run_preflight_file(const std::string& task_file, const PreflightOptions& options) {
-  auto config = parse_task_file(task_file);
+  auto config = load_task_file(task_file);
   if (!config.is_ok()) {
-    const Status& st = config.status();
-    std::string message =
-        st.message().find(task_file) == std::string::npos ? task_file + ": " + st.message() : st.message();
-    print({{"task_file", CheckStatus::kFail, message, "fix the task file"}}, "", options.json);
-    return 2;
+    print({{"task_file", CheckStatus::kFail, config.status().message(), "fix the task file"}}, "", options.json);
+    return exit_code_for(config.status());
   }
   std::vector<PreflightCheck> checks;
   for (const auto& w : config->warnings) checks.push_back({"task_file", CheckStatus::kWarn, w, ""});

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "base/byte_size.h"
 #include "base/utc_time.h"
+#include "cli/task_file.h"
 #include "pg/connection.h"
 #include "model/lsn.h"
 #include "store/local_store.h"
@@ -22,23 +24,6 @@ namespace pgs3 {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string human_bytes(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0) {
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
-  }
-  return buf;
-}
 
 // What the server says about the task's slot and publication.
 struct ServerState {
@@ -359,12 +344,10 @@ Result<std::unique_ptr<ObjectStore>> open_target_store_without_checks(const Task
 }
 
 int run_status_command(const std::string& task_file, const StatusOptions& options) {
-  auto config = parse_task_file(task_file);
+  auto config = load_task_file(task_file);
   if (!config.is_ok()) {
-    const std::string& m = config.status().message();
-    std::fprintf(stderr, "pgs3 status: %s\n", m.find(task_file) == std::string::npos ? (task_file + ": " + m).c_str()
-                                                                                      : m.c_str());
-    return 2;
+    std::fprintf(stderr, "pgs3 status: %s\n", config.status().message().c_str());
+    return exit_code_for(config.status());
   }
   TargetState target = read_target(*config);
   ServerState server = read_server(*config);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/byte_size.h"
 #include "pg/connection.h"
 #include "pg/replication_connection.h"
 #include "pg/type_mapping.h"
@@ -55,21 +56,9 @@ std::string finish_list(const std::string& list, int count) {
   return count > kMaxListed ? list + ", ... (" + std::to_string(count) + " in all)" : list;
 }
 
-std::string human_bytes(int64_t bytes) {
-  const char* units[] = {"bytes", "kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[48];
-  if (u == 0) {
-    std::snprintf(buf, sizeof buf, "%lld bytes", static_cast<long long>(bytes));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
-  }
-  return buf;
+// The WAL a slot holds back, as text (a difference of LSNs: never negative from the server; clamped all the same).
+std::string retained_wal_text(const SlotRow& s) {
+  return human_bytes(static_cast<uint64_t>(std::max<int64_t>(*s.retained_bytes, 0)));
 }
 
 // The text between `key` + '"' and the next '"' in a server message (`host "10.0.0.5"`), or "".
@@ -579,7 +568,7 @@ class SourceChecker {
     const std::string drop = "SELECT pg_drop_replication_slot('" + options_.slot_name + "');";
     if (own_slot_) {
       const SlotRow& s = *own_slot_;
-      const std::string retained = s.retained_bytes ? "; it retains " + human_bytes(*s.retained_bytes) + " of WAL" : "";
+      const std::string retained = s.retained_bytes ? "; it retains " + retained_wal_text(s) + " of WAL" : "";
       if (s.slot_type != "logical" || s.plugin != "pgoutput") {
         add("slot", CheckStatus::kFail,
             name + " exists but is a " + s.slot_type + " slot" + (s.plugin.empty() ? "" : " of plugin " + s.plugin) +
@@ -630,7 +619,7 @@ class SourceChecker {
       if (count < kMaxListed) drops += "SELECT pg_drop_replication_slot('" + s.name + "'); ";
       add_listed(list, count,
                  s.name + " (" + s.slot_type + (s.database.empty() ? "" : ", database " + s.database) +
-                     (s.retained_bytes ? ", retains " + human_bytes(*s.retained_bytes) + " of WAL" : "") + ")");
+                     (s.retained_bytes ? ", retains " + retained_wal_text(s) + " of WAL" : "") + ")");
     }
     if (count == 0) {
       add("inactive_slots", CheckStatus::kPass, "no other inactive replication slot holds WAL", "");

@@ -49,7 +49,8 @@ Status TableReader::read(PgConnection& conn, RecordBatch& batch, const TableRead
   const uint64_t batch_bytes = options.batch_bytes == 0 ? 1 : options.batch_bytes;
   size_t pending_rows = 0;
   uint64_t bytes_at_last_batch = 0;
-  bool parse_error = true;  // whether a failure of the parser is the stream's (not the caller's callback)
+  bool parse_error = true;   // whether a failure of the parser is the stream's (not the caller's callback)
+  bool names_table = false;  // whether the failure's message names the table already (decoders, the stream's)
   auto flush = [&]() -> Status {
     size_t n = pending_rows;
     pending_rows = 0;
@@ -63,7 +64,8 @@ Status TableReader::read(PgConnection& conn, RecordBatch& batch, const TableRead
       const CopyField& f = fields[i];
       Status s = f.is_null() ? decoders_[i].decode_null(out) : decoders_[i].decode_value(f.data, f.length, out);
       if (!s.is_ok()) {
-        parse_error = false;  // the decoder's message names the table and column already
+        parse_error = false;
+        names_table = true;  // the decoder's message names the table and column already
         return s;
       }
     }
@@ -83,7 +85,10 @@ Status TableReader::read(PgConnection& conn, RecordBatch& batch, const TableRead
     bytes_received_ += chunk.size();
     parse_error = true;
     Status fed = parser.feed(chunk);
-    if (!fed.is_ok() && parse_error) return fed.with_context("reading table " + table_label_);
+    if (!fed.is_ok() && parse_error) {
+      names_table = true;
+      return fed.with_context("reading table " + table_label_);
+    }
     return fed;
   });
   if (!s.is_ok()) {
@@ -92,9 +97,10 @@ Status TableReader::read(PgConnection& conn, RecordBatch& batch, const TableRead
                                quote_ident(conn.user()) + " needs the SELECT privilege on it; run GRANT SELECT ON " +
                                qualified_ + " TO " + quote_ident(conn.user()) + " (" + s.message() + ")");
     }
-    if (s.code() == StatusCode::kBadInput || s.code() == StatusCode::kUnavailable ||
-        s.code() == StatusCode::kInternal) {
-      if (s.message().find(table_label_) == std::string::npos) return s.with_context("reading table " + table_label_);
+    // The server's errors and the callback's do not name the table.
+    if (!names_table && (s.code() == StatusCode::kBadInput || s.code() == StatusCode::kUnavailable ||
+                         s.code() == StatusCode::kInternal)) {
+      return s.with_context("reading table " + table_label_);
     }
     return s;
   }

@@ -115,7 +115,7 @@ std::string describe_json_value(const Json& value) {
   return value.dump();
 }
 
-Result<Json> parse_json_document(std::string_view text, const std::string& origin, const std::string& base_path) {
+Result<Json> parse_json_document(std::string_view text, const std::string& base_path) {
   DuplicateKeyFinder finder(base_path);
   Json::parser_callback_t callback = [&finder](int, nlohmann::json::parse_event_t event, Json& parsed) {
     finder.on_event(event, parsed);
@@ -125,7 +125,7 @@ Result<Json> parse_json_document(std::string_view text, const std::string& origi
     Json document = Json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true,
                                 /*ignore_comments=*/true);
     if (!finder.duplicate_path().empty()) {
-      return Status::bad_input(origin + ": " + finder.duplicate_path() +
+      return Status::bad_input(finder.duplicate_path() +
                                " is set more than once; keep one (JSON objects take each key once)");
     }
     return document;
@@ -139,10 +139,10 @@ Result<Json> parse_json_document(std::string_view text, const std::string& origi
       size_t newline = text.rfind('\n', offset - 1);
       if (newline != std::string_view::npos) column = offset - newline;
     }
-    return Status::bad_input(origin + ": invalid JSON at line " + std::to_string(line) + ", column " +
+    return Status::bad_input("invalid JSON at line " + std::to_string(line) + ", column " +
                              std::to_string(column) + ": " + parse_error_reason(e.what()));
   } catch (const nlohmann::json::exception& e) {
-    return Status::bad_input(origin + ": invalid JSON: " + parse_error_reason(e.what()));
+    return Status::bad_input("invalid JSON: " + parse_error_reason(e.what()));
   }
 }
 

@@ -18,9 +18,9 @@ namespace pgs3 {
 // Objects keep the order of their keys, so that the first problem in file order is the one reported.
 using Json = nlohmann::ordered_json;
 
-// Parses `text`. `origin` names the text in messages ("task.json", "tableMappings (a JSON string)"); `base_path` is
-// the JSON path of the document inside the task file ("" for the task file itself), used for duplicate-key errors.
-Result<Json> parse_json_document(std::string_view text, const std::string& origin, const std::string& base_path);
+// Parses `text`. `base_path` is the JSON path of the document inside the task file ("" for the task file itself),
+// used for duplicate-key errors. Messages do not name the text itself: the caller adds that context.
+Result<Json> parse_json_document(std::string_view text, const std::string& base_path);
 
 // "parent.key", or "key" when parent is empty.
 std::string json_child_path(const std::string& parent, std::string_view key);

@@ -50,16 +50,28 @@ Result<size_t> utf8_length(std::string_view text) {
   return count;
 }
 
-Status check_tag_text(std::string_view text, bool is_key) {
-  PGS3_ASSIGN_OR_RETURN(size_t length, utf8_length(text));
+Status check_tag_text(std::string_view text, bool is_key, TagTextProblem* problem) {
+  TagTextProblem unused;
+  TagTextProblem& found = problem != nullptr ? *problem : unused;
+  found = TagTextProblem::kNone;
+  Result<size_t> length = utf8_length(text);
+  if (!length.is_ok()) {
+    found = TagTextProblem::kInvalidUtf8;
+    return length.status();
+  }
   const size_t max = is_key ? kMaxTagKeyChars : kMaxTagValueChars;
-  if (is_key && length == 0) return Status::bad_input("must not be empty (S3 tag keys are 1 to 128 characters)");
-  if (length > max) {
-    return Status::bad_input("is " + std::to_string(length) + " characters long; S3 allows at most " +
+  if (is_key && *length == 0) {
+    found = TagTextProblem::kEmptyKey;
+    return Status::bad_input("must not be empty (S3 tag keys are 1 to 128 characters)");
+  }
+  if (*length > max) {
+    found = TagTextProblem::kTooLong;
+    return Status::bad_input("is " + std::to_string(*length) + " characters long; S3 allows at most " +
                              std::to_string(max) + " in a tag " + (is_key ? "key" : "value"));
   }
   for (unsigned char c : text) {
     if (c < 0x80 && !allowed_ascii(c)) {
+      found = TagTextProblem::kCharacter;
       return Status::bad_input(std::string("contains '") + static_cast<char>(c) +
                                "', which S3 does not allow in tags (letters, digits, spaces and + - = . _ : / @ only)");
     }
@@ -67,7 +79,10 @@ Status check_tag_text(std::string_view text, bool is_key) {
   if (is_key && text.size() >= 4) {
     std::string prefix(text.substr(0, 4));
     for (char& c : prefix) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    if (prefix == "aws:") return Status::bad_input("must not start with \"aws:\", a prefix S3 reserves for AWS");
+    if (prefix == "aws:") {
+      found = TagTextProblem::kAwsPrefix;
+      return Status::bad_input("must not start with \"aws:\", a prefix S3 reserves for AWS");
+    }
   }
   return Status::ok();
 }

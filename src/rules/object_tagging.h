@@ -15,6 +15,8 @@
 // Stateless; thread-safe.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,9 +39,13 @@ inline constexpr size_t kMaxTagValueChars = 256;
 Result<ObjectTags> tags_for_table(const TaskConfig& config, std::string_view schema, std::string_view table);
 
 
+// What check_tag_text() found wrong, for callers that act on one kind of problem only.
+enum class TagTextProblem : uint8_t { kNone, kInvalidUtf8, kEmptyKey, kTooLong, kCharacter, kAwsPrefix };
+
 // Checks a key or value (after substitution) against S3's limits; the message says what is wrong, for the caller to
 // prefix. `is_key` selects the key limits (1..128 characters, no "aws:" prefix) or the value limits (0..256).
-Status check_tag_text(std::string_view text, bool is_key);
+// `problem` (optional) receives which check failed.
+Status check_tag_text(std::string_view text, bool is_key, TagTextProblem* problem = nullptr);
 
 // The number of Unicode code points in `text`, or an error when it is not valid UTF-8.
 Result<size_t> utf8_length(std::string_view text);

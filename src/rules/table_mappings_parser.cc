@@ -150,8 +150,10 @@ Status check_tag_template(const JsonSection& tag, std::string_view name, const s
     if (!ok.is_ok()) return tag.error(name, ok.message());
     return Status::ok();
   }
-  Status chars = check_tag_text(literal, /*is_key=*/false);
-  if (!chars.is_ok() && chars.message().find("contains") != std::string::npos) return tag.error(name, chars.message());
+  // Only the characters of the literal text can be judged before substitution; its length is checked below.
+  TagTextProblem problem = TagTextProblem::kNone;
+  Status chars = check_tag_text(literal, /*is_key=*/false, &problem);
+  if (problem == TagTextProblem::kCharacter) return tag.error(name, chars.message());
   PGS3_ASSIGN_OR_RETURN(size_t length, utf8_length(literal));
   const size_t max = is_key ? kMaxTagKeyChars : kMaxTagValueChars;
   if (length > max) {

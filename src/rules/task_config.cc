@@ -171,7 +171,9 @@ Status parse_target(const Json& value, MigrationType migration_type, TargetConfi
 
 Result<Json> embedded_document(const Json& value, const std::string& path) {
   if (!value.is_string()) return value;
-  return parse_json_document(value.get_ref<const std::string&>(), path + " (a JSON document in a string)", path);
+  Result<Json> document = parse_json_document(value.get_ref<const std::string&>(), path);
+  if (!document.is_ok()) return document.status().with_context(path + " (a JSON document in a string)");
+  return document;
 }
 
 const char* migration_type_name(MigrationType type) {
@@ -181,12 +183,10 @@ const char* migration_type_name(MigrationType type) {
   return "?";
 }
 
-Result<TaskConfig> parse_task_json(const std::string& json_text) { return parse_task_text(json_text, "task file"); }
-
-Result<TaskConfig> parse_task_text(const std::string& json_text, const std::string& origin) {
-  PGS3_ASSIGN_OR_RETURN(Json document, parse_json_document(json_text, origin, ""));
+Result<TaskConfig> parse_task_json(const std::string& json_text) {
+  PGS3_ASSIGN_OR_RETURN(Json document, parse_json_document(json_text, ""));
   if (!document.is_object()) {
-    return Status::bad_input(origin + ": expected a JSON object {\"taskId\": ..., \"source\": ..., ...}, got " +
+    return Status::bad_input("expected a JSON object {\"taskId\": ..., \"source\": ..., ...}, got " +
                              describe_json_value(document));
   }
   PGS3_ASSIGN_OR_RETURN(JsonSection top, JsonSection::open(document, "", kTopNames, NameCase::kExact));
@@ -238,7 +238,7 @@ Result<TaskConfig> parse_task_text(const std::string& json_text, const std::stri
 
 Result<TaskConfig> parse_task_file(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) return Status::bad_input("cannot read task file " + path + ": " + std::strerror(errno));
+  if (!file) return Status::bad_input(std::string("cannot read the task file: ") + std::strerror(errno));
   std::string text;
   char buffer[64 * 1024];
   while (true) {
@@ -246,11 +246,11 @@ Result<TaskConfig> parse_task_file(const std::string& path) {
     text.append(buffer, n);
     if (n < sizeof(buffer)) {
       if (std::ferror(file.get()))
-        return Status::bad_input("cannot read task file " + path + ": " + std::strerror(errno));
+        return Status::bad_input(std::string("cannot read the task file: ") + std::strerror(errno));
       break;
     }
   }
-  return parse_task_text(text, path);
+  return parse_task_json(text);
 }
 
 }  // namespace pgs3

@@ -167,12 +167,12 @@ struct TaskConfig {
   std::vector<std::string> warnings;  // settings accepted but ignored, with the reason; logged at start
 };
 
-// Reads and validates a task file. Failures are kBadInput with a message naming the JSON path of the problem
-// ("tableMappings.rules[2].object-locator.schema-name: ...") and, for an unknown setting name, the closest known one.
-// parse_task_json() takes the text itself (messages call it "task file"); parse_task_text() names its origin.
-// Settings that are accepted but have no effect end up in TaskConfig::warnings, for the caller to log.
+// Reads and validates a task file (parse_task_file) or its text (parse_task_json). Failures are kBadInput with a
+// message naming the JSON path of the problem ("tableMappings.rules[2].object-locator.schema-name: ...") and, for an
+// unknown setting name, the closest known one. No message names the file: the caller adds it, once (the commands do
+// it in cli/task_file.h). Settings that are accepted but have no effect end up in TaskConfig::warnings, for the caller
+// to log.
 Result<TaskConfig> parse_task_file(const std::string& path);
 Result<TaskConfig> parse_task_json(const std::string& json_text);
-Result<TaskConfig> parse_task_text(const std::string& json_text, const std::string& origin);
 
 }  // namespace pgs3

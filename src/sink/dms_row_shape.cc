@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "model/change_position_text.h"
-#include "pg/pgoutput_decoder.h"
+#include "pg/tuple_decoder.h"
 
 namespace pgs3 {
 

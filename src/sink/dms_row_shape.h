@@ -52,7 +52,7 @@
 
 namespace pgs3 {
 
-class TupleDecoder;  // pg/pgoutput_decoder.h
+class TupleDecoder;  // pg/tuple_decoder.h
 
 // Unchanged TOAST values written as NULL: in all, and by column.
 struct ToastNullCounts {

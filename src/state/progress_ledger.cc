@@ -3,16 +3,9 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/object_key.h"
 
 namespace pgs3 {
-namespace {
-
-std::string base_name(const std::string& key) {
-  size_t slash = key.rfind('/');
-  return slash == std::string::npos ? key : key.substr(slash + 1);
-}
-
-}  // namespace
 
 void apply_committed_file(Checkpoint& checkpoint, const EntryRef& ref, const FileSummary& file) {
   TableCheckpoint& t = checkpoint.table_entry(ref.relation_oid, ref.schema, ref.table);

@@ -53,8 +53,6 @@ class ObjectStore {
   virtual Status remove(const std::string& key) = 0;
   // Removes every key (missing ones are no error). The default removes them one by one; S3 sends one DeleteObjects
   // request per 1000 keys. On failure some keys may be removed and others not.
-  // Requests retried so far, by cause ("throttled", "server_error", ...), for metrics. Default: none.
-  virtual std::vector<std::pair<std::string, uint64_t>> retry_counts() const { return {}; }
   virtual Status remove_all(const std::vector<std::string>& keys) {
     for (const std::string& key : keys) PGS3_RETURN_IF_ERROR(remove(key));
     return Status::ok();

@@ -46,7 +46,8 @@ class S3Store final : public ObjectStore {
   Result<std::optional<std::string>> get(const std::string& key) override;
   Status remove(const std::string& key) override;
   Status remove_all(const std::vector<std::string>& keys) override;
-  std::vector<std::pair<std::string, uint64_t>> retry_counts() const override;
+  // Requests retried so far, by cause ("throttled", "server_error", ...), for metrics.
+  std::vector<std::pair<std::string, uint64_t>> retry_counts() const;
 
   // Aborts the multipart uploads under `prefix` that a killed process left open. Returns how many.
   Result<int> abort_stale_uploads(const std::string& prefix);

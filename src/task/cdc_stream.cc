@@ -332,9 +332,11 @@ void CdcStream::update_gauges() {
       pending && last_durable_commit_us_ ? seconds_since_pg_micros(*last_durable_commit_us_) : 0.0);
   const uint64_t confirmed = ledger_.confirmed_lsn();
   metrics->slot_lag_bytes.set(static_cast<double>(received_lsn_ > confirmed ? received_lsn_ - confirmed : 0));
-  for (const auto& [cause, count] : store_.retry_counts()) {
-    Counter& counter = metrics->retries(cause);
-    if (count > counter.value()) counter.add(count - counter.value());
+  if (services_.retry_counts) {
+    for (const auto& [cause, count] : services_.retry_counts()) {
+      Counter& counter = metrics->retries(cause);
+      if (count > counter.value()) counter.add(count - counter.value());
+    }
   }
   if (MemoryBudget* budget = services_.memory_budget) {
     metrics->memory_used_bytes.set(static_cast<double>(budget->bytes_in_memory()));

@@ -79,6 +79,8 @@ struct CdcStreamServices {
   std::function<Status()> emit_heartbeat;
   // The wall clock for file names and ages (ChangeWriterOptions::clock); default system_clock.
   std::function<std::chrono::system_clock::time_point()> wall_clock;
+  // The store's retried requests by cause, for pgs3_retries_total (task/target_store.h: store_retry_counts()).
+  std::function<std::vector<std::pair<std::string, uint64_t>>()> retry_counts;
   // The clock of the loop's cadences (polls, status updates, checkpoints); default steady_clock.
   std::function<std::chrono::steady_clock::time_point()> steady_clock;
 };

@@ -5,6 +5,7 @@
 #include <memory>
 #include <thread>
 
+#include "base/byte_size.h"
 #include "base/log.h"
 #include "base/utc_time.h"
 #include "obs/task_metrics.h"
@@ -48,13 +49,6 @@ struct CdcContext {
   int money_digits = 2;
   std::unique_ptr<ReplicationConnection> repl;
 };
-
-int exit_code(const Status& s) { return s.needs_user_action() ? 2 : 1; }
-
-int fail(const Status& s) {
-  log_error(s.message());
-  return exit_code(s);
-}
 
 // Sleeps `d` in short steps; false when a cancel arrived.
 bool sleep_unless_cancelled(std::chrono::milliseconds d) {
@@ -282,6 +276,7 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   CdcStreamServices services;
   services.memory_budget = &budget;
   services.metrics = metrics;
+  services.retry_counts = [&ctx] { return store_retry_counts(*ctx.store); };
   // A normal connection for a time stop position's WAL insert position, opened when first needed and reopened
   // after a failure.
   std::unique_ptr<PgConnection> sql;
@@ -354,11 +349,10 @@ Status start(CdcContext& ctx, const RunOptions& options, TaskMetrics* metrics) {
 
 }  // namespace
 
-int run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskMetrics* metrics) {
+Status run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskMetrics* metrics) {
   TaskConfig config = task_config;
   if (!options.cdc_stop_position.empty()) {
-    Result<CdcStopPosition> stop = parse_cdc_stop_position(options.cdc_stop_position);
-    if (!stop.is_ok()) return fail(stop.status().with_context("--cdc-stop-position"));
+    PGS3_RETURN_IF_ERROR(parse_cdc_stop_position(options.cdc_stop_position).status().with_context("--cdc-stop-position"));
     config.cdc.stop_position = options.cdc_stop_position;
   }
   CdcContext ctx(config);
@@ -368,13 +362,12 @@ int run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskM
     if (ctx.checkpoint.phase == CheckpointPhase::kFullLoad && ctx.repl) {
       log_info("stopped during the full load: the next run starts it over");
     }
-    return 0;
+    return Status::ok();
   }
-  if (!st.is_ok()) return fail(st);
-  if (cancel_requested()) return 0;
+  PGS3_RETURN_IF_ERROR(st);
+  if (cancel_requested()) return Status::ok();
   st = stream_changes(ctx, metrics);
-  if (st.is_ok() || st.code() == StatusCode::kCancelled) return 0;
-  return fail(st);
+  return st.code() == StatusCode::kCancelled ? Status::ok() : st;
 }
 
 }  // namespace pgs3

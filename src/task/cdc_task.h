@@ -29,14 +29,15 @@
 #pragma once
 
 #include "rules/task_config.h"
-#include "task/task_runner.h"
+#include "task/run_options.h"
 
 namespace pgs3 {
 
 class TaskMetrics;
 
-// Returns the process exit code: 0 stopped cleanly, 1 runtime failure, 2 bad configuration or failed preflight.
+// Runs the task until it stops. Ok when it stopped cleanly (a signal, the stop position); otherwise the failure,
+// whose code tells the exit code (Status::needs_user_action(): bad configuration, failed preflight, a lost slot).
 // `metrics` (may be null) receives the task's figures (obs/task_metrics.h).
-int run_cdc_task(const TaskConfig& config, const RunOptions& options, TaskMetrics* metrics);
+Status run_cdc_task(const TaskConfig& config, const RunOptions& options, TaskMetrics* metrics);
 
 }  // namespace pgs3

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "base/byte_size.h"
+
 namespace pgs3 {
 
 std::string group_thousands(uint64_t n) {
@@ -14,19 +16,6 @@ std::string group_thousands(uint64_t n) {
     ++count;
   }
   return std::string(out.rbegin(), out.rend());
-}
-
-std::string human_bytes(uint64_t n) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
 }
 
 Progress::Progress(bool live) : live_(live) {

@@ -70,7 +70,5 @@ class Progress final : public TerminalOverlay {
 
 // "1,234,567"
 std::string group_thousands(uint64_t n);
-// "12.3 MB"
-std::string human_bytes(uint64_t n);
 
 }  // namespace pgs3

@@ -86,4 +86,9 @@ Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config)
   return std::unique_ptr<ObjectStore>(new LocalStore(config.target.path));
 }
 
+std::vector<std::pair<std::string, uint64_t>> store_retry_counts(const ObjectStore& store) {
+  const auto* s3 = dynamic_cast<const S3Store*>(&store);
+  return s3 != nullptr ? s3->retry_counts() : std::vector<std::pair<std::string, uint64_t>>{};
+}
+
 }  // namespace pgs3

@@ -22,4 +22,8 @@ S3StoreConfig s3_store_config(const TaskConfig& config);
 // Fails with kBadInput (exit code 2, nothing written) when the target cannot be used.
 Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config);
 
+// The requests `store` retried so far, by cause, for metrics: an S3 store's (S3Store::retry_counts()); none for a
+// local directory.
+std::vector<std::pair<std::string, uint64_t>> store_retry_counts(const ObjectStore& store);
+
 }  // namespace pgs3

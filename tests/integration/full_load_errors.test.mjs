@@ -40,6 +40,9 @@ async function expectBadInput(label, makeTask, { env, taskText } = {}) {
   return r;
 }
 
+// How many times the run's task file path appears in what it printed.
+const timesNamed = (r) => r.stderr.split(r.taskFile).length - 1;
+
 test('MalformedJsonNamesLineAndColumn', async () => {
   const r = await expectBadInput('malformed-json', null, {
     taskText: (targetDir) => [
@@ -55,6 +58,7 @@ test('MalformedJsonNamesLineAndColumn', async () => {
   // The missing comma is detected at the start of line 6.
   assert.match(r.stderr, /line\D{0,3}6\b/i, 'the message names line 6');
   assert.match(r.stderr, /col(umn)?\D{0,3}\d+/i, 'the message names a column');
+  assert.equal(timesNamed(r), 1, `the message names the task file once: ${describeRun(r)}`);
 });
 
 test('EmptyTaskFileExits2', async () => {
@@ -67,6 +71,7 @@ test('UnknownSettingSuggestsTheRightName', async () => {
     s3Settings: { DataFormat: 'parquet', CompresionType: 'gzip' }, rules: [selectionRule('public', 't')] }));
   assert.match(r.stderr, /CompresionType/, 'the message names the unknown setting');
   assert.match(r.stderr, /CompressionType/, 'the message suggests CompressionType');
+  assert.equal(timesNamed(r), 1, `the message names the task file once: ${describeRun(r)}`);
 
   const r2 = await expectBadInput('unknown-setting-2', (targetDir) => fullLoadTask({ cluster, targetDir,
     s3Settings: { DataFormatt: 'parquet' }, rules: [selectionRule('public', 't')] }));

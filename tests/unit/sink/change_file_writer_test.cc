@@ -12,8 +12,8 @@
 #include <map>
 #include <set>
 
-#include "format/parquet/parquet_footer.h"
-#include "format/parquet/parquet_reader.h"
+#include "format/parquet_read/parquet_footer.h"
+#include "format/parquet_read/parquet_reader.h"
 #include "rules/time_zone.h"
 #include "store/local_store.h"
 #include "sink/memory_budget.h"

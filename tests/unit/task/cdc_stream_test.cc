@@ -28,7 +28,7 @@
 namespace pgs3 {
 namespace {
 
-using testing::PgoutputBytes;
+using test_support::PgoutputBytes;
 
 constexpr uint32_t kInt4 = 23;
 constexpr uint32_t kText = 25;

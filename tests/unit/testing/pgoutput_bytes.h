@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace pgs3::testing {
+namespace pgs3::test_support {
 
 class PgoutputBytes {
  public:
@@ -40,4 +40,4 @@ class PgoutputBytes {
   std::string s_;
 };
 
-}  // namespace pgs3::testing
+}  // namespace pgs3::test_support

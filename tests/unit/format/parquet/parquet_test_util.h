@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "format/parquet/file_metadata.h"
-#include "format/parquet/parquet_reader.h"
+#include "format/parquet_read/file_metadata.h"
+#include "format/parquet_read/parquet_reader.h"
 #include "format/parquet/parquet_writer.h"
 #include "model/column.h"
 

@@ -1,4 +1,4 @@
-#include "format/parquet/parquet_reader.h"
+#include "format/parquet_read/parquet_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -11,10 +11,10 @@
 #include <tuple>
 #include <vector>
 
-#include "format/parquet/parquet_column.h"
-#include "format/parquet/parquet_value_text.h"
+#include "format/parquet_read/parquet_column.h"
+#include "format/parquet_read/parquet_value_text.h"
 #include "format/parquet/thrift_codec.h"
-#include "parquet_test_util.h"
+#include "../parquet/parquet_test_util.h"
 
 namespace pgs3 {
 namespace {

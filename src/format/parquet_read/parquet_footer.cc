@@ -1,8 +1,8 @@
-#include "format/parquet/parquet_footer.h"
+#include "format/parquet_read/parquet_footer.h"
 
 #include <cstring>
 
-#include "format/parquet/file_metadata.h"
+#include "format/parquet_read/file_metadata.h"
 #include "format/parquet/gen/parquet_types.h"
 #include "format/parquet/parquet_schema.h"
 #include "format/parquet/thrift_codec.h"

@@ -1,13 +1,13 @@
-#include "format/parquet/parquet_reader.h"
+#include "format/parquet_read/parquet_reader.h"
 
 #include <cstring>
 #include <utility>
 #include <vector>
 
 #include "format/compression.h"
-#include "format/parquet/delta_encoding.h"
-#include "format/parquet/file_metadata.h"
-#include "format/parquet/parquet_footer.h"
+#include "format/parquet_read/delta_encoding.h"
+#include "format/parquet_read/file_metadata.h"
+#include "format/parquet_read/parquet_footer.h"
 #include "format/parquet/parquet_schema.h"
 #include "format/parquet/rle_bit_packed.h"
 #include "format/parquet/thrift_codec.h"

@@ -1,4 +1,4 @@
-#include "format/parquet/delta_encoding.h"
+#include "format/parquet_read/delta_encoding.h"
 
 #include <algorithm>
 

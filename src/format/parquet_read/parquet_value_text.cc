@@ -1,4 +1,4 @@
-#include "format/parquet/parquet_value_text.h"
+#include "format/parquet_read/parquet_value_text.h"
 
 #include <cmath>
 #include <cstdint>

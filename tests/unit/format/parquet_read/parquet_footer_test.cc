@@ -1,10 +1,10 @@
-#include "format/parquet/parquet_footer.h"
+#include "format/parquet_read/parquet_footer.h"
 
 #include <gtest/gtest.h>
 
 #include "format/parquet/gen/parquet_types.h"
 #include "format/parquet/thrift_codec.h"
-#include "parquet_test_util.h"
+#include "../parquet/parquet_test_util.h"
 
 namespace pgs3 {
 namespace {

@@ -1,11 +1,13 @@
-#include "task/task_runner.h"
+#include "cli/run_command.h"
 
 #include <chrono>
 #include <cstdio>
 #include <memory>
 
+#include "base/byte_size.h"
 #include "base/log.h"
 #include "base/utc_time.h"
+#include "cli/task_file.h"
 #include "obs/metrics.h"
 #include "obs/metrics_server.h"
 #include "obs/task_metrics.h"
@@ -22,10 +24,8 @@
 namespace pgs3 {
 namespace {
 
-int exit_code_for(const Status& s) { return s.needs_user_action() ? 2 : 1; }
-
 int fail(const Status& s) {
-  log_error(s.message());
+  if (!s.is_ok()) log_error(s.message());
   return exit_code_for(s);
 }
 
@@ -88,12 +88,8 @@ bool task_healthy(const TaskMetrics& task, std::string* reason) {
 }  // namespace
 
 int run_task_file(const std::string& task_file, const RunOptions& options) {
-  auto config = parse_task_file(task_file);
-  if (!config.is_ok()) {
-    // Every message names the task file once: the parser names it when it reads it, not when it checks it.
-    const Status& st = config.status();
-    return fail(st.message().find(task_file) == std::string::npos ? st.with_context(task_file) : st);
-  }
+  auto config = load_task_file(task_file);
+  if (!config.is_ok()) return fail(config.status());
   for (const auto& w : config->warnings) log_warn(w);
   TaskMetrics task_metrics(metrics(), config->task_id, migration_type_name(config->migration_type));
   std::unique_ptr<MetricsServer> server;
@@ -110,7 +106,7 @@ int run_task_file(const std::string& task_file, const RunOptions& options) {
       return run_full_load(*config, options);
     case MigrationType::kCdc:
     case MigrationType::kFullLoadAndCdc:
-      return run_cdc_task(*config, options, &task_metrics);
+      return fail(run_cdc_task(*config, options, &task_metrics));
   }
   return 1;
 }

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "format/parquet/parquet_column.h"
+#include "format/parquet_read/parquet_column.h"
 #include "model/column.h"
 
 namespace pgs3 {

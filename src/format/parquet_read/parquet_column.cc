@@ -1,4 +1,4 @@
-#include "format/parquet/parquet_column.h"
+#include "format/parquet_read/parquet_column.h"
 
 #include <string>
 

@@ -25,8 +25,8 @@
 
 #include "base/status.h"
 #include "format/parquet/gen/parquet_types.h"
-#include "format/parquet/parquet_column.h"
-#include "format/parquet/parquet_source.h"
+#include "format/parquet_read/parquet_column.h"
+#include "format/parquet_read/parquet_source.h"
 #include "model/column.h"
 
 namespace pgs3 {
