@@ -1,4 +1,4 @@
-// AWS credentials and the standard provider chain that finds them.
+// The standard provider chain that finds AWS credentials (the value itself: aws_credential_value.h).
 //
 // The chain tries, in order (the order of the AWS SDKs and CLI):
 //   1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN;
@@ -26,18 +26,11 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "store/aws_credential_value.h"
 
 namespace pgs3 {
 
 class HttpClient;
-
-struct AwsCredentials {
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string session_token;  // "" for long-term keys
-  std::optional<std::chrono::system_clock::time_point> expiration;
-  std::string source;  // where they came from, for messages: "environment", "profile default in ~/.aws/credentials"
-};
 
 // Returns the value of an environment variable, or nullopt. Injected so tests can describe an environment.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
