@@ -94,8 +94,8 @@ Result<ObjectTags> tags_for_table(const TaskConfig& config, std::string_view sch
   }
   ObjectTags tags;
   if (best == nullptr) return tags;
-  const std::string where = "object tags for table " + quoted(schema) + "." + quoted(table) + " (from " +
-                            best->origin + ")";
+  const std::string where =
+      "object tags for table " + quoted(schema) + "." + quoted(table) + " (from " + best->origin + ")";
   for (const auto& [key_template, value_template] : best->tag_set) {
     std::string key = substitute(key_template, schema, table);
     std::string value = substitute(value_template, schema, table);

@@ -36,7 +36,6 @@ inline constexpr size_t kMaxTagValueChars = 256;
 // breaks an S3 limit, or two substituted keys collide; the message names the table, the tag and the rule.
 Result<ObjectTags> tags_for_table(const TaskConfig& config, std::string_view schema, std::string_view table);
 
-
 // Checks a key or value (after substitution) against S3's limits; the message says what is wrong, for the caller to
 // prefix. `is_key` selects the key limits (1..128 characters, no "aws:" prefix) or the value limits (0..256).
 Status check_tag_text(std::string_view text, bool is_key);

@@ -46,8 +46,8 @@ class CredentialsProvider {
 // The standard chain described above. `http` is used for STS, container and instance metadata requests and must
 // outlive the provider; `region` picks the STS endpoint. Fails (kBadInput) when no source is configured at all, with
 // a message listing what was looked for.
-Result<std::unique_ptr<CredentialsProvider>> make_default_credentials_chain(HttpClient& http, const std::string& region,
-                                                                           EnvLookup env = process_environment());
+Result<std::unique_ptr<CredentialsProvider>> make_default_credentials_chain(
+    HttpClient& http, const std::string& region, const EnvLookup& env = process_environment());
 
 // An ISO 8601 UTC time as STS, ECS and IMDS write expirations ("2026-11-30T12:00:00Z", with optional fractional
 // seconds or a numeric offset such as "+00:00"), or nullopt when it is not one.

@@ -57,8 +57,8 @@ void append_int96_text(std::string_view bytes, std::string& out) {
   int32_t julian_day;
   std::memcpy(&nanos_of_day, bytes.data(), 8);
   std::memcpy(&julian_day, bytes.data() + 8, 4);
-  __int128 nanos = static_cast<__int128>(julian_day - kJulianDayOfEpoch) * kSecondsPerDay * kNanosPerSecond +
-                   nanos_of_day;
+  __int128 nanos =
+      static_cast<__int128>(julian_day - kJulianDayOfEpoch) * kSecondsPerDay * kNanosPerSecond + nanos_of_day;
   if (nanos > INT64_MAX || nanos < -INT64_MAX) {
     append_hex_bytes_text(bytes, out);  // out of any timestamp's range: show the bytes
     return;
