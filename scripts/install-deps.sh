@@ -29,6 +29,7 @@ if [ "$build_only" = 0 ]; then
     postgresql-15 postgresql-client-15
     awscli python3-botocore
     libgtest-dev libgmock-dev libbenchmark-dev
+    clang-format clang-tidy
     time procps bc
   )
 fi

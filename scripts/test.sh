@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds pgs3 (release, and ASan+UBSan) and runs the whole test suite: unit tests in both builds, then the
-# integration tests (real PostgreSQL clusters started by the harness, output read back by DuckDB and hyparquet)
+# Builds pgs3 (release, a plain Release build of the binary with -O3, and ASan+UBSan), runs scripts/lint.sh, and runs
+# the whole test suite: unit tests in both builds, then the integration tests (real PostgreSQL clusters started by the harness, output read back by DuckDB and hyparquet)
 # against the release build, and a sanitizer pass of the integration tests that exercise the most code.
 # Usage: scripts/test.sh [--quick]   (--quick: release build only, no sanitizer pass)
 set -uo pipefail
@@ -57,7 +57,23 @@ integration() {  # integration PRESET [FILES...]
   return "$rc"
 }
 
+# A plain Release build (-O3, as `cmake -DCMAKE_BUILD_TYPE=Release` users build it) of the binary only: GCC warns at
+# -O3 where it does not at the presets' levels.
+plain_release() {
+  echo "== build (plain Release, pgs3 only)"
+  cmake -S . -B build/plain-release -DCMAKE_BUILD_TYPE=Release -DPGS3_WERROR=ON -DPGS3_BUILD_TESTS=OFF -G Ninja \
+    >"$log_dir/cmake-plain-release.log" 2>&1 || { cat "$log_dir/cmake-plain-release.log"; return 1; }
+  cmake --build build/plain-release -j "$jobs" --target pgs3 || return 1
+}
+
+lint() {  # counted as one test
+  echo "== lint"
+  if scripts/lint.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); return 1; fi
+}
+
 build release || exit 1
+plain_release || exit 1
+lint || status=1
 unit release || status=1
 integration release || status=1
 if [ "$quick" -eq 0 ]; then

@@ -290,9 +290,7 @@ void append_hex_bytes_text(std::string_view bytes, std::string& out) {
 
 void append_value_text(const ColumnSpec& spec, const ColumnVector& values, size_t i, std::string& out) {
   switch (spec.physical) {
-    case PhysicalType::kBoolean:
-      out.append(values.fixed_at<uint8_t>(i) != 0 ? "true" : "false");
-      return;
+    case PhysicalType::kBoolean: out.append(values.fixed_at<uint8_t>(i) != 0 ? "true" : "false"); return;
     case PhysicalType::kInt32: {
       int32_t v = values.fixed_at<int32_t>(i);
       if (spec.logical == LogicalType::kDate) {
@@ -307,26 +305,14 @@ void append_value_text(const ColumnSpec& spec, const ColumnVector& values, size_
     case PhysicalType::kInt64: {
       int64_t v = values.fixed_at<int64_t>(i);
       switch (spec.logical) {
-        case LogicalType::kTimeMicros:
-          append_time_text(v, out);
-          return;
-        case LogicalType::kTimestampMicros:
-          append_timestamp_text(v, out);
-          return;
-        case LogicalType::kTimestampMillis:
-          append_timestamp_millis_text(v, out);
-          return;
-        default:
-          append_integer(v, out);
-          return;
+        case LogicalType::kTimeMicros: append_time_text(v, out); return;
+        case LogicalType::kTimestampMicros: append_timestamp_text(v, out); return;
+        case LogicalType::kTimestampMillis: append_timestamp_millis_text(v, out); return;
+        default: append_integer(v, out); return;
       }
     }
-    case PhysicalType::kFloat:
-      append_float_text(values.fixed_at<float>(i), out);
-      return;
-    case PhysicalType::kDouble:
-      append_double_text(values.fixed_at<double>(i), out);
-      return;
+    case PhysicalType::kFloat: append_float_text(values.fixed_at<float>(i), out); return;
+    case PhysicalType::kDouble: append_double_text(values.fixed_at<double>(i), out); return;
     case PhysicalType::kByteArray:
       if (spec.logical == LogicalType::kNone) {
         append_hex_bytes_text(values.bytes_at(i), out);

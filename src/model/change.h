@@ -74,9 +74,9 @@ struct ChangePosition {
 
 // Which old values an UPDATE or DELETE carries.
 enum class OldTupleKind : char {
-  kNone = 0,   // none (an UPDATE that changed no key column, under REPLICA IDENTITY DEFAULT or INDEX)
-  kKey = 'K',  // the replica-identity columns only; the other columns are kNull
-  kFull = 'O', // the whole old row (REPLICA IDENTITY FULL)
+  kNone = 0,    // none (an UPDATE that changed no key column, under REPLICA IDENTITY DEFAULT or INDEX)
+  kKey = 'K',   // the replica-identity columns only; the other columns are kNull
+  kFull = 'O',  // the whole old row (REPLICA IDENTITY FULL)
 };
 
 // One INSERT, UPDATE or DELETE.
@@ -98,8 +98,8 @@ struct TruncateChange {
 };
 
 struct TransactionBegin {
-  uint64_t final_lsn = 0;       // the LSN of the commit record: every change of the transaction has it as commit_lsn
-  int64_t commit_time_us = 0;   // microseconds since 2000-01-01 00:00:00 UTC
+  uint64_t final_lsn = 0;      // the LSN of the commit record: every change of the transaction has it as commit_lsn
+  int64_t commit_time_us = 0;  // microseconds since 2000-01-01 00:00:00 UTC
   uint32_t xid = 0;
 };
 

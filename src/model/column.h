@@ -23,14 +23,14 @@ namespace pgs3 {
 enum class PhysicalType : uint8_t { kBoolean, kInt32, kInt64, kFloat, kDouble, kByteArray, kFixedLenByteArray };
 
 enum class LogicalType : uint8_t {
-  kNone,       // plain physical value (BOOLEAN, INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY = binary)
-  kString,     // BYTE_ARRAY holding UTF-8
-  kInt8,       // INT32 holding a value of -128..127
-  kInt16,      // INT32 holding a value of -32768..32767
-  kDecimal,    // FIXED_LEN_BYTE_ARRAY, big-endian two's complement unscaled value; precision/scale set
-  kDate,       // INT32 days since 1970-01-01
-  kTimeMicros, // INT64 microseconds since midnight
-  kTimeMillis, // INT32 milliseconds since midnight
+  kNone,             // plain physical value (BOOLEAN, INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY = binary)
+  kString,           // BYTE_ARRAY holding UTF-8
+  kInt8,             // INT32 holding a value of -128..127
+  kInt16,            // INT32 holding a value of -32768..32767
+  kDecimal,          // FIXED_LEN_BYTE_ARRAY, big-endian two's complement unscaled value; precision/scale set
+  kDate,             // INT32 days since 1970-01-01
+  kTimeMicros,       // INT64 microseconds since midnight
+  kTimeMillis,       // INT32 milliseconds since midnight
   kTimestampMicros,  // INT64 microseconds since 1970-01-01 00:00:00
   kTimestampMillis,  // INT64 milliseconds since 1970-01-01 00:00:00
 };
@@ -40,10 +40,10 @@ struct ColumnSpec {
   PhysicalType physical = PhysicalType::kByteArray;
   LogicalType logical = LogicalType::kString;
   bool nullable = true;
-  int32_t fixed_length = 0;  // bytes, for kFixedLenByteArray
-  int32_t precision = 0;     // for kDecimal
-  int32_t scale = 0;         // for kDecimal
-  bool utc_adjusted = false; // for times and timestamps: the value is in UTC (isAdjustedToUTC)
+  int32_t fixed_length = 0;   // bytes, for kFixedLenByteArray
+  int32_t precision = 0;      // for kDecimal
+  int32_t scale = 0;          // for kDecimal
+  bool utc_adjusted = false;  // for times and timestamps: the value is in UTC (isAdjustedToUTC)
 };
 
 // Byte width of one value of a fixed-width physical type (0 for BYTE_ARRAY; fixed_length for FLBA; 1 for BOOLEAN).
@@ -103,7 +103,9 @@ class ColumnVector {
   }
 
   // Approximate memory held, for the memory budget.
-  size_t memory_bytes() const { return defined_.capacity() + fixed_.capacity() + heap_.capacity() + offsets_.capacity() * 4; }
+  size_t memory_bytes() const {
+    return defined_.capacity() + fixed_.capacity() + heap_.capacity() + offsets_.capacity() * 4;
+  }
   // Bytes of values held (the uncompressed payload size), for file-size estimates.
   size_t payload_bytes() const { return fixed_.size() + heap_.size() + offsets_.size() * 4; }
 

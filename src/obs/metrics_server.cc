@@ -150,8 +150,14 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start_with_reason(const st
 
   std::unique_ptr<MetricsServer> server(new MetricsServer(registry, std::move(healthy)));
   server->port_ = bound_port;
-  server->address_ = family == AF_INET6 ? "[" + std::string(text) + "]:" + std::to_string(bound_port)
-                                        : std::string(text) + ":" + std::to_string(bound_port);
+  // Appended, not "[" + std::string: GCC 12 at -O3 reports a false -Wrestrict on operator+(const char*,
+  // std::string&&) (GCC bug 105329).
+  std::string address = family == AF_INET6 ? std::string("[") : std::string();
+  address += text;
+  if (family == AF_INET6) address += ']';
+  address += ':';
+  address += std::to_string(bound_port);
+  server->address_ = std::move(address);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
   if (family == AF_INET6) flags |= MHD_USE_IPv6;
   server->daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, server.get(),

@@ -455,6 +455,7 @@ class SourceChecker {
           {std::string(pub->get(0, 1))});
       if (!ok_or_fail(members, "publication", "cannot read pg_publication_rel")) return;
       std::vector<uint32_t> oids;
+      oids.reserve(static_cast<size_t>(members->rows()));
       for (int i = 0; i < members->rows(); ++i) oids.push_back(static_cast<uint32_t>(members->get_int64(i, 0)));
       std::string missing;
       std::string tables_sql;
@@ -742,14 +743,10 @@ class SourceChecker {
 
 const char* check_status_name(CheckStatus status) {
   switch (status) {
-    case CheckStatus::kPass:
-      return "pass";
-    case CheckStatus::kInfo:
-      return "info";
-    case CheckStatus::kWarn:
-      return "warn";
-    case CheckStatus::kFail:
-      return "fail";
+    case CheckStatus::kPass: return "pass";
+    case CheckStatus::kInfo: return "info";
+    case CheckStatus::kWarn: return "warn";
+    case CheckStatus::kFail: return "fail";
   }
   return "fail";
 }

@@ -34,11 +34,10 @@ Status check_existing(PgConnection& conn, const std::string& name, const std::ve
   if (all_tables) return Status::ok();
   // pg_publication_tables lists the partitioned root when publish_via_partition_root is on, its partitions
   // otherwise; pg_publication_rel names the tables as they were added.
-  PGS3_ASSIGN_OR_RETURN(
-      PgResult rels,
-      conn.query("SELECT pr.prrelid::bigint FROM pg_catalog.pg_publication_rel pr "
-                 "JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = $1",
-                 {name}));
+  PGS3_ASSIGN_OR_RETURN(PgResult rels,
+                        conn.query("SELECT pr.prrelid::bigint FROM pg_catalog.pg_publication_rel pr "
+                                   "JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = $1",
+                                   {name}));
   std::set<uint32_t> published;
   for (int i = 0; i < rels.rows(); ++i) published.insert(static_cast<uint32_t>(rels.get_int64(i, 0)));
   std::vector<const SourceTable*> missing;
@@ -61,12 +60,12 @@ Status check_existing(PgConnection& conn, const std::string& name, const std::ve
   if (!missing.empty()) {
     std::string add;
     for (size_t i = 0; i < missing.size(); ++i) add += (i ? ", " : "") + missing[i]->qualified_name();
-    return Status::bad_input("publication " + quote_ident(name) + " does not include " +
-                             std::to_string(missing.size()) + " table(s) that tableMappings select: " +
-                             table_list(missing, 20) + "; their changes would be missing. Run ALTER PUBLICATION " +
-                             quote_ident(name) + " ADD TABLE " + add +
-                             " (as the tables' owner), or exclude them in tableMappings. A table added to a running "
-                             "task also needs a full load of its own: drop the task (pgs3 drop) and run it again");
+    return Status::bad_input(
+        "publication " + quote_ident(name) + " does not include " + std::to_string(missing.size()) +
+        " table(s) that tableMappings select: " + table_list(missing, 20) +
+        "; their changes would be missing. Run ALTER PUBLICATION " + quote_ident(name) + " ADD TABLE " + add +
+        " (as the tables' owner), or exclude them in tableMappings. A table added to a running "
+        "task also needs a full load of its own: drop the task (pgs3 drop) and run it again");
   }
   if (partitioned && !pub.get_bool(0, 5)) {
     return Status::bad_input("publication " + quote_ident(name) +

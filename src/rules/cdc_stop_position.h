@@ -21,8 +21,8 @@ namespace pgs3 {
 struct CdcStopPosition {
   enum class Kind { kNone, kLsn, kServerTime, kCommitTime };
   Kind kind = Kind::kNone;
-  uint64_t lsn = 0;        // kLsn
-  int64_t time_us = 0;     // kServerTime, kCommitTime: microseconds since 2000-01-01 00:00:00 UTC (PostgreSQL's epoch)
+  uint64_t lsn = 0;     // kLsn
+  int64_t time_us = 0;  // kServerTime, kCommitTime: microseconds since 2000-01-01 00:00:00 UTC (PostgreSQL's epoch)
 };
 
 // "" gives kNone. A malformed value is kBadInput saying which forms are accepted.

@@ -16,12 +16,8 @@ class DuplicateKeyFinder {
   void on_event(nlohmann::json::parse_event_t event, const Json& parsed) {
     using Event = nlohmann::json::parse_event_t;
     switch (event) {
-      case Event::object_start:
-        frames_.push_back(Frame{false, 0, {}, {}});
-        break;
-      case Event::array_start:
-        frames_.push_back(Frame{true, 0, {}, {}});
-        break;
+      case Event::object_start: frames_.push_back(Frame{false, 0, {}, {}}); break;
+      case Event::array_start: frames_.push_back(Frame{true, 0, {}, {}}); break;
       case Event::key: {
         if (frames_.empty()) break;
         const std::string& key = parsed.get_ref<const std::string&>();
@@ -37,9 +33,7 @@ class DuplicateKeyFinder {
         if (!frames_.empty()) frames_.pop_back();
         element_done();
         break;
-      case Event::value:
-        element_done();
-        break;
+      case Event::value: element_done(); break;
     }
   }
 

@@ -38,7 +38,6 @@ inline constexpr size_t kMaxTagValueChars = 256;
 // breaks an S3 limit, or two substituted keys collide; the message names the table, the tag and the rule.
 Result<ObjectTags> tags_for_table(const TaskConfig& config, std::string_view schema, std::string_view table);
 
-
 // What check_tag_text() found wrong, for callers that act on one kind of problem only.
 enum class TagTextProblem : uint8_t { kNone, kInvalidUtf8, kEmptyKey, kTooLong, kCharacter, kAwsPrefix };
 

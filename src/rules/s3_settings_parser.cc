@@ -284,7 +284,8 @@ Status parse_s3_settings(const Json& value, const std::string& path, const S3Set
   if (partition.enabled) {
     // DMS: "You can't use this setting with PreserveTransactions or CdcPath."
     if (s->preserve_transactions) {
-      return section.error("DatePartitionEnabled", "cannot be true together with PreserveTransactions; set one of them");
+      return section.error("DatePartitionEnabled",
+                           "cannot be true together with PreserveTransactions; set one of them");
     }
     if (!s->cdc_path.empty()) {
       return section.error("DatePartitionEnabled", "cannot be used together with CdcPath; remove one of them");

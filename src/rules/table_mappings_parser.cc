@@ -27,8 +27,8 @@ constexpr std::pair<std::string_view, SelectionRule::Action> kActions[] = {
     {"exclude", SelectionRule::Action::kExclude},
     {"explicit", SelectionRule::Action::kExplicit}};
 constexpr std::string_view kTableTypes[] = {"table", "view", "all"};
-constexpr std::string_view kPostProcessingNames[] = {"rule-type",      "rule-id", "rule-name", "rule-action",
-                                                     "object-locator", "tag-set"};
+constexpr std::string_view kPostProcessingNames[] = {"rule-type",   "rule-id",        "rule-name",
+                                                     "rule-action", "object-locator", "tag-set"};
 constexpr std::string_view kTagLocatorNames[] = {"schema-name", "table-name"};
 constexpr std::string_view kTagNames[] = {"key", "value"};
 constexpr std::string_view kPostProcessingActions[] = {"add-tag"};
@@ -157,8 +157,9 @@ Status check_tag_template(const JsonSection& tag, std::string_view name, const s
   PGS3_ASSIGN_OR_RETURN(size_t length, utf8_length(literal));
   const size_t max = is_key ? kMaxTagKeyChars : kMaxTagValueChars;
   if (length > max) {
-    return tag.error(name, "has " + std::to_string(length) + " characters besides its placeholders; S3 allows at most " +
-                               std::to_string(max) + " in a tag " + (is_key ? "key" : "value"));
+    return tag.error(name, "has " + std::to_string(length) +
+                               " characters besides its placeholders; S3 allows at most " + std::to_string(max) +
+                               " in a tag " + (is_key ? "key" : "value"));
   }
   return Status::ok();
 }
@@ -189,13 +190,13 @@ Status parse_tagging_rule(const Json& value, const std::string& path, const std:
   const Json* tag_set = section.get("tag-set");
   if (tag_set == nullptr) return section.error("tag-set", "required: [{\"key\": \"...\", \"value\": \"...\"}, ...]");
   if (!tag_set->is_array()) {
-    return section.error("tag-set", "expected an array of {\"key\", \"value\"} objects, got " +
-                                        describe_json_value(*tag_set));
+    return section.error("tag-set",
+                         "expected an array of {\"key\", \"value\"} objects, got " + describe_json_value(*tag_set));
   }
   if (tag_set->empty()) return section.error("tag-set", "must hold at least one tag");
   if (tag_set->size() > kMaxTagsPerObject) {
-    return section.error("tag-set", "holds " + std::to_string(tag_set->size()) +
-                                        " tags; S3 allows at most 10 tags on an object");
+    return section.error("tag-set",
+                         "holds " + std::to_string(tag_set->size()) + " tags; S3 allows at most 10 tags on an object");
   }
   const std::string tags_path = section.path_of("tag-set");
   for (size_t i = 0; i < tag_set->size(); ++i) {

@@ -19,8 +19,8 @@ constexpr std::string_view kTopNames[] = {"taskId",        "migrationType", "sou
                                           "tableMappings", "taskSettings",  "cdcStopPosition"};
 constexpr std::string_view kSourceNames[] = {"connection",      "slotName",           "publicationName",
                                              "HeartbeatEnable", "HeartbeatFrequency", "HeartbeatSchema"};
-constexpr std::string_view kTargetNames[] = {"type",    "path",           "endpointUrl",         "region",
-                                             "caBundle", "addressingStyle", "stallTimeoutSeconds", "s3Settings"};
+constexpr std::string_view kTargetNames[] = {
+    "type", "path", "endpointUrl", "region", "caBundle", "addressingStyle", "stallTimeoutSeconds", "s3Settings"};
 constexpr std::string_view kAddressingStyles[] = {"auto", "path", "virtual"};
 
 constexpr std::pair<std::string_view, MigrationType> kMigrationTypes[] = {
@@ -90,10 +90,12 @@ Status parse_source(const Json& value, const std::string& task_id, SourceConfig*
   PGS3_RETURN_IF_ERROR(section.read_string("publicationName", &source->publication_name));
   PGS3_RETURN_IF_ERROR(section.read_bool("HeartbeatEnable", &source->heartbeat_enable));
   // DMS: HeartbeatFrequency in minutes, default 5.
-  PGS3_RETURN_IF_ERROR(section.read_int("HeartbeatFrequency", {1, 24 * 60, "minutes"}, &source->heartbeat_frequency_min));
+  PGS3_RETURN_IF_ERROR(
+      section.read_int("HeartbeatFrequency", {1, 24 * 60, "minutes"}, &source->heartbeat_frequency_min));
   if (section.has("HeartbeatSchema")) {
-    warnings->push_back(section.path_of("HeartbeatSchema") +
-                        ": pgs3's heartbeat is a logical message (pg_logical_emit_message) and needs no table; ignored");
+    warnings->push_back(
+        section.path_of("HeartbeatSchema") +
+        ": pgs3's heartbeat is a logical message (pg_logical_emit_message) and needs no table; ignored");
   }
   struct Check {
     std::string_view name;
@@ -131,8 +133,7 @@ Status parse_target(const Json& value, MigrationType migration_type, TargetConfi
   size_t style = 0;
   PGS3_RETURN_IF_ERROR(section.read_choice("addressingStyle", kAddressingStyles, &style));
   target->addressing = std::string(kAddressingStyles[style]);
-  PGS3_RETURN_IF_ERROR(
-      section.read_int("stallTimeoutSeconds", IntRange{1, 3600, "seconds"}, &target->stall_timeout_s));
+  PGS3_RETURN_IF_ERROR(section.read_int("stallTimeoutSeconds", IntRange{1, 3600, "seconds"}, &target->stall_timeout_s));
 
   if (target->type == TargetType::kLocal) {
     if (target->path.empty()) {
@@ -214,8 +215,8 @@ Result<TaskConfig> parse_task_json(const std::string& json_text) {
   }
   const std::string mappings_path = top.path_of("tableMappings");
   PGS3_ASSIGN_OR_RETURN(Json mappings, embedded_document(*top.get("tableMappings"), mappings_path));
-  PGS3_RETURN_IF_ERROR(parse_table_mappings(mappings, mappings_path, &config.selection_rules, &config.tagging_rules,
-                                            &config.warnings));
+  PGS3_RETURN_IF_ERROR(
+      parse_table_mappings(mappings, mappings_path, &config.selection_rules, &config.tagging_rules, &config.warnings));
   if (!config.tagging_rules.empty() && config.target.type == TargetType::kLocal) {
     config.warnings.push_back(mappings_path +
                               ": post-processing add-tag rules tag S3 objects; a local target has no object tags, so "

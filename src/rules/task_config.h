@@ -78,7 +78,7 @@ struct S3Settings {
   EncryptionMode encryption_mode = EncryptionMode::kSseS3;  // EncryptionMode
   bool encryption_mode_explicit = false;                    // EncryptionMode was written in the task file
   std::string server_side_encryption_kms_key_id;            // ServerSideEncryptionKmsKeyId (set only with SSE_KMS)
-  std::string expected_bucket_owner;  // ExpectedBucketOwner (12-digit AWS account id, "" = not checked)
+  std::string expected_bucket_owner;     // ExpectedBucketOwner (12-digit AWS account id, "" = not checked)
   DatePartitionSettings date_partition;  // DatePartitionEnabled, DatePartitionSequence, -Delimiter, -Timezone
 };
 

@@ -27,8 +27,8 @@ Status parse_table_mappings(const Json& value, const std::string& path, std::vec
                             std::vector<TaggingRule>* tagging_rules, std::vector<std::string>* warnings);
 
 // taskSettings: DMS's task-settings document (ReplicationTaskSettings).
-Status parse_task_settings(const Json& value, const std::string& path, FullLoadSettings* full_load,
-                           CdcSettings* cdc, std::vector<std::string>* warnings);
+Status parse_task_settings(const Json& value, const std::string& path, FullLoadSettings* full_load, CdcSettings* cdc,
+                           std::vector<std::string>* warnings);
 
 // The DMS API passes TableMappings and ReplicationTaskSettings as JSON text inside a string; pgs3 accepts either
 // the document itself or such a string, which it parses here (errors name `path`).

@@ -41,9 +41,17 @@ constexpr std::string_view kFullLoadNames[] = {
 };
 
 constexpr std::string_view kTuningNames[] = {
-    "BatchApplyPreserveTransaction", "BatchApplyTimeoutMin", "BatchApplyTimeoutMax", "BatchApplyMemoryLimit",
-    "BatchSplitSize",                "MinTransactionSize",   "CommitTimeout",        "MemoryLimitTotal",
-    "MemoryKeepTime",                "StatementCacheSize",   "RecoveryTimeout",
+    "BatchApplyPreserveTransaction",
+    "BatchApplyTimeoutMin",
+    "BatchApplyTimeoutMax",
+    "BatchApplyMemoryLimit",
+    "BatchSplitSize",
+    "MinTransactionSize",
+    "CommitTimeout",
+    "MemoryLimitTotal",
+    "MemoryKeepTime",
+    "StatementCacheSize",
+    "RecoveryTimeout",
 };
 
 constexpr std::string_view kDdlPolicyNames[] = {"HandleSourceTableDropped", "HandleSourceTableTruncated",
@@ -63,8 +71,8 @@ bool sets_anything(const Json& value) {
 
 }  // namespace
 
-Status parse_task_settings(const Json& value, const std::string& path, FullLoadSettings* full_load,
-                           CdcSettings* cdc, std::vector<std::string>* warnings) {
+Status parse_task_settings(const Json& value, const std::string& path, FullLoadSettings* full_load, CdcSettings* cdc,
+                           std::vector<std::string>* warnings) {
   PGS3_ASSIGN_OR_RETURN(JsonSection settings, JsonSection::open(value, path, kSectionNames, NameCase::kInsensitive));
   std::vector<std::string> ignored;
   for (std::string_view name : settings.present()) {
@@ -91,7 +99,8 @@ Status parse_task_settings(const Json& value, const std::string& path, FullLoadS
                                                                   NameCase::kInsensitive));
       PGS3_RETURN_IF_ERROR(policy.read_bool("HandleSourceTableTruncated", &cdc->handle_source_table_truncated));
       for (std::string_view key : policy.present()) {
-        if (key != "HandleSourceTableTruncated") ignored.push_back("ChangeProcessingDdlHandlingPolicy." + std::string(key));
+        if (key != "HandleSourceTableTruncated")
+          ignored.push_back("ChangeProcessingDdlHandlingPolicy." + std::string(key));
       }
     } else if (name == "BeforeImageSettings") {
       PGS3_ASSIGN_OR_RETURN(JsonSection before, JsonSection::open(section, settings.path_of(name), kBeforeImageNames,

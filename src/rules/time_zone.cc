@@ -130,8 +130,8 @@ CivilDate civil_from_days(int64_t z) {
 
 Result<std::shared_ptr<const TimeZone>> TimeZone::locate(std::string_view name) {
   auto unknown = [&](std::string_view why) {
-    return Status::bad_input("unknown time zone \"" + std::string(name) + "\": " +
-                             std::string(why) + "; expected an IANA name such as Asia/Seoul, Europe/Berlin or UTC");
+    return Status::bad_input("unknown time zone \"" + std::string(name) + "\": " + std::string(why) +
+                             "; expected an IANA name such as Asia/Seoul, Europe/Berlin or UTC");
   };
   if (name == "UTC") {
     auto zone = std::make_shared<TimeZone>();
@@ -283,10 +283,9 @@ int64_t TimeZone::rule_offset(int64_t t) const {
   const RuleDate& a = rule_.start;
   const RuleDate& b = rule_.end;
   // The start time is given in standard time, the end time in daylight time.
-  const int64_t start = rule_local_seconds(a.kind, a.month, a.week, a.weekday, a.day, a.seconds, year) -
-                        rule_.std_offset;
-  const int64_t end = rule_local_seconds(b.kind, b.month, b.week, b.weekday, b.day, b.seconds, year) -
-                      rule_.dst_offset;
+  const int64_t start =
+      rule_local_seconds(a.kind, a.month, a.week, a.weekday, a.day, a.seconds, year) - rule_.std_offset;
+  const int64_t end = rule_local_seconds(b.kind, b.month, b.week, b.weekday, b.day, b.seconds, year) - rule_.dst_offset;
   const bool dst = start < end ? (t >= start && t < end) : (t < end || t >= start);  // southern hemisphere wraps
   return dst ? rule_.dst_offset : rule_.std_offset;
 }

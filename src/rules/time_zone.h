@@ -52,10 +52,10 @@ class TimeZone {
   int64_t rule_offset(int64_t unix_seconds) const;
 
   std::string name_;
-  std::vector<int64_t> transitions_;     // sorted transition instants (unix seconds)
-  std::vector<int64_t> offsets_;         // offsets_[i]: in effect from transitions_[i]
-  int64_t initial_offset_ = 0;           // before the first transition (RFC 8536: time type 0)
-  bool has_rule_ = false;                // the footer rule applies after the last transition
+  std::vector<int64_t> transitions_;  // sorted transition instants (unix seconds)
+  std::vector<int64_t> offsets_;      // offsets_[i]: in effect from transitions_[i]
+  int64_t initial_offset_ = 0;        // before the first transition (RFC 8536: time type 0)
+  bool has_rule_ = false;             // the footer rule applies after the last transition
   PosixRule rule_;
 };
 

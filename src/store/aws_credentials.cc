@@ -53,8 +53,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-
-
 std::string strip_trailing_slash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
@@ -253,9 +251,10 @@ Result<AwsCredentials> fetch_web_identity(HttpClient& http, const WebIdentityCon
                              ", STS AssumeRoleWithWebIdentity at " + url_origin(config.endpoint) + ")";
   PGS3_ASSIGN_OR_RETURN(std::string token, read_token_file(config.token_file, "AWS_WEB_IDENTITY_TOKEN_FILE"));
   // AssumeRoleWithWebIdentity is not signed: the token is the proof (STS API reference, Query API form).
-  std::string body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" +
-                     s3_uri_encode(config.role_arn, true) + "&RoleSessionName=" +
-                     s3_uri_encode(config.session_name, true) + "&WebIdentityToken=" + s3_uri_encode(token, true);
+  std::string body =
+      "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + s3_uri_encode(config.role_arn, true) +
+      "&RoleSessionName=" + s3_uri_encode(config.session_name, true) +
+      "&WebIdentityToken=" + s3_uri_encode(token, true);
   HttpRequest request{
       "POST",
       config.endpoint + "/",
@@ -568,7 +567,7 @@ EnvLookup process_environment() {
 }
 
 Result<std::unique_ptr<CredentialsProvider>> make_default_credentials_chain(HttpClient& http, const std::string& region,
-                                                                            EnvLookup env) {
+                                                                            const EnvLookup& env) {
   using ProviderPtr = std::unique_ptr<CredentialsProvider>;
 
   // 1. Environment.

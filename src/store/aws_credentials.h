@@ -1,4 +1,4 @@
-// AWS credentials and the standard provider chain that finds them.
+// The standard provider chain that finds AWS credentials (the value itself: aws_credential_value.h).
 //
 // The chain tries, in order (the order of the AWS SDKs and CLI):
 //   1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN;
@@ -26,18 +26,11 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "store/aws_credential_value.h"
 
 namespace pgs3 {
 
 class HttpClient;
-
-struct AwsCredentials {
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string session_token;  // "" for long-term keys
-  std::optional<std::chrono::system_clock::time_point> expiration;
-  std::string source;  // where they came from, for messages: "environment", "profile default in ~/.aws/credentials"
-};
 
 // Returns the value of an environment variable, or nullopt. Injected so tests can describe an environment.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
@@ -53,8 +46,8 @@ class CredentialsProvider {
 // The standard chain described above. `http` is used for STS, container and instance metadata requests and must
 // outlive the provider; `region` picks the STS endpoint. Fails (kBadInput) when no source is configured at all, with
 // a message listing what was looked for.
-Result<std::unique_ptr<CredentialsProvider>> make_default_credentials_chain(HttpClient& http, const std::string& region,
-                                                                           EnvLookup env = process_environment());
+Result<std::unique_ptr<CredentialsProvider>> make_default_credentials_chain(
+    HttpClient& http, const std::string& region, const EnvLookup& env = process_environment());
 
 // An ISO 8601 UTC time as STS, ECS and IMDS write expirations ("2026-11-30T12:00:00Z", with optional fractional
 // seconds or a numeric offset such as "+00:00"), or nullopt when it is not one.

@@ -20,8 +20,8 @@ std::string_view retry_cause_name(RetryCause cause) {
 std::chrono::milliseconds RetryPolicy::delay_before(int attempt) const {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const int exponent = std::clamp(attempt - 2, 0, 30);
-  const int64_t ceiling =
-      std::min<int64_t>(options_.max_delay.count(), options_.base_delay.count() * (int64_t{1} << std::min(exponent, 20)));
+  const int64_t ceiling = std::min<int64_t>(options_.max_delay.count(),
+                                            options_.base_delay.count() * (int64_t{1} << std::min(exponent, 20)));
   std::uniform_int_distribution<int64_t> pick(0, std::max<int64_t>(ceiling, 1));
   return std::chrono::milliseconds(pick(rng));
 }

@@ -117,8 +117,8 @@ S3Client::S3Client(S3ClientOptions options, HttpClient& http, CredentialsProvide
     case S3Addressing::kPath: virtual_hosted_ = false; break;
     case S3Addressing::kVirtualHosted: virtual_hosted_ = true; break;
     case S3Addressing::kAuto:
-      virtual_hosted_ = (aws_endpoint || endpoint_host_.ends_with(".amazonaws.com")) &&
-                        dns_compatible_bucket(options_.bucket);
+      virtual_hosted_ =
+          (aws_endpoint || endpoint_host_.ends_with(".amazonaws.com")) && dns_compatible_bucket(options_.bucket);
       break;
   }
 }
@@ -157,8 +157,8 @@ Status S3Client::error_status(const Request& request, const HttpResponse& respon
       // Tags sent with the object need a second permission (S3: PutObject with x-amz-tagging).
       if (name == "x-amz-tagging") action += " and s3:PutObjectTagging";
     }
-    std::string msg = what + ": access denied (" + std::string(code) + "): the credentials may not " + action +
-                      " on " + object;
+    std::string msg =
+        what + ": access denied (" + std::string(code) + "): the credentials may not " + action + " on " + object;
     if (!options_.expected_bucket_owner.empty()) {
       msg += " (or the bucket is not owned by ExpectedBucketOwner " + options_.expected_bucket_owner + ")";
     }
@@ -185,8 +185,7 @@ Result<HttpResponse> S3Client::execute(const Request& request) {
     if (!options_.expected_bucket_owner.empty()) {
       signable.headers.emplace_back("x-amz-expected-bucket-owner", options_.expected_bucket_owner);
     }
-    SignedRequest signed_request =
-        sign_v4(signable, creds, options_.region, "s3", std::chrono::system_clock::now());
+    SignedRequest signed_request = sign_v4(signable, creds, options_.region, "s3", std::chrono::system_clock::now());
     HttpRequest http_request;
     http_request.method = request.method;
     http_request.url = scheme_ + "://" + host + path +
@@ -199,8 +198,8 @@ Result<HttpResponse> S3Client::execute(const Request& request) {
     if (response.is_ok()) {
       HttpResponse& r = *response;
       // CompleteMultipartUpload can answer 200 with an <Error> body (S3 API reference): treat it as the error.
-      const bool error_in_200 = r.status == 200 && request.action == "CompleteMultipartUpload" &&
-                                r.body.find("<Error>") != std::string::npos;
+      const bool error_in_200 =
+          r.status == 200 && request.action == "CompleteMultipartUpload" && r.body.find("<Error>") != std::string::npos;
       if (r.status < 300 && !error_in_200) return response;
       S3Error e = parse_error(r);
       if (r.status == 404 && request.not_found_is_answer && e.code != "NoSuchBucket") return response;
@@ -214,8 +213,8 @@ Result<HttpResponse> S3Client::execute(const Request& request) {
     }
     if (attempt >= retry_.max_attempts()) {
       return Status::unavailable("S3 " + request.action + " " + object_url_for_messages(options_.bucket, request.key) +
-                                 " failed after " + std::to_string(attempt) + " attempts; last error: " +
-                                 last.message());
+                                 " failed after " + std::to_string(attempt) +
+                                 " attempts; last error: " + last.message());
     }
     retry_.count(cause);
     auto wait = retry_.delay_before(attempt + 1);
@@ -298,8 +297,8 @@ Status S3Client::complete_multipart_upload(const std::string& key, const std::st
            "</ETag></Part>";
   }
   xml += "</CompleteMultipartUpload>";
-  Request r{"CompleteMultipartUpload", "POST", key, {{"uploadId", upload_id}}, {{"content-type", "application/xml"}},
-            xml};
+  Request r{
+      "CompleteMultipartUpload", "POST", key, {{"uploadId", upload_id}}, {{"content-type", "application/xml"}}, xml};
   return execute(r).status();
 }
 
@@ -389,8 +388,12 @@ Status S3Client::delete_objects(const std::vector<std::string>& keys) {
     }
     xml += "</Delete>";
     // DeleteObjects requires an integrity header (Content-MD5) in S3's API.
-    Request r{"DeleteObjects", "POST", "", {{"delete", ""}},
-              {{"content-md5", content_md5(xml)}, {"content-type", "application/xml"}}, xml};
+    Request r{"DeleteObjects",
+              "POST",
+              "",
+              {{"delete", ""}},
+              {{"content-md5", content_md5(xml)}, {"content-type", "application/xml"}},
+              xml};
     PGS3_ASSIGN_OR_RETURN(HttpResponse response, execute(r));
     pugi::xml_document doc;
     if (doc.load_buffer(response.body.data(), response.body.size())) {
@@ -407,10 +410,15 @@ Status S3Client::delete_objects(const std::vector<std::string>& keys) {
 Status S3Client::put_object_tagging(const std::string& key,
                                     const std::vector<std::pair<std::string, std::string>>& tags) {
   std::string xml = "<Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet>";
-  for (const auto& [k, v] : tags) xml += "<Tag><Key>" + xml_escape(k) + "</Key><Value>" + xml_escape(v) + "</Value></Tag>";
+  for (const auto& [k, v] : tags)
+    xml += "<Tag><Key>" + xml_escape(k) + "</Key><Value>" + xml_escape(v) + "</Value></Tag>";
   xml += "</TagSet></Tagging>";
-  Request r{"PutObjectTagging", "PUT", key, {{"tagging", ""}},
-            {{"content-md5", content_md5(xml)}, {"content-type", "application/xml"}}, xml};
+  Request r{"PutObjectTagging",
+            "PUT",
+            key,
+            {{"tagging", ""}},
+            {{"content-md5", content_md5(xml)}, {"content-type", "application/xml"}},
+            xml};
   return execute(r).status();
 }
 

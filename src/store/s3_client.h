@@ -110,14 +110,13 @@ class S3Client {
     // A 404 other than NoSuchBucket is an answer (the object or upload is not there), not an error.
     bool not_found_is_answer = false;
     bool forbidden_is_answer = false;  // a 403 is returned as a response, for the caller to explain
-
   };
   Result<HttpResponse> execute(const Request& request);
   Status error_status(const Request& request, const HttpResponse& response, std::string_view code,
                       std::string_view message) const;
 
   S3ClientOptions options_;
-  std::string scheme_;  // "https" or "http"
+  std::string scheme_;         // "https" or "http"
   std::string endpoint_host_;  // host[:port] of the endpoint
   bool virtual_hosted_ = false;
   HttpClient& http_;

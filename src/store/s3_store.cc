@@ -48,8 +48,8 @@ class S3ObjectWriter final : public ObjectWriter {
     if (upload_id_.empty()) return;
     Status s = client_.abort_multipart_upload(key_, upload_id_);
     if (!s.is_ok()) {
-      log_warn("could not abort the multipart upload of " + key_ + " (it will be aborted on the next start): " +
-               s.message());
+      log_warn("could not abort the multipart upload of " + key_ +
+               " (it will be aborted on the next start): " + s.message());
     }
   }
 
@@ -96,10 +96,10 @@ std::string s3_tagging_header(const std::vector<std::pair<std::string, std::stri
   return out;
 }
 
-Result<std::unique_ptr<S3Store>> S3Store::open(S3StoreConfig config, EnvLookup env) {
+Result<std::unique_ptr<S3Store>> S3Store::open(S3StoreConfig config, const EnvLookup& env) {
   if (config.part_size < kMinPartSize) config.part_size = kMinPartSize;
   auto http = std::make_unique<HttpClient>(config.http);
-  PGS3_ASSIGN_OR_RETURN(auto credentials, make_default_credentials_chain(*http, config.client.region, std::move(env)));
+  PGS3_ASSIGN_OR_RETURN(auto credentials, make_default_credentials_chain(*http, config.client.region, env));
   return std::unique_ptr<S3Store>(new S3Store(std::move(config), std::move(http), std::move(credentials)));
 }
 

@@ -28,7 +28,7 @@ struct S3StoreConfig {
   S3ClientOptions client;
   HttpClientOptions http;
   RetryPolicyOptions retry;
-  S3PutOptions put;  // SSE and ACL for every object (tags and metadata come per object)
+  S3PutOptions put;                      // SSE and ACL for every object (tags and metadata come per object)
   uint64_t part_size = 8 * 1024 * 1024;  // at least 5 MiB (S3's minimum for every part but the last)
 };
 
@@ -36,7 +36,7 @@ class S3Store final : public ObjectStore {
  public:
   // Finds credentials (the standard chain, store/aws_credentials.h) but sends no request yet: check_s3_target()
   // (store/s3_target_check.h) is what proves the bucket is usable.
-  static Result<std::unique_ptr<S3Store>> open(S3StoreConfig config, EnvLookup env = process_environment());
+  static Result<std::unique_ptr<S3Store>> open(S3StoreConfig config, const EnvLookup& env = process_environment());
   ~S3Store() override;
 
   std::string describe() const override { return client_->describe(); }

@@ -11,7 +11,9 @@ std::vector<S3TargetCheck> check_s3_target(S3Store& store, const std::string& pr
   std::vector<S3TargetCheck> checks;
   S3Client& client = store.client();
   const std::string bucket = "s3://" + client.options().bucket;
-  auto fail = [&](std::string name, const Status& s) { checks.push_back({std::move(name), false, false, s.message()}); };
+  auto fail = [&](std::string name, const Status& s) {
+    checks.push_back({std::move(name), false, false, s.message()});
+  };
 
   auto region = client.head_bucket();
   if (!region.is_ok()) {

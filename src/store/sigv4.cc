@@ -168,8 +168,7 @@ SignedRequest sign_v4(const SignableRequest& request, const AwsCredentials& cred
   std::vector<std::pair<std::string, std::string>> canonical;  // (lower name, trimmed value), stable-sorted by name
   canonical.reserve(signed_request.headers.size());
   for (const auto& [name, value] : signed_request.headers) canonical.emplace_back(ascii_lower(name), trim_all(value));
-  std::stable_sort(canonical.begin(), canonical.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(canonical.begin(), canonical.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string canonical_headers;
   std::string signed_headers;
   for (size_t i = 0; i < canonical.size(); ++i) {
@@ -211,10 +210,9 @@ SignedRequest sign_v4(const SignableRequest& request, const AwsCredentials& cred
   const Digest signature = hmac_sha256(key, signed_request.string_to_sign);
   signed_request.signature = to_hex_lower(signature.data(), signature.size());
 
-  signed_request.headers.emplace_back("Authorization", std::string(kAlgorithm) + " Credential=" +
-                                                           credentials.access_key_id + "/" + scope +
-                                                           ",SignedHeaders=" + signed_headers +
-                                                           ",Signature=" + signed_request.signature);
+  signed_request.headers.emplace_back(
+      "Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" + scope +
+                           ",SignedHeaders=" + signed_headers + ",Signature=" + signed_request.signature);
   return signed_request;
 }
 

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/aws_credentials.h"
+#include "store/aws_credential_value.h"
 #include "store/http_client.h"
 
 namespace pgs3 {

@@ -248,7 +248,8 @@ Status ColumnChunkWriter::write_chunk(OutputStream* out, uint64_t file_start, pt
 
 uint64_t ColumnChunkWriter::buffered_size() const {
   double ratio = bodies_uncompressed_ == 0 ? 1.0 : static_cast<double>(bodies_compressed_) / bodies_uncompressed_;
-  double open = static_cast<double>(dictionary_size() + page_values_size() + page_levels_.size() / 8);
+  const uint64_t open_bytes = dictionary_size() + page_values_size() + page_levels_.size() / 8;
+  double open = static_cast<double>(open_bytes);
   return chunk_pages_.size() + static_cast<uint64_t>(open * ratio);
 }
 

@@ -27,8 +27,8 @@ void set_numeric(const NumericMinMax<T>& bounds, parquet_thrift::Statistics* sta
   std::string max_bytes = plain_bytes(max);
   stats->__set_min(min_bytes);
   stats->__set_max(max_bytes);
-  stats->__set_min_value(std::move(min_bytes));
-  stats->__set_max_value(std::move(max_bytes));
+  stats->__set_min_value(min_bytes);
+  stats->__set_max_value(max_bytes);
 }
 
 }  // namespace
@@ -53,8 +53,8 @@ void set_statistics(const BooleanMinMax& bounds, parquet_thrift::Statistics* sta
   std::string max(1, bounds.has_true ? '\1' : '\0');
   stats->__set_min(min);
   stats->__set_max(max);
-  stats->__set_min_value(std::move(min));
-  stats->__set_max_value(std::move(max));
+  stats->__set_min_value(min);
+  stats->__set_max_value(max);
 }
 
 void set_statistics(const BinaryMinMax& bounds, bool truncate, bool utf8, parquet_thrift::Statistics* stats) {
@@ -69,7 +69,7 @@ void set_statistics(const BinaryMinMax& bounds, bool truncate, bool utf8, parque
   stats->__set_is_min_value_exact(bounds.min().size() <= limit);
   std::optional<std::string> max = truncated_upper_bound(bounds.max(), limit, utf8);
   if (max) {
-    stats->__set_max_value(std::move(*max));
+    stats->__set_max_value(*max);
     stats->__set_is_max_value_exact(bounds.max().size() <= limit);
   }
 }

@@ -124,7 +124,7 @@ Status ParquetWriter::flush_row_group() {
     uncompressed += chunks[c].meta_data.total_uncompressed_size;
     compressed += chunks[c].meta_data.total_compressed_size;
   }
-  group.__set_columns(std::move(chunks));
+  group.columns = std::move(chunks);  // Thrift's __set_ copies
   group.__set_num_rows(row_group_rows_);
   group.__set_total_byte_size(uncompressed);
   group.__set_total_compressed_size(compressed);
@@ -160,7 +160,7 @@ Status ParquetWriter::finish(const KeyValueMetadata& metadata) {
   root.__set_num_children(static_cast<int32_t>(schema_.size()));
   elements.push_back(root);
   for (const ColumnSpec& spec : schema_) elements.push_back(schema_element_for(spec));
-  file.__set_schema(std::move(elements));
+  file.schema = std::move(elements);
   file.__set_num_rows(static_cast<int64_t>(rows_));
   file.row_groups = std::move(row_groups_);
   if (!metadata.empty()) {
@@ -172,7 +172,8 @@ Status ParquetWriter::finish(const KeyValueMetadata& metadata) {
       kv.__set_value(value);
       kvs.push_back(std::move(kv));
     }
-    file.__set_key_value_metadata(std::move(kvs));
+    file.key_value_metadata = std::move(kvs);
+    file.__isset.key_value_metadata = true;
   }
   file.__set_created_by(options_.created_by);
   pt::ColumnOrder order;

@@ -146,8 +146,7 @@ Result<ParquetColumn> parquet_column_from(const pt::SchemaElement& element) {
     storage.physical = PhysicalType::kFixedLenByteArray;
     storage.logical = LogicalType::kNone;
     storage.fixed_length = 12;
-    storage.nullable =
-        !element.__isset.repetition_type || element.repetition_type != pt::FieldRepetitionType::REQUIRED;
+    storage.nullable = !element.__isset.repetition_type || element.repetition_type != pt::FieldRepetitionType::REQUIRED;
     column.kind = ParquetValueKind::kInt96Timestamp;
     column.unit = ParquetTimeUnit::kNanos;
     column.physical_name = "INT96";

@@ -21,18 +21,18 @@ namespace pgs3 {
 // How the values of a column read as text.
 enum class ParquetValueKind : uint8_t {
   kBoolean,
-  kSigned,       // INT32 / INT64, plain or INT(n, true)
-  kUnsigned,     // INT32 / INT64 with INT(n, false) or UINT_n: the bits read as unsigned
-  kFloat,        // FLOAT
-  kDouble,       // DOUBLE
-  kString,       // BYTE_ARRAY (or FIXED_LEN_BYTE_ARRAY) holding UTF-8: STRING, UTF8, JSON, ENUM
-  kBinary,       // bytes without a text meaning: \x + hex
-  kDecimal,      // unscaled integer (INT32, INT64, or big-endian two's complement bytes) with `scale`
-  kDate,         // INT32 days since 1970-01-01
-  kTime,         // INT32 millis / INT64 micros or nanos since midnight
-  kTimestamp,    // INT64 millis, micros or nanos since 1970-01-01
+  kSigned,          // INT32 / INT64, plain or INT(n, true)
+  kUnsigned,        // INT32 / INT64 with INT(n, false) or UINT_n: the bits read as unsigned
+  kFloat,           // FLOAT
+  kDouble,          // DOUBLE
+  kString,          // BYTE_ARRAY (or FIXED_LEN_BYTE_ARRAY) holding UTF-8: STRING, UTF8, JSON, ENUM
+  kBinary,          // bytes without a text meaning: \x + hex
+  kDecimal,         // unscaled integer (INT32, INT64, or big-endian two's complement bytes) with `scale`
+  kDate,            // INT32 days since 1970-01-01
+  kTime,            // INT32 millis / INT64 micros or nanos since midnight
+  kTimestamp,       // INT64 millis, micros or nanos since 1970-01-01
   kInt96Timestamp,  // INT96: 8 bytes nanoseconds of the day, then 4 bytes Julian day (little endian)
-  kUuid,         // FIXED_LEN_BYTE_ARRAY(16)
+  kUuid,            // FIXED_LEN_BYTE_ARRAY(16)
 };
 
 enum class ParquetTimeUnit : uint8_t { kMillis, kMicros, kNanos };
@@ -46,8 +46,8 @@ struct ParquetColumn {
   bool utc_adjusted = false;                        // for kTime and kTimestamp (isAdjustedToUTC)
   int32_t precision = 0;                            // for kDecimal
   int32_t scale = 0;                                // for kDecimal
-  std::string physical_name;  // "INT32", "INT96", "FIXED_LEN_BYTE_ARRAY(16)", ...
-  std::string logical_name;   // "STRING", "DECIMAL(10,2)", "TIMESTAMP(MICROS,UTC)", "INT(8,unsigned)", "" if none
+  std::string physical_name;                        // "INT32", "INT96", "FIXED_LEN_BYTE_ARRAY(16)", ...
+  std::string logical_name;  // "STRING", "DECIMAL(10,2)", "TIMESTAMP(MICROS,UTC)", "INT(8,unsigned)", "" if none
 };
 
 // The column a leaf schema element describes. Fails with kDataError naming the column for a group, a repeated

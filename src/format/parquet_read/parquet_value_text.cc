@@ -27,7 +27,8 @@ void append_nanos_fraction(int64_t nanos, std::string& out) {
   std::snprintf(digits, sizeof(digits), "%09lld", static_cast<long long>(nanos));
   size_t n = 9;
   while (n > 0 && digits[n - 1] == '0') --n;
-  std::string fraction = "." + std::string(digits, n);
+  // Not "." + std::string(...): GCC 12 at -O3 reports a false -Wrestrict on it (GCC bug 105329), here and below.
+  std::string fraction = std::string(1, '.').append(digits, n);
   if (out.size() >= 3 && out.compare(out.size() - 3, 3, " BC") == 0) {
     out.insert(out.size() - 3, fraction);
   } else {
@@ -57,8 +58,8 @@ void append_int96_text(std::string_view bytes, std::string& out) {
   int32_t julian_day;
   std::memcpy(&nanos_of_day, bytes.data(), 8);
   std::memcpy(&julian_day, bytes.data() + 8, 4);
-  __int128 nanos = static_cast<__int128>(julian_day - kJulianDayOfEpoch) * kSecondsPerDay * kNanosPerSecond +
-                   nanos_of_day;
+  __int128 nanos =
+      static_cast<__int128>(julian_day - kJulianDayOfEpoch) * kSecondsPerDay * kNanosPerSecond + nanos_of_day;
   if (nanos > INT64_MAX || nanos < -INT64_MAX) {
     append_hex_bytes_text(bytes, out);  // out of any timestamp's range: show the bytes
     return;
@@ -203,13 +204,17 @@ void append_parquet_value_json(const ParquetColumn& column, const ColumnVector& 
       if (magnitude <= kMaxExactJsonInteger) {
         out.append(std::to_string(v));
       } else {
-        out.append("\"" + std::to_string(v) + "\"");
+        out.append(1, '"').append(std::to_string(v)).append(1, '"');
       }
       return;
     }
     case ParquetValueKind::kUnsigned: {
       uint64_t v = unsigned_at(values, i);
-      out.append(v <= kMaxExactJsonInteger ? std::to_string(v) : "\"" + std::to_string(v) + "\"");
+      if (v <= kMaxExactJsonInteger) {
+        out.append(std::to_string(v));
+      } else {
+        out.append(1, '"').append(std::to_string(v)).append(1, '"');
+      }
       return;
     }
     case ParquetValueKind::kFloat:
