@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "base/byte_size.h"
+#include "pg/connect_failure.h"
 #include "pg/connection.h"
 #include "pg/replication_connection.h"
 #include "pg/type_mapping.h"
@@ -61,15 +62,6 @@ std::string retained_wal_text(const SlotRow& s) {
   return human_bytes(static_cast<uint64_t>(std::max<int64_t>(*s.retained_bytes, 0)));
 }
 
-// The text between `key` + '"' and the next '"' in a server message (`host "10.0.0.5"`), or "".
-std::string quoted_after(const std::string& message, const std::string& key) {
-  size_t p = message.find(key + " \"");
-  if (p == std::string::npos) return "";
-  p += key.size() + 2;
-  size_t end = message.find('"', p);
-  return end == std::string::npos ? "" : message.substr(p, end - p);
-}
-
 // A connection option's value from a conninfo string or URI ("" when absent or unparsable).
 std::string conninfo_value(const std::string& conninfo, const char* keyword) {
   char* error = nullptr;
@@ -85,8 +77,6 @@ std::string conninfo_value(const std::string& conninfo, const char* keyword) {
   PQconninfoFree(options);
   return out;
 }
-
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 class SourceChecker {
  public:
@@ -177,23 +167,29 @@ class SourceChecker {
   }
 
   void connection_failed(const std::string& message) {
+    const ConnectFailure failure = classify_connect_failure(message);
     std::string fix;
-    if (contains(message, "no pg_hba.conf entry")) {
-      std::string database = quoted_after(message, "database");
-      if (database.empty()) database = conninfo_value(options_.conninfo, "dbname");
-      std::string user_name = quoted_after(message, "user");
-      if (user_name.empty()) user_name = conninfo_value(options_.conninfo, "user");
-      fix = hba_fix(database, user_name, quoted_after(message, "host"));
-    } else if (contains(message, "password authentication failed") || contains(message, "no password supplied")) {
-      fix =
-          "check the user's password: pgs3 takes it from PGPASSWORD, ~/.pgpass or PGPASSFILE, never from the task "
-          "file";
-    } else if (contains(message, "does not exist")) {
-      fix = "fix the database or user name in source.connection";
-    } else {
-      fix =
-          "check host and port in source.connection, that PostgreSQL listens there (listen_addresses, port) and "
-          "that no firewall or security group blocks this client";
+    switch (failure.kind) {
+      case ConnectFailureKind::kHbaRejected: {
+        const std::string database =
+            failure.database.empty() ? conninfo_value(options_.conninfo, "dbname") : failure.database;
+        const std::string user_name = failure.user.empty() ? conninfo_value(options_.conninfo, "user") : failure.user;
+        fix = hba_fix(database, user_name, failure.client_host);
+        break;
+      }
+      case ConnectFailureKind::kBadPassword:
+        fix =
+            "check the user's password: pgs3 takes it from PGPASSWORD, ~/.pgpass or PGPASSFILE, never from the task "
+            "file";
+        break;
+      case ConnectFailureKind::kNotFound:
+        fix = "fix the database or user name in source.connection";
+        break;
+      default:
+        fix =
+            "check host and port in source.connection, that PostgreSQL listens there (listen_addresses, port) and "
+            "that no firewall or security group blocks this client";
+        break;
     }
     add("connection", CheckStatus::kFail, message, fix);
   }
@@ -543,23 +539,28 @@ class SourceChecker {
       failure = id.status();
     }
     const std::string& message = failure.message();
+    const ConnectFailure problem = classify_connect_failure(message);
     std::string fix;
-    if (contains(message, "no pg_hba.conf entry")) {
-      std::string database = quoted_after(message, "database");
-      if (database.empty()) database = database_.empty() ? conninfo_value(options_.conninfo, "dbname") : database_;
-      std::string user_name = quoted_after(message, "user");
-      if (user_name.empty()) user_name = user();
-      std::string client = quoted_after(message, "host");
-      if (client.empty()) client = client_address_;
-      fix = hba_fix(database, user_name, client);
-    } else if (contains(message, "replication role") || contains(message, "WAL sender") ||
-               contains(message, "walsender")) {
-      fix = rds_ ? "as the master user, run GRANT rds_replication TO " + quote_ident(user()) + ";"
-                 : "as a superuser, run ALTER ROLE " + quote_ident(user()) + " WITH REPLICATION;";
-    } else if (contains(message, "max_wal_senders")) {
-      fix = setting_fix("max_wal_senders", std::to_string(std::max<int64_t>(senders_in_use_ + 2, 2)));
-    } else {
-      fix = "check that the server accepts replication connections from this client (max_wal_senders > 0, pg_hba.conf)";
+    switch (problem.kind) {
+      case ConnectFailureKind::kHbaRejected: {
+        std::string database = problem.database;
+        if (database.empty()) database = database_.empty() ? conninfo_value(options_.conninfo, "dbname") : database_;
+        const std::string user_name = problem.user.empty() ? user() : problem.user;
+        const std::string client = problem.client_host.empty() ? client_address_ : problem.client_host;
+        fix = hba_fix(database, user_name, client);
+        break;
+      }
+      case ConnectFailureKind::kNotReplicationRole:
+        fix = rds_ ? "as the master user, run GRANT rds_replication TO " + quote_ident(user()) + ";"
+                   : "as a superuser, run ALTER ROLE " + quote_ident(user()) + " WITH REPLICATION;";
+        break;
+      case ConnectFailureKind::kNoWalSenders:
+        fix = setting_fix("max_wal_senders", std::to_string(std::max<int64_t>(senders_in_use_ + 2, 2)));
+        break;
+      default:
+        fix = "check that the server accepts replication connections from this client (max_wal_senders > 0, "
+              "pg_hba.conf)";
+        break;
     }
     add("replication_connection", CheckStatus::kFail, "cannot open a replication=database connection: " + message, fix);
   }

@@ -1,5 +1,6 @@
 #include "sink/change_writer.h"
 
+#include "base/byte_size.h"
 #include "model/change_position_text.h"
 
 namespace pgs3 {
@@ -31,6 +32,10 @@ std::chrono::system_clock::time_point ChangeWriter::now() const {
 }
 
 Status ChangeWriter::fail(Status status) {
+  if (status_.is_ok()) {
+    lost_from_ = file_.is_open() ? std::optional<uint64_t>(open_.first.commit_lsn) : appending_lsn_;
+    if (appending_lsn_ && (!lost_from_ || *appending_lsn_ < *lost_from_)) lost_from_ = appending_lsn_;
+  }
   abort();
   status_ = status;
   return status;
@@ -58,8 +63,12 @@ Status ChangeWriter::spill() {
   PGS3_RETURN_IF_ERROR(flush_staged_rows());
   // A spill file costs its write buffer (and a file descriptor): moving fewer bytes than that would free nothing.
   if (!file_.spilled() && file_.staged_memory_bytes() <= SpillFile::kBufferBytes) return Status::ok();
+  const uint64_t to_move = file_.staged_memory_bytes();
   Status st = file_.spill();
-  if (!st.is_ok()) return fail(st.with_context("change file " + open_.key));
+  if (!st.is_ok()) {
+    return fail(st.with_context("spilling change file " + open_.key + " (" + human_bytes(to_move) +
+                                " to move out of memory, and the rest of the file after it)"));
+  }
   report_spill_progress();
   return Status::ok();
 }
@@ -82,6 +91,7 @@ Status ChangeWriter::report_memory() {
 }
 
 std::optional<uint64_t> ChangeWriter::oldest_pending_commit_lsn() const {
+  if (!status_.is_ok()) return lost_from_;
   if (!file_.is_open()) return std::nullopt;
   return open_.first.commit_lsn;
 }
@@ -165,6 +175,13 @@ void ChangeWriter::count(const RowChange& change, bool key_change) {
 
 Status ChangeWriter::append(const RowChange& change, int64_t commit_time_us) {
   if (!status_.is_ok()) return status_;
+  appending_lsn_ = change.position.commit_lsn;
+  Status st = append_change(change, commit_time_us);
+  appending_lsn_.reset();
+  return st;
+}
+
+Status ChangeWriter::append_change(const RowChange& change, int64_t commit_time_us) {
   auto found = shapes_.find(change.relation_oid);
   if (found == shapes_.end()) {
     return fail(Status::internal("change writer: a row change of relation " + std::to_string(change.relation_oid) +

@@ -50,9 +50,10 @@
 // counted. Spilling changes no byte of the file. A spill that fails fails the writer with an error naming the
 // directory or file. Without a budget the whole open file stays in memory: give one in production.
 //
-// Errors: a malformed change (wrong relation, wrong column count, undecodable value) or a failure of the store
-// fails the writer: the open file is discarded (never committed, so its changes are not durable) and every later
-// call returns the same error.
+// Errors: a malformed change (wrong relation, wrong column count, undecodable value), a failure of the store or of a
+// spill (also one the memory budget asked for while another writer was reporting) fails the writer: the open file is
+// discarded (never committed, so its changes are not durable), oldest_pending_commit_lsn() keeps the commit LSN of
+// the oldest change lost, and every later call (poll() too) returns the same error.
 //
 // Not thread-safe: one thread (the replication loop) drives a writer.
 #pragma once
@@ -174,7 +175,8 @@ class ChangeWriter : private MemoryConsumer {
   bool order_after(std::string_view file_name) { return namer_.observe(file_name); }
 
   std::optional<ChangePosition> durable_position() const { return durable_; }
-  // The commit LSN of the oldest change not yet in a committed file; nullopt when every change is.
+  // The commit LSN of the oldest change not yet in a committed file; nullopt when every change is. A failed writer
+  // keeps reporting the oldest change it lost, so that no checkpoint confirms past it (invariant 3).
   std::optional<uint64_t> oldest_pending_commit_lsn() const;
   bool in_transaction() const { return open_txn_.has_value(); }
 
@@ -204,6 +206,7 @@ class ChangeWriter : private MemoryConsumer {
   // Key-value metadata of the kind, besides version and positions (`shape`: the last change's).
   virtual void add_file_metadata(const DmsRowShape& shape, KeyValueMetadata& metadata) const = 0;
 
+  Status append_change(const RowChange& change, int64_t commit_time_us);
   Status use_shape(DmsRowShape& shape);
   Status open_file(DmsRowShape& shape, const RowChange& change, int64_t commit_time_us);
   Status close_file();
@@ -241,6 +244,8 @@ class ChangeWriter : private MemoryConsumer {
   std::string timestamp_text_;
 
   Status status_;  // the first failure; every later call returns it
+  std::optional<uint64_t> lost_from_;        // after a failure: the commit LSN of the oldest change lost
+  std::optional<uint64_t> appending_lsn_;    // during append(): the change's commit LSN
   ChangeWriterStats stats_;
   ToastNullCounts toast_nulls_;
   std::optional<FileSummary> last_file_;

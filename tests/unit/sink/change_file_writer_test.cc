@@ -911,9 +911,43 @@ TEST_F(ChangeFileWriterTest, ASpillDirectoryThatCannotBeCreatedFailsTheWriterNam
   EXPECT_NE(st.message().find("raw/app/public/orders/"), std::string::npos)
       << "names the change file: " << st.message();
   EXPECT_EQ(w->flush().message(), st.message()) << "the failure sticks";
-  EXPECT_EQ(w->oldest_pending_commit_lsn(), std::nullopt);
+  EXPECT_EQ(w->poll(clock_).message(), st.message()) << "the loop's poll sees it too";
+  // The change is lost with the discarded file: the writer keeps holding the flush position below it.
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), 0x100u);
   EXPECT_EQ(keys(), std::vector<std::string>{"plain-file"}) << "no change file was committed";
   EXPECT_EQ(budget.bytes_in_memory(), 0u);
+}
+
+// The budget asks another writer to spill while this one reports; that writer's failure is its own (the budget does
+// not return it here), so it must keep holding the flush position below the changes it lost and say so at its next
+// call.
+TEST_F(ChangeFileWriterTest, AWriterWhoseSpillFailsForAnotherKeepsHoldingTheFlushPosition) {
+  fs::create_directories(root_);
+  std::ofstream(root_ / "plain-file") << "not a directory";
+  MemoryBudget budget(300000);
+  settings_.row_group_length = 1;
+  ChangeWriterOptions broken = options();
+  broken.memory_budget = &budget;
+  broken.spill_directory = (root_ / "plain-file" / "spill").string();
+  broken.staging_rows = 1;
+  auto a = writer(std::move(broken));
+  ASSERT_OK(a->append(insert(0x100, 1, {text("1"), text("new"), text(noise(200000, 1))}), commit_us_));
+  ASSERT_OK(a->end_transaction(0x100));
+  EXPECT_EQ(a->oldest_pending_commit_lsn(), 0x100u);
+  ChangeWriterOptions fine = options();
+  fine.memory_budget = &budget;
+  fine.staging_rows = 1;
+  auto b = writer(std::move(fine), table(kOid + 1, "other"));
+  RowChange big = insert(0x200, 1, {text("2"), text("new"), text(noise(200000, 2))});
+  big.relation_oid = kOid + 1;
+  Status st = b->append(big, commit_us_);
+  // b went past the limit; the budget asked a (the largest) first, whose spill failed.
+  EXPECT_TRUE(st.is_ok()) << st.message();
+  EXPECT_EQ(a->oldest_pending_commit_lsn(), 0x100u);
+  Status failed = a->poll(clock_);
+  EXPECT_EQ(failed.code(), StatusCode::kIoError);
+  EXPECT_NE(failed.message().find("cannot create spill directory"), std::string::npos) << failed.message();
+  EXPECT_NE(failed.message().find("to move out of memory"), std::string::npos) << failed.message();
 }
 
 TEST_F(ChangeFileWriterTest, MaxFileBytesDefaultsToMaxFileSize) {
