@@ -12,41 +12,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# Files not yet formatted by their owners, skipped with a note (path prefixes). Delete a line once its files pass
-# `clang-format --dry-run --Werror`.
-FORMAT_PENDING=(
-  src/task/
-  src/cli/
-  src/obs/
-  src/base/
-  src/pg/replication_connection.
-  src/pg/pgoutput_decoder.
-  src/pg/lsn.h
-  src/format/parquet/parquet_reader.
-)
-# Files with clang-tidy findings not fixed yet by their owners: their findings are printed but do not fail the run
-# (path prefixes). Delete a line once its findings are fixed.
-TIDY_PENDING=(
-  src/base/status.h
-  src/cli/cat_command.cc
-  src/format/parquet/parquet_reader.
-  src/task/cdc_stream.cc
-  src/task/full_load.cc
-  src/task/table_selection.cc
-)
-
 build_dir=build/release
 jobs=${LINT_JOBS:-$(nproc)}
 status=0
-
-is_pending() {  # is_pending FILE PREFIX...
-  local file=$1 prefix
-  shift
-  for prefix in "$@"; do
-    [[ "$file" == "$prefix"* ]] && return 0
-  done
-  return 1
-}
 
 if [ "$#" -gt 0 ]; then
   files=("$@")
@@ -56,17 +24,9 @@ fi
 
 echo "== clang-format"
 format_files=()
-skipped=0
 for f in "${files[@]}"; do
-  case "$f" in *.h | *.cc) ;; *) continue ;; esac
-  if is_pending "$f" "${FORMAT_PENDING[@]}"; then
-    skipped=$((skipped + 1))
-  else
-    format_files+=("$f")
-  fi
+  case "$f" in *.h | *.cc) format_files+=("$f") ;; esac
 done
-[ "$skipped" -eq 0 ] ||
-  echo "note: $skipped file(s) under FORMAT_PENDING (scripts/lint.sh) not checked: ${FORMAT_PENDING[*]}"
 if [ "${#format_files[@]}" -gt 0 ]; then
   clang-format-14 --dry-run --Werror "${format_files[@]}" || {
     echo "clang-format: the files above are not formatted; run clang-format-14 -i on them"
@@ -95,16 +55,10 @@ if [ "${#tidy_files[@]}" -gt 0 ]; then
   findings=$(cat "$log_dir"/*.log |
     grep -E '^[^ :]+:[0-9]+:[0-9]+: (warning|error): .*\[[^]]+\]$' | sed "s#^$PWD/##" | sort -u)
   new=0
-  pending=0
   while IFS= read -r line; do
     [ -n "$line" ] || continue
-    if is_pending "$line" "${TIDY_PENDING[@]}"; then
-      echo "pending (TIDY_PENDING): $line"
-      pending=$((pending + 1))
-    else
-      echo "$line"
-      new=$((new + 1))
-    fi
+    echo "$line"
+    new=$((new + 1))
   done <<<"$findings"
   if [ -f "$log_dir/failed.txt" ]; then
     while IFS= read -r f; do
@@ -116,8 +70,7 @@ if [ "${#tidy_files[@]}" -gt 0 ]; then
       fi
     done <"$log_dir/failed.txt"
   fi
-  echo "clang-tidy: ${#tidy_files[@]} file(s) in $((SECONDS - started))s, $new finding(s), $pending pending" \
-    "(full output: $log_dir)"
+  echo "clang-tidy: ${#tidy_files[@]} file(s) in $((SECONDS - started))s, $new finding(s) (full output: $log_dir)"
   [ "$new" -eq 0 ] || status=1
 fi
 

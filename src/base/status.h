@@ -69,7 +69,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).is_ok() && "a Result holding a Status must hold a failure");
   }
@@ -95,9 +95,9 @@ class [[nodiscard]] Result {
 }  // namespace pgs3
 
 // Returns early from the enclosing function with the failed Status of `expr`.
-#define PGS3_RETURN_IF_ERROR(expr)              \
-  do {                                          \
-    ::pgs3::Status pgs3_status_ = (expr);       \
+#define PGS3_RETURN_IF_ERROR(expr)                  \
+  do {                                              \
+    ::pgs3::Status pgs3_status_ = (expr);           \
     if (!pgs3_status_.is_ok()) return pgs3_status_; \
   } while (0)
 
@@ -105,7 +105,10 @@ class [[nodiscard]] Result {
 #define PGS3_CONCAT(a, b) PGS3_CONCAT_INNER(a, b)
 // Declares `lhs` from a Result, or returns its failed Status.
 #define PGS3_ASSIGN_OR_RETURN(lhs, expr) PGS3_ASSIGN_OR_RETURN_IMPL(PGS3_CONCAT(pgs3_result_, __LINE__), lhs, expr)
+// `lhs` is a declaration or an lvalue and `tmp` a name: neither can take parentheses.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PGS3_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                               \
   if (!tmp.is_ok()) return tmp.status();           \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -140,14 +140,14 @@ class S3Access {
     if (it == stores_.end()) {
       S3StoreConfig config;
       config.client.bucket = url.bucket;
-      config.client.endpoint_url = !options_.endpoint_url.empty() ? options_.endpoint_url
-                                                                   : env("AWS_ENDPOINT_URL").value_or("");
+      config.client.endpoint_url =
+          !options_.endpoint_url.empty() ? options_.endpoint_url : env("AWS_ENDPOINT_URL").value_or("");
       while (!config.client.endpoint_url.empty() && config.client.endpoint_url.back() == '/') {
         config.client.endpoint_url.pop_back();
       }
-      config.client.region = !options_.region.empty() ? options_.region
-                                                       : env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or(
-                                                             "us-east-1"));
+      config.client.region = !options_.region.empty()
+                                 ? options_.region
+                                 : env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or("us-east-1"));
       config.http.ca_bundle = env("AWS_CA_BUNDLE").value_or("");
       PGS3_ASSIGN_OR_RETURN(std::unique_ptr<S3Store> store, S3Store::open(config));
       it = stores_.emplace(url.bucket, std::move(store)).first;
@@ -389,6 +389,7 @@ class CatCommand {
     }
     const std::vector<ParquetColumn>& columns = reader->columns();
     std::vector<std::string> names;
+    names.reserve(columns.size());
     for (const ParquetColumn& c : columns) names.push_back(c.storage.name);
     std::vector<std::string> json_keys;
     for (const std::string& name : names) {
@@ -440,7 +441,7 @@ class CatCommand {
       for (const pt::ColumnChunk& chunk : group.columns) {
         auto it = pt::_CompressionCodec_VALUES_TO_NAMES.find(chunk.meta_data.codec);
         codecs.insert(it == pt::_CompressionCodec_VALUES_TO_NAMES.end() ? std::to_string(chunk.meta_data.codec)
-                                                                          : it->second);
+                                                                        : it->second);
       }
     }
     std::string compression;
@@ -611,8 +612,8 @@ class CatCommand {
       out.append(",\"format\":\"csv\",\"compression\":");
       out.append(gzip ? "\"gzip\"" : "\"none\"");
       out.append(",\"size\":" + std::to_string(size) + ",\"uncompressed_size\":" + std::to_string(bytes));
-      out.append(",\"records\":" + std::to_string(records) + ",\"rows\":" +
-                 std::to_string(records - (header ? 1 : 0)) + ",\"fields\":" + std::to_string(max_fields));
+      out.append(",\"records\":" + std::to_string(records) + ",\"rows\":" + std::to_string(records - (header ? 1 : 0)) +
+                 ",\"fields\":" + std::to_string(max_fields));
       out.append(",\"header\":");
       if (header) {
         out.push_back('[');
@@ -631,8 +632,7 @@ class CatCommand {
     out.append(std::string("format: csv") + (gzip ? " (gzip)" : "") + "\n");
     out.append("size: " + std::to_string(size) + " bytes" +
                (gzip ? " (" + std::to_string(bytes) + " uncompressed)" : std::string()) + "\n");
-    out.append("records: " + std::to_string(records) + " (" + std::to_string(records - (header ? 1 : 0)) +
-               " rows)\n");
+    out.append("records: " + std::to_string(records) + " (" + std::to_string(records - (header ? 1 : 0)) + " rows)\n");
     out.append("fields per record: " + std::to_string(max_fields) + " at most\n");
     if (header) {
       out.append("header:");

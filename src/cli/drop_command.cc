@@ -16,8 +16,8 @@
 #include "pg/connection.h"
 #include "rules/table_selector.h"
 #include "rules/task_config.h"
-#include "state/checkpoint.h"
 #include "sink/object_keys.h"
+#include "state/checkpoint.h"
 
 namespace pgs3 {
 namespace {
@@ -85,8 +85,10 @@ Result<PurgePlan> plan_purge(ObjectStore& store, const TaskConfig& config) {
   if (checkpoint.is_ok() && *checkpoint) {
     for (const auto& t : (*checkpoint)->tables) checkpoint_prefixes.push_back(table_prefix(s3, t.schema, t.table));
   } else if (!checkpoint.is_ok()) {
-    std::fprintf(stderr, "pgs3 drop: the checkpoint cannot be read (%s); purging the tables the selection rules "
-                         "match\n", checkpoint.status().message().c_str());
+    std::fprintf(stderr,
+                 "pgs3 drop: the checkpoint cannot be read (%s); purging the tables the selection rules "
+                 "match\n",
+                 checkpoint.status().message().c_str());
   }
 
   TableSelector selector(config.selection_rules);
@@ -180,8 +182,8 @@ int run_drop_command(const std::string& task_file, const DropOptions& options) {
   }
   auto pub = c.query("SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1)", {publication});
   if (!pub.is_ok()) {
-    std::fprintf(stderr, "pgs3 drop: cannot read publication \"%s\": %s\nNothing was removed.\n",
-                 publication.c_str(), pub.status().message().c_str());
+    std::fprintf(stderr, "pgs3 drop: cannot read publication \"%s\": %s\nNothing was removed.\n", publication.c_str(),
+                 pub.status().message().c_str());
     return 1;
   }
   const bool publication_exists = pub->get_bool(0, 0);
@@ -206,9 +208,8 @@ int run_drop_command(const std::string& task_file, const DropOptions& options) {
 
   std::printf("pgs3 drop: task \"%s\" on %s\n", config->task_id.c_str(), c.describe().c_str());
   if (slot->exists) {
-    std::string retained = slot->wal_retained ? ", holding back " + std::to_string(*slot->wal_retained) +
-                                                    " bytes of WAL"
-                                              : "";
+    std::string retained =
+        slot->wal_retained ? ", holding back " + std::to_string(*slot->wal_retained) + " bytes of WAL" : "";
     std::printf("  slot \"%s\": inactive%s\n", slot_name.c_str(), retained.c_str());
   } else {
     std::printf("  slot \"%s\": does not exist\n", slot_name.c_str());
@@ -243,8 +244,7 @@ int run_drop_command(const std::string& task_file, const DropOptions& options) {
   // Only when it exists: IF EXISTS on a missing one makes the server send a NOTICE that libpq prints on stderr.
   Status st = publication_exists ? c.exec("DROP PUBLICATION IF EXISTS " + quote_ident(publication)) : Status::ok();
   if (!st.is_ok()) {
-    std::fprintf(stderr, "pgs3 drop: cannot drop publication \"%s\": %s\n", publication.c_str(),
-                 st.message().c_str());
+    std::fprintf(stderr, "pgs3 drop: cannot drop publication \"%s\": %s\n", publication.c_str(), st.message().c_str());
     return 1;
   }
   std::printf(publication_exists ? "dropped publication \"%s\"\n" : "publication \"%s\" did not exist\n",

@@ -93,18 +93,27 @@ int main(int argc, char** argv) {
     if (a == "--log-format") {
       const std::string* v = value();
       if (!v) return usage_error("--log-format needs a value: auto, text or json");
-      if (*v == "auto") pgs3::set_log_format(pgs3::LogFormat::kAuto);
-      else if (*v == "text") pgs3::set_log_format(pgs3::LogFormat::kText);
-      else if (*v == "json") pgs3::set_log_format(pgs3::LogFormat::kJson);
-      else return usage_error("--log-format must be auto, text or json, not '" + *v + "'");
+      if (*v == "auto")
+        pgs3::set_log_format(pgs3::LogFormat::kAuto);
+      else if (*v == "text")
+        pgs3::set_log_format(pgs3::LogFormat::kText);
+      else if (*v == "json")
+        pgs3::set_log_format(pgs3::LogFormat::kJson);
+      else
+        return usage_error("--log-format must be auto, text or json, not '" + *v + "'");
     } else if (a == "--log-level") {
       const std::string* v = value();
       if (!v) return usage_error("--log-level needs a value: debug, info, warn or error");
-      if (*v == "debug") pgs3::set_log_level(pgs3::LogLevel::kDebug);
-      else if (*v == "info") pgs3::set_log_level(pgs3::LogLevel::kInfo);
-      else if (*v == "warn") pgs3::set_log_level(pgs3::LogLevel::kWarn);
-      else if (*v == "error") pgs3::set_log_level(pgs3::LogLevel::kError);
-      else return usage_error("--log-level must be debug, info, warn or error, not '" + *v + "'");
+      if (*v == "debug")
+        pgs3::set_log_level(pgs3::LogLevel::kDebug);
+      else if (*v == "info")
+        pgs3::set_log_level(pgs3::LogLevel::kInfo);
+      else if (*v == "warn")
+        pgs3::set_log_level(pgs3::LogLevel::kWarn);
+      else if (*v == "error")
+        pgs3::set_log_level(pgs3::LogLevel::kError);
+      else
+        return usage_error("--log-level must be debug, info, warn or error, not '" + *v + "'");
     } else if (a == "--json") {
       if (!only_for({"preflight", "status"})) return wrong_command("preflight and status");
       preflight_options.json = true;
@@ -139,9 +148,12 @@ int main(int argc, char** argv) {
       if (!only_for({"cat"})) return wrong_command("cat");
       const std::string* v = value();
       if (!v) return usage_error("--format needs a value: csv or jsonl");
-      if (*v == "csv") cat_options.format = pgs3::CatOptions::Format::kCsv;
-      else if (*v == "jsonl") cat_options.format = pgs3::CatOptions::Format::kJson;
-      else return usage_error("--format must be csv or jsonl, not '" + *v + "'");
+      if (*v == "csv")
+        cat_options.format = pgs3::CatOptions::Format::kCsv;
+      else if (*v == "jsonl")
+        cat_options.format = pgs3::CatOptions::Format::kJson;
+      else
+        return usage_error("--format must be csv or jsonl, not '" + *v + "'");
     } else if (a == "--endpoint-url") {
       if (!only_for({"cat"})) return wrong_command("cat");
       const std::string* v = value();

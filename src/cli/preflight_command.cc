@@ -15,9 +15,9 @@
 #include "pg/preflight.h"
 #include "rules/table_selector.h"
 #include "rules/task_config.h"
+#include "sink/object_keys.h"
 #include "store/s3_store.h"
 #include "store/s3_target_check.h"
-#include "sink/object_keys.h"
 #include "task/target_store.h"
 
 namespace pgs3 {

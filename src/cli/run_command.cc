@@ -102,11 +102,9 @@ int run_task_file(const std::string& task_file, const RunOptions& options) {
     log_info("serving metrics on http://" + server->address() + "/metrics and /healthz");
   }
   switch (config->migration_type) {
-    case MigrationType::kFullLoad:
-      return run_full_load(*config, options);
+    case MigrationType::kFullLoad: return run_full_load(*config, options);
     case MigrationType::kCdc:
-    case MigrationType::kFullLoadAndCdc:
-      return fail(run_cdc_task(*config, options, &task_metrics));
+    case MigrationType::kFullLoadAndCdc: return fail(run_cdc_task(*config, options, &task_metrics));
   }
   return 1;
 }

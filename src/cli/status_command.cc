@@ -11,13 +11,13 @@
 #include "base/byte_size.h"
 #include "base/utc_time.h"
 #include "cli/task_file.h"
-#include "pg/connection.h"
 #include "model/lsn.h"
+#include "pg/connection.h"
+#include "sink/change_file_name.h"
+#include "sink/object_keys.h"
+#include "state/checkpoint.h"
 #include "store/local_store.h"
 #include "store/s3_store.h"
-#include "sink/change_file_name.h"
-#include "state/checkpoint.h"
-#include "sink/object_keys.h"
 #include "task/target_store.h"
 
 namespace pgs3 {
@@ -28,8 +28,8 @@ using Json = nlohmann::json;
 // What the server says about the task's slot and publication.
 struct ServerState {
   bool reachable = false;
-  std::string error;        // why it could not be read
-  std::string server;       // PgConnection::describe()
+  std::string error;   // why it could not be read
+  std::string server;  // PgConnection::describe()
   bool in_recovery = false;
   uint64_t current_lsn = 0;  // pg_current_wal_lsn() (the replay LSN on a standby)
 
@@ -146,8 +146,8 @@ std::optional<int64_t> newest_commit_time_us(const Checkpoint& c) {
 }
 
 struct Lag {
-  std::optional<uint64_t> bytes;           // current LSN - confirmed_flush_lsn
-  std::optional<uint64_t> wal_retained;    // current LSN - restart_lsn
+  std::optional<uint64_t> bytes;         // current LSN - confirmed_flush_lsn
+  std::optional<uint64_t> wal_retained;  // current LSN - restart_lsn
   std::optional<double> seconds;
 };
 
@@ -194,20 +194,20 @@ Json to_json(const TaskConfig& config, const ServerState& s, const TargetState& 
     Json tables = Json::array();
     for (const auto& tc : c.tables) {
       const TableStatistics& st = tc.statistics;
-      tables.push_back({{"schema", tc.schema},
-                        {"table", tc.table},
-                        {"full_load_rows", st.full_load_rows},
-                        {"inserts", st.inserts},
-                        {"updates", st.updates},
-                        {"deletes", st.deletes},
-                        {"ddls", st.ddls},
-                        {"truncates", st.truncates},
-                        {"files", st.files},
-                        {"last_file", st.last_file_key},
-                        {"last_change_time", st.last_commit_time_us ? Json(time_text(st.last_commit_time_us))
-                                                                      : Json(nullptr)},
-                        {"durable_position", tc.durable_position ? Json(format_change_position(*tc.durable_position))
-                                                                 : Json(nullptr)}});
+      tables.push_back(
+          {{"schema", tc.schema},
+           {"table", tc.table},
+           {"full_load_rows", st.full_load_rows},
+           {"inserts", st.inserts},
+           {"updates", st.updates},
+           {"deletes", st.deletes},
+           {"ddls", st.ddls},
+           {"truncates", st.truncates},
+           {"files", st.files},
+           {"last_file", st.last_file_key},
+           {"last_change_time", st.last_commit_time_us ? Json(time_text(st.last_commit_time_us)) : Json(nullptr)},
+           {"durable_position",
+            tc.durable_position ? Json(format_change_position(*tc.durable_position)) : Json(nullptr)}});
     }
     doc["tables"] = std::move(tables);
   } else {
@@ -261,9 +261,9 @@ void print_text(const TaskConfig& config, const ServerState& s, const TargetStat
   if (!t.error.empty()) {
     std::printf("checkpoint: cannot be read: %s\n", t.error.c_str());
   } else if (!t.checkpoint) {
-    std::printf("checkpoint: none in %s (%s): the task has not run yet%s\n", t.target.c_str(), t.key.c_str(),
-                config.migration_type == MigrationType::kFullLoad ? ", or it is a full-load task (they keep none)"
-                                                                  : "");
+    std::printf(
+        "checkpoint: none in %s (%s): the task has not run yet%s\n", t.target.c_str(), t.key.c_str(),
+        config.migration_type == MigrationType::kFullLoad ? ", or it is a full-load task (they keep none)" : "");
   } else {
     const Checkpoint& c = *t.checkpoint;
     std::printf("checkpoint: %s in %s (sequence %llu)\n", t.key.c_str(), t.target.c_str(),
@@ -282,9 +282,9 @@ void print_text(const TaskConfig& config, const ServerState& s, const TargetStat
       std::printf("slot \"%s\": does not exist%s\n", config.source.slot_name.c_str(),
                   config.migration_type == MigrationType::kFullLoad ? " (a full-load task uses none)" : "");
     } else {
-      std::string holder = s.active ? "active" + (s.active_pid ? " (PID " + std::to_string(*s.active_pid) + ")"
-                                                               : std::string())
-                                    : "inactive (no pgs3 is streaming from it; it still holds WAL back)";
+      std::string holder =
+          s.active ? "active" + (s.active_pid ? " (PID " + std::to_string(*s.active_pid) + ")" : std::string())
+                   : "inactive (no pgs3 is streaming from it; it still holds WAL back)";
       std::printf("slot \"%s\": %s, plugin %s, wal_status %s\n", config.source.slot_name.c_str(), holder.c_str(),
                   s.plugin.c_str(), s.wal_status.empty() ? "-" : s.wal_status.c_str());
       std::printf("  restart_lsn          %s\n", s.restart_lsn ? Lsn(*s.restart_lsn).to_string().c_str() : "-");
@@ -315,8 +315,8 @@ void print_text(const TaskConfig& config, const ServerState& s, const TargetStat
 
   if (t.checkpoint && !t.checkpoint->tables.empty()) {
     std::printf("tables:\n");
-    std::printf("  %-32s %14s %10s %10s %10s %6s %9s %7s  %-24s %s\n", "table", "full-load rows", "inserts",
-                "updates", "deletes", "ddls", "truncates", "files", "last change (UTC)", "last file");
+    std::printf("  %-32s %14s %10s %10s %10s %6s %9s %7s  %-24s %s\n", "table", "full-load rows", "inserts", "updates",
+                "deletes", "ddls", "truncates", "files", "last change (UTC)", "last file");
     for (const auto& tc : t.checkpoint->tables) {
       const TableStatistics& st = tc.statistics;
       std::string name = tc.relation_oid == 0 && tc.schema.empty() && tc.table == kTransactionFilesEntry

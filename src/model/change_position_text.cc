@@ -1,7 +1,5 @@
 #include "model/change_position_text.h"
 
-
-
 #include "model/lsn.h"
 
 namespace pgs3 {

@@ -5,8 +5,8 @@
 // PostgreSQL or files: callers choose the names, help texts and labels.
 //
 // Usage:
-//   Counter& rows = metrics().counter("pgs3_rows_written_total", "Rows written to files", {{"table", "public.orders"}});
-//   rows.add(n);  // one relaxed atomic add: cheap enough for the hot path
+//   Counter& rows = metrics().counter("pgs3_rows_written_total", "Rows written to files", {{"table",
+//   "public.orders"}}); rows.add(n);  // one relaxed atomic add: cheap enough for the hot path
 //
 // A series is a metric name plus a set of labels (pairs name=value; their order does not matter). counter() and
 // gauge() return the same object for the same name and labels, created on first use; the reference stays valid for

@@ -28,8 +28,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
                       void** /*con_cls*/) {
   const auto* server = static_cast<const MetricsServer*>(cls);
   MetricsServer::Response r = server->answer(method ? method : "", url ? url : "");
-  MHD_Response* response =
-      MHD_create_response_from_buffer(r.body.size(), r.body.data(), MHD_RESPMEM_MUST_COPY);
+  MHD_Response* response = MHD_create_response_from_buffer(r.body.size(), r.body.data(), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type.c_str());
   if (r.status == 405) MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
@@ -120,8 +119,8 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start_with_reason(const st
     int err = errno;
     ::freeaddrinfo(found);
     ::close(fd);
-    std::string why = err == EADDRINUSE ? "the port is already in use (another pgs3 or another server): choose "
-                                          "another port"
+    std::string why = err == EADDRINUSE      ? "the port is already in use (another pgs3 or another server): choose "
+                                               "another port"
                       : err == EADDRNOTAVAIL ? "the address is not one of this host's"
                       : err == EACCES        ? "permission denied (ports below 1024 need privileges)"
                                              : std::strerror(err);
@@ -160,12 +159,9 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start_with_reason(const st
   server->address_ = std::move(address);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
   if (family == AF_INET6) flags |= MHD_USE_IPv6;
-  server->daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, server.get(),
-                                     MHD_OPTION_EXTERNAL_LOGGER, &on_mhd_log, nullptr,
-                                     MHD_OPTION_LISTEN_SOCKET, fd,
-                                     MHD_OPTION_CONNECTION_LIMIT, 32u,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-                                     MHD_OPTION_END);
+  server->daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, server.get(), MHD_OPTION_EXTERNAL_LOGGER,
+                                     &on_mhd_log, nullptr, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+                                     32u, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
   if (server->daemon_ == nullptr) {
     ::close(fd);
     return bad_listen(listen, "the HTTP server (libmicrohttpd) did not start");

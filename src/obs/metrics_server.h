@@ -35,8 +35,8 @@ class MetricsServer {
   // `healthy` may be empty: then /healthz always answers 200.
   static Result<std::unique_ptr<MetricsServer>> start(const std::string& listen, MetricsRegistry& registry,
                                                       std::function<bool()> healthy);
-  static Result<std::unique_ptr<MetricsServer>> start_with_reason(const std::string& listen,
-                                                                  MetricsRegistry& registry, HealthCheck healthy);
+  static Result<std::unique_ptr<MetricsServer>> start_with_reason(const std::string& listen, MetricsRegistry& registry,
+                                                                  HealthCheck healthy);
 
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;

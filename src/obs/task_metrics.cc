@@ -17,12 +17,12 @@ constexpr char kFiles[] = "Files made durable in the target, by table and kind (
 TaskMetrics::TaskMetrics(MetricsRegistry& registry, const std::string& task_id, const std::string& migration_type)
     : phase(registry.gauge("pgs3_phase", "Task phase: 0 starting, 1 full load, 2 CDC")),
       loop_alive_seconds(registry.gauge("pgs3_loop_alive_seconds", "Unix time the replication loop last ran")),
-      cdc_latency_source_seconds(registry.gauge(
-          "pgs3_cdc_latency_source_seconds",
-          "CDCLatencySource: seconds between the commit of the last change received and its receipt")),
-      cdc_latency_target_seconds(registry.gauge(
-          "pgs3_cdc_latency_target_seconds",
-          "CDCLatencyTarget: seconds between the commit of the last change made durable and now")),
+      cdc_latency_source_seconds(
+          registry.gauge("pgs3_cdc_latency_source_seconds",
+                         "CDCLatencySource: seconds between the commit of the last change received and its receipt")),
+      cdc_latency_target_seconds(
+          registry.gauge("pgs3_cdc_latency_target_seconds",
+                         "CDCLatencyTarget: seconds between the commit of the last change made durable and now")),
       slot_lag_bytes(registry.gauge("pgs3_slot_lag_bytes",
                                     "Bytes of WAL between the server's position and the slot's confirmed flush LSN")),
       confirmed_lsn_bytes(
@@ -35,8 +35,9 @@ TaskMetrics::TaskMetrics(MetricsRegistry& registry, const std::string& task_id, 
       spilled_bytes(registry.counter("pgs3_spilled_bytes_total", "Bytes written to local spill files")),
       transactions(registry.counter("pgs3_transactions_total", "Source transactions received")),
       registry_(registry) {
-  registry.gauge("pgs3_info", "The task this process runs, and the pgs3 version (always 1)",
-                 {{"task_id", task_id}, {"version", PGS3_VERSION}, {"migration_type", migration_type}})
+  registry
+      .gauge("pgs3_info", "The task this process runs, and the pgs3 version (always 1)",
+             {{"task_id", task_id}, {"version", PGS3_VERSION}, {"migration_type", migration_type}})
       .set(1);
   registry.gauge("pgs3_start_time_seconds", "Unix time the pgs3 process started").set(unix_seconds_now());
 }

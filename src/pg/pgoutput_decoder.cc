@@ -126,8 +126,8 @@ Status read_tuple(PgoutputReader& r, std::vector<TupleValue>& out) {
         break;
       }
       default:
-        return r.error_at(at, "unknown tuple value kind " + std::to_string(kind) + " for column " +
-                                  std::to_string(i + 1));
+        return r.error_at(at,
+                          "unknown tuple value kind " + std::to_string(kind) + " for column " + std::to_string(i + 1));
     }
     out.push_back(v);
   }
@@ -281,7 +281,8 @@ Status PgoutputDecoder::decode_row(PgoutputReader& r, char type, PgoutputMessage
   PGS3_RETURN_IF_ERROR(r.u32(row.relation_oid, "relation oid"));
   const RelationDescriptor* rel = relation(row.relation_oid);
   if (rel == nullptr) {
-    return r.error_at(1, "relation oid " + std::to_string(row.relation_oid) + " was not described by a Relation message");
+    return r.error_at(1,
+                      "relation oid " + std::to_string(row.relation_oid) + " was not described by a Relation message");
   }
   size_t marker_at = r.offset();
   uint8_t marker = 0;

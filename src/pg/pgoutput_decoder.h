@@ -56,13 +56,13 @@ enum class PgoutputMessageType : char {
 // not cleared, so that their buffers are reused).
 struct PgoutputMessage {
   PgoutputMessageType type = PgoutputMessageType::kBegin;
-  TransactionBegin begin;        // kBegin
-  TransactionCommit commit;      // kCommit
-  OriginInfo origin;             // kOrigin
-  TypeDescriptor type_info;      // kType
-  RowChange row;                 // kInsert, kUpdate, kDelete
-  TruncateChange truncate;       // kTruncate
-  LogicalMessage message;        // kMessage
+  TransactionBegin begin;    // kBegin
+  TransactionCommit commit;  // kCommit
+  OriginInfo origin;         // kOrigin
+  TypeDescriptor type_info;  // kType
+  RowChange row;             // kInsert, kUpdate, kDelete
+  TruncateChange truncate;   // kTruncate
+  LogicalMessage message;    // kMessage
   // kRelation: the new descriptor; kInsert/kUpdate/kDelete: the row's relation. Owned by the decoder's cache and
   // valid until the next Relation message for the same oid.
   const RelationDescriptor* relation = nullptr;

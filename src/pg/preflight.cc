@@ -182,9 +182,7 @@ class SourceChecker {
             "check the user's password: pgs3 takes it from PGPASSWORD, ~/.pgpass or PGPASSFILE, never from the task "
             "file";
         break;
-      case ConnectFailureKind::kNotFound:
-        fix = "fix the database or user name in source.connection";
-        break;
+      case ConnectFailureKind::kNotFound: fix = "fix the database or user name in source.connection"; break;
       default:
         fix =
             "check host and port in source.connection, that PostgreSQL listens there (listen_addresses, port) and "
@@ -558,8 +556,9 @@ class SourceChecker {
         fix = setting_fix("max_wal_senders", std::to_string(std::max<int64_t>(senders_in_use_ + 2, 2)));
         break;
       default:
-        fix = "check that the server accepts replication connections from this client (max_wal_senders > 0, "
-              "pg_hba.conf)";
+        fix =
+            "check that the server accepts replication connections from this client (max_wal_senders > 0, "
+            "pg_hba.conf)";
         break;
     }
     add("replication_connection", CheckStatus::kFail, "cannot open a replication=database connection: " + message, fix);

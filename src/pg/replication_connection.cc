@@ -87,8 +87,8 @@ std::string replication_conninfo(const std::string& conninfo) {
 }
 
 int64_t pg_now_micros() {
-  auto since_unix = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
+  auto since_unix =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
   return since_unix.count() - kPgEpochUnixMicros;
 }
 
@@ -160,12 +160,11 @@ Result<CreatedSlot> ReplicationConnection::create_slot(const std::string& name, 
 
 Result<std::optional<SlotInfo>> ReplicationConnection::slot_info(const std::string& name) {
   // Simple query protocol only (a walsender has no extended protocol), hence the literal.
-  PGS3_ASSIGN_OR_RETURN(
-      PgResult r,
-      conn_->query("SELECT slot_name, plugin, slot_type, database, active, active_pid, restart_lsn, "
-                   "confirmed_flush_lsn, " +
-                   std::string(conn_->server_version_num() >= 130000 ? "wal_status" : "''::text") +
-                   " FROM pg_catalog.pg_replication_slots WHERE slot_name = " + quote_literal(name)));
+  PGS3_ASSIGN_OR_RETURN(PgResult r,
+                        conn_->query("SELECT slot_name, plugin, slot_type, database, active, active_pid, restart_lsn, "
+                                     "confirmed_flush_lsn, " +
+                                     std::string(conn_->server_version_num() >= 130000 ? "wal_status" : "''::text") +
+                                     " FROM pg_catalog.pg_replication_slots WHERE slot_name = " + quote_literal(name)));
   if (r.rows() == 0) return std::optional<SlotInfo>();
   SlotInfo info;
   info.slot_name = std::string(r.get(0, 0));
@@ -204,10 +203,9 @@ Status ReplicationConnection::check_slot_usable(const std::string& slot) {
                              "checkpoint), then run the task again as full-load-and-cdc");
   }
   if (info->active && info->active_pid != 0) {
-    return Status::bad_input("replication slot \"" + slot + "\" is in use by another process (PID " +
-                             std::to_string(info->active_pid) +
-                             "); stop that consumer, or end it with SELECT pg_terminate_backend(" +
-                             std::to_string(info->active_pid) + ")");
+    return Status::bad_input(
+        "replication slot \"" + slot + "\" is in use by another process (PID " + std::to_string(info->active_pid) +
+        "); stop that consumer, or end it with SELECT pg_terminate_backend(" + std::to_string(info->active_pid) + ")");
   }
   return Status::ok();
 }
@@ -343,8 +341,8 @@ Status ReplicationConnection::stop(std::chrono::milliseconds timeout) {
   auto wait = [&]() -> Status {
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
-      return Status::unavailable("the server did not end replication within " +
-                                 std::to_string(timeout.count()) + " ms on " + conn_->describe());
+      return Status::unavailable("the server did not end replication within " + std::to_string(timeout.count()) +
+                                 " ms on " + conn_->describe());
     }
     auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
     int fd = PQsocket(pg);

@@ -34,8 +34,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "pg/connection.h"
 #include "model/lsn.h"
+#include "pg/connection.h"
 #include "pg/replication_source.h"
 
 namespace pgs3 {
@@ -71,8 +71,8 @@ struct StartOptions {
   Lsn start_lsn;  // 0/0: from the slot's confirmed flush position
   std::vector<std::string> publications;
   int proto_version = 1;
-  bool binary = false;    // honoured on PostgreSQL 14 and later, ignored (text) before
-  bool messages = true;   // pg_logical_emit_message() messages (PostgreSQL 14 and later)
+  bool binary = false;   // honoured on PostgreSQL 14 and later, ignored (text) before
+  bool messages = true;  // pg_logical_emit_message() messages (PostgreSQL 14 and later)
 };
 
 class ReplicationConnection final : public ReplicationSource {

@@ -63,8 +63,8 @@ Status TupleDecoder::append_text(size_t index, std::string_view text, ColumnVect
   ColumnDecoder& decoder = decoders_[index];
   const MappedColumn& column = columns_[index];
   auto bad = [&](const char* what) {
-    return Status::data_error("table " + table_label_ + " column " + quote_ident(column.source_name) + ": the " +
-                              what + " text value \"" + std::string(text.substr(0, 64)) +
+    return Status::data_error("table " + table_label_ + " column " + quote_ident(column.source_name) + ": the " + what +
+                              " text value \"" + std::string(text.substr(0, 64)) +
                               "\" is not in the form PostgreSQL prints (DateStyle ISO, TimeZone UTC)");
   };
   scratch_.clear();

@@ -133,8 +133,8 @@ Result<Json> parse_json_document(std::string_view text, const std::string& base_
       size_t newline = text.rfind('\n', offset - 1);
       if (newline != std::string_view::npos) column = offset - newline;
     }
-    return Status::bad_input("invalid JSON at line " + std::to_string(line) + ", column " +
-                             std::to_string(column) + ": " + parse_error_reason(e.what()));
+    return Status::bad_input("invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
+                             ": " + parse_error_reason(e.what()));
   } catch (const nlohmann::json::exception& e) {
     return Status::bad_input("invalid JSON: " + parse_error_reason(e.what()));
   }

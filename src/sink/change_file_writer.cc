@@ -7,8 +7,7 @@
 namespace pgs3 {
 
 ChangeFileWriter::ChangeFileWriter(ObjectStore& store, const S3Settings& settings, ChangeWriterOptions options)
-    : ChangeWriter(store, settings, std::move(options), /*mixed_tables=*/false),
-      extension_(file_extension(settings)) {}
+    : ChangeWriter(store, settings, std::move(options), /*mixed_tables=*/false), extension_(file_extension(settings)) {}
 
 std::string ChangeFileWriter::file_key(std::chrono::system_clock::time_point opened_at, const DmsRowShape& shape,
                                        int64_t commit_time_us) {

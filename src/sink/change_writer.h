@@ -227,13 +227,13 @@ class ChangeWriter : private MemoryConsumer {
   RollingObjectWriter file_;
 
   std::map<uint32_t, std::unique_ptr<DmsRowShape>> shapes_;  // by relation OID
-  DmsRowShape* shape_ = nullptr;     // the shape of the rows in rows_: the last change's table
-  DmsRowShape* last_set_ = nullptr;  // the shape of the last set_relation()
+  DmsRowShape* shape_ = nullptr;                             // the shape of the rows in rows_: the last change's table
+  DmsRowShape* last_set_ = nullptr;                          // the shape of the last set_relation()
 
   // The open file.
   RecordBatch rows_;  // decoded rows not yet handed to the encoder
   std::chrono::system_clock::time_point opened_at_;
-  FileSummary open_;  // what the open file holds so far (key, positions, counts)
+  FileSummary open_;                   // what the open file holds so far (key, positions, counts)
   uint64_t spill_bytes_reported_ = 0;  // of the open file's spill file, told to the memory budget
   bool spill_file_reported_ = false;
 
@@ -243,9 +243,9 @@ class ChangeWriter : private MemoryConsumer {
   int64_t timestamp_for_us_ = 0;  // the commit time whose text is in timestamp_text_
   std::string timestamp_text_;
 
-  Status status_;  // the first failure; every later call returns it
-  std::optional<uint64_t> lost_from_;        // after a failure: the commit LSN of the oldest change lost
-  std::optional<uint64_t> appending_lsn_;    // during append(): the change's commit LSN
+  Status status_;                          // the first failure; every later call returns it
+  std::optional<uint64_t> lost_from_;      // after a failure: the commit LSN of the oldest change lost
+  std::optional<uint64_t> appending_lsn_;  // during append(): the change's commit LSN
   ChangeWriterStats stats_;
   ToastNullCounts toast_nulls_;
   std::optional<FileSummary> last_file_;

@@ -103,8 +103,8 @@ bool DmsRowShape::changes_key(const RowChange& change) const {
   return false;
 }
 
-Status DmsRowShape::append(const RowChange& change, ChangeOp op, std::string_view commit_timestamp,
-                           RecordBatch& batch, ToastNullCounts& toast_nulls) {
+Status DmsRowShape::append(const RowChange& change, ChangeOp op, std::string_view commit_timestamp, RecordBatch& batch,
+                           ToastNullCounts& toast_nulls) {
   const RelationDescriptor& rel = relation_;
   const size_t n = rel.columns.size();
   const bool is_delete = op == ChangeOp::kDelete;
@@ -115,8 +115,7 @@ Status DmsRowShape::append(const RowChange& change, ChangeOp op, std::string_vie
   }
   if (tuple.size() != n) {
     return Status::data_error("table " + quoted_table() + ": a change at " + format_change_position(change.position) +
-                              " has " + std::to_string(tuple.size()) + " values for " + std::to_string(n) +
-                              " columns");
+                              " has " + std::to_string(tuple.size()) + " values for " + std::to_string(n) + " columns");
   }
   const bool old_usable = change.old_kind != OldTupleKind::kNone && change.old_tuple.size() == n;
 
@@ -155,8 +154,8 @@ Status DmsRowShape::append(const RowChange& change, ChangeOp op, std::string_vie
         }
         out.append_null();
         ++toast_nulls.total;
-        ++toast_nulls.by_column[options_.mixed_tables ? quoted_table() + "." + rel.columns[i].name
-                                                      : rel.columns[i].name];
+        ++toast_nulls
+              .by_column[options_.mixed_tables ? quoted_table() + "." + rel.columns[i].name : rel.columns[i].name];
         continue;
       }
     }

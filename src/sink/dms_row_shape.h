@@ -111,8 +111,8 @@ class DmsRowShape {
   RelationDescriptor relation_;
   RowShapeOptions options_;
   std::unique_ptr<TupleDecoder> decoder_;
-  std::vector<ColumnSpec> schema_;  // the rows' columns, leading ones included
-  size_t first_table_column_ = 0;   // index in schema_ of the relation's first column
+  std::vector<ColumnSpec> schema_;   // the rows' columns, leading ones included
+  size_t first_table_column_ = 0;    // index in schema_ of the relation's first column
   std::vector<size_t> key_columns_;  // indexes in the relation of the columns that identify a row
 };
 

@@ -19,9 +19,7 @@ std::string folder_prefix(const S3Settings& settings) {
 }
 }  // namespace
 
-std::string transaction_prefix(const S3Settings& settings) {
-  return folder_prefix(settings) + settings.cdc_path + "/";
-}
+std::string transaction_prefix(const S3Settings& settings) { return folder_prefix(settings) + settings.cdc_path + "/"; }
 
 std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table) {
   return folder_prefix(settings) + schema + "/" + table + "/";
@@ -44,9 +42,12 @@ std::optional<uint32_t> parse_load_file_name(const std::string& name, const std:
   for (size_t i = 4; i < 12; ++i) {
     char c = name[i];
     uint32_t digit;
-    if (c >= '0' && c <= '9') digit = static_cast<uint32_t>(c - '0');
-    else if (c >= 'A' && c <= 'F') digit = static_cast<uint32_t>(c - 'A' + 10);
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      digit = static_cast<uint32_t>(c - '0');
+    else if (c >= 'A' && c <= 'F')
+      digit = static_cast<uint32_t>(c - 'A' + 10);
+    else
+      return std::nullopt;
     n = n * 16 + digit;
   }
   return n;

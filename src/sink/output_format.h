@@ -10,7 +10,7 @@
 
 namespace pgs3 {
 
-Result<std::unique_ptr<FileEncoder>> make_file_encoder(const S3Settings& settings, const std::vector<ColumnSpec>& schema,
-                                                       OutputStream* out);
+Result<std::unique_ptr<FileEncoder>> make_file_encoder(const S3Settings& settings,
+                                                       const std::vector<ColumnSpec>& schema, OutputStream* out);
 
 }  // namespace pgs3

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "model/lsn.h"
 #include "model/change_position_text.h"
+#include "model/lsn.h"
 
 namespace pgs3 {
 namespace {

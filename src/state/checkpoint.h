@@ -25,8 +25,8 @@
 //                "durable_position": "0/16B6C50:3", "snapshot_lsn": "0/16A0000",
 //                "last_change_file": "20261130-233000123.parquet",
 //                "statistics": {"full_load_rows": 1000, "inserts": 5, "updates": 2, "deletes": 1, "key_updates": 0,
-//                               "ddls": 0, "truncates": 0, "files": 2, "last_file_key": "raw/app/public/orders/2026...parquet",
-//                               "last_commit_time_us": 817813800123456}}]}
+//                               "ddls": 0, "truncates": 0, "files": 2, "last_file_key":
+//                               "raw/app/public/orders/2026...parquet", "last_commit_time_us": 817813800123456}}]}
 // LSNs are printed as PostgreSQL prints them, positions as format_change_position() does; absent values are null.
 // Unknown fields are ignored (a later version 1 writer may add some); a higher version is refused, since an older
 // pgs3 cannot know what it would lose by rewriting it.
@@ -61,7 +61,7 @@ struct TableStatistics {
   uint64_t updates = 0;
   uint64_t deletes = 0;
   uint64_t key_updates = 0;  // key-changing UPDATEs (also counted in updates): FileSummary::key_updates
-  uint64_t ddls = 0;  // schema changes seen (ChangeWriterStats::schema_changes)
+  uint64_t ddls = 0;         // schema changes seen (ChangeWriterStats::schema_changes)
   uint64_t truncates = 0;
   uint64_t files = 0;                          // files committed (LOAD and change files)
   std::string last_file_key;                   // the key of the last file committed, empty before any

@@ -31,8 +31,8 @@
 #include "base/status.h"
 #include "model/change.h"
 #include "model/file_summary.h"
-#include "store/object_store.h"
 #include "state/checkpoint.h"
+#include "store/object_store.h"
 
 namespace pgs3 {
 

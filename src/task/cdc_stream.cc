@@ -4,18 +4,18 @@
 
 #include "base/log.h"
 #include "base/utc_time.h"
-#include "obs/task_metrics.h"
 #include "model/change_position_text.h"
 #include "model/lsn.h"
+#include "obs/task_metrics.h"
 #include "pg/type_mapping.h"
 #include "rules/object_tagging.h"
-#include "task/cancellation.h"
 #include "sink/change_file_name.h"
 #include "sink/change_file_writer.h"
-#include "sink/transaction_file_writer.h"
-#include "task/truncate_policy.h"
 #include "sink/memory_budget.h"
 #include "sink/object_keys.h"
+#include "sink/transaction_file_writer.h"
+#include "task/cancellation.h"
+#include "task/truncate_policy.h"
 
 namespace pgs3 {
 namespace {
@@ -23,13 +23,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kPollEvery = std::chrono::milliseconds(100);
-constexpr auto kStatusEvery = std::chrono::seconds(5);         // well inside any wal_sender_timeout >= 10 s
-constexpr auto kStopProbeEvery = std::chrono::seconds(1);      // with a stop position: asks for a keepalive
+constexpr auto kStatusEvery = std::chrono::seconds(5);     // well inside any wal_sender_timeout >= 10 s
+constexpr auto kStopProbeEvery = std::chrono::seconds(1);  // with a stop position: asks for a keepalive
 
 // Seconds from a pgoutput commit time (microseconds since 2000-01-01 UTC) to now; 0 when in the future.
 double seconds_since_pg_micros(int64_t pg_micros) {
-  return std::max(0.0, std::chrono::duration<double>(std::chrono::system_clock::now() -
-                                                     commit_time_point(pg_micros)).count());
+  return std::max(
+      0.0, std::chrono::duration<double>(std::chrono::system_clock::now() - commit_time_point(pg_micros)).count());
 }
 
 // True when the server can send every column of `table` in binary form that pgs3 decodes (the full load reads the
@@ -174,23 +174,16 @@ void CdcStream::resume(const EntryRef& entry, ChangeWriter& writer) const {
 
 Status CdcStream::on_message(const PgoutputMessage& m) {
   switch (m.type) {
-    case PgoutputMessageType::kBegin:
-      return on_begin(m.begin);
-    case PgoutputMessageType::kCommit:
-      return on_commit(m.commit);
-    case PgoutputMessageType::kRelation:
-      return on_relation(*m.relation);
+    case PgoutputMessageType::kBegin: return on_begin(m.begin);
+    case PgoutputMessageType::kCommit: return on_commit(m.commit);
+    case PgoutputMessageType::kRelation: return on_relation(*m.relation);
     case PgoutputMessageType::kInsert:
     case PgoutputMessageType::kUpdate:
-    case PgoutputMessageType::kDelete:
-      return on_row(m);
-    case PgoutputMessageType::kTruncate:
-      return on_truncate(m.truncate);
-    case PgoutputMessageType::kMessage:
-      return on_logical_message(m.message);
+    case PgoutputMessageType::kDelete: return on_row(m);
+    case PgoutputMessageType::kTruncate: return on_truncate(m.truncate);
+    case PgoutputMessageType::kMessage: return on_logical_message(m.message);
     case PgoutputMessageType::kOrigin:
-    case PgoutputMessageType::kType:
-      return Status::ok();
+    case PgoutputMessageType::kType: return Status::ok();
   }
   return Status::ok();
 }
@@ -240,11 +233,10 @@ Status CdcStream::on_row(const PgoutputMessage& m) {
   }
   if (std::find(touched_.begin(), touched_.end(), t) == touched_.end()) touched_.push_back(t);
   const bool own = t->own_writer != nullptr;
-  toast_warnings_.after_change(
-      t->writer, t->writer->stats().unchanged_toast_nulls, t->writer->unchanged_toast_nulls(),
-      own ? "table " + t->source->qualified_name() : "the transaction files",
-      own ? "ALTER TABLE " + t->source->qualified_name() + " REPLICA IDENTITY FULL"
-          : "ALTER TABLE ... REPLICA IDENTITY FULL for each table named");
+  toast_warnings_.after_change(t->writer, t->writer->stats().unchanged_toast_nulls, t->writer->unchanged_toast_nulls(),
+                               own ? "table " + t->source->qualified_name() : "the transaction files",
+                               own ? "ALTER TABLE " + t->source->qualified_name() + " REPLICA IDENTITY FULL"
+                                   : "ALTER TABLE ... REPLICA IDENTITY FULL for each table named");
   return Status::ok();
 }
 
@@ -371,8 +363,7 @@ Status CdcStream::on_event(const ReplicationEvent& event, bool& reply) {
       }
       reply = event.reply_requested;
       return Status::ok();
-    case ReplicationEventKind::kTimeout:
-      return Status::ok();
+    case ReplicationEventKind::kTimeout: return Status::ok();
   }
   return Status::ok();
 }

@@ -10,8 +10,8 @@
 // publication publishes partitions through their root, so a partitioned table's changes carry the root's OID). A
 // relation that is not selected (a publication FOR ALL TABLES, or one shared with others) is ignored. Relation
 // messages go to the table's writer, which starts a new file when the columns change (ALTER TABLE). With
-// PreserveTransactions every selected table shares one writer of transaction files (sink/transaction_file_writer.h), whose
-// durable position and statistics live in the checkpoint entry kTransactionFilesEntry (state/checkpoint.h).
+// PreserveTransactions every selected table shares one writer of transaction files (sink/transaction_file_writer.h),
+// whose durable position and statistics live in the checkpoint entry kTransactionFilesEntry (state/checkpoint.h).
 //
 // Positions and confirmation (invariants 2 and 3): every change has (commit LSN, seq); each committed file's
 // summary goes to the ledger (state/progress_ledger.h), which alone moves checkpoint entries, computes the
@@ -47,9 +47,9 @@
 #include "pg/replication_source.h"
 #include "rules/object_tagging.h"
 #include "rules/task_config.h"
+#include "sink/change_writer.h"
 #include "state/progress_ledger.h"
 #include "store/object_store.h"
-#include "sink/change_writer.h"
 #include "task/heartbeat.h"
 #include "task/stop_condition.h"
 #include "task/toast_warnings.h"
@@ -143,7 +143,7 @@ class CdcStream {
   ToastWarnings toast_warnings_;
 
   std::map<uint32_t, std::unique_ptr<TableState>> by_oid_;  // the selected tables' writers, created on first use
-  std::unique_ptr<ChangeWriter> transaction_writer_;         // PreserveTransactions: every table's changes
+  std::unique_ptr<ChangeWriter> transaction_writer_;        // PreserveTransactions: every table's changes
   PgoutputDecoder decoder_;
   PgoutputMessage message_;
 

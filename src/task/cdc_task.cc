@@ -8,23 +8,23 @@
 #include "base/byte_size.h"
 #include "base/log.h"
 #include "base/utc_time.h"
+#include "model/lsn.h"
 #include "obs/task_metrics.h"
 #include "pg/catalog.h"
 #include "pg/connection.h"
-#include "model/lsn.h"
 #include "pg/preflight.h"
 #include "pg/publication.h"
 #include "pg/replication_connection.h"
 #include "rules/table_selector.h"
-#include "task/cancellation.h"
-#include "task/cdc_stream.h"
-#include "state/progress_ledger.h"
-#include "state/checkpoint.h"
-#include "state/file_journal.h"
-#include "state/recovery.h"
-#include "task/full_load.h"
 #include "sink/memory_budget.h"
 #include "sink/object_keys.h"
+#include "state/checkpoint.h"
+#include "state/file_journal.h"
+#include "state/progress_ledger.h"
+#include "state/recovery.h"
+#include "task/cancellation.h"
+#include "task/cdc_stream.h"
+#include "task/full_load.h"
 #include "task/progress.h"
 #include "task/table_selection.h"
 #include "task/target_store.h"
@@ -247,7 +247,8 @@ Status load_state(CdcContext& ctx) {
   }
   PGS3_ASSIGN_OR_RETURN(RecoveryReport recovery, recover(*ctx.store, ctx.prefix, ctx.checkpoint));
   if (recovery.checkpoint_saved) ctx.checkpoint_loaded = true;
-  for (const std::string& key : recovery.adopted) log_info("recovered change file " + key + " (written before a crash)");
+  for (const std::string& key : recovery.adopted)
+    log_info("recovered change file " + key + " (written before a crash)");
   if (!recovery.discarded.empty()) {
     log_info(std::to_string(recovery.discarded.size()) +
              " change file(s) were not uploaded before a crash; their changes are read again from the slot");
@@ -296,8 +297,10 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   std::unique_ptr<PgConnection> heartbeat;
   if (config.source.heartbeat_enable) {
     auto hb = PgConnection::open(config.source.connection);
-    if (hb.is_ok()) heartbeat = std::move(hb).value();
-    else log_warn("heartbeat connection failed: " + hb.status().message());
+    if (hb.is_ok())
+      heartbeat = std::move(hb).value();
+    else
+      log_warn("heartbeat connection failed: " + hb.status().message());
   }
   if (heartbeat != nullptr) {
     services.emit_heartbeat = [&heartbeat]() {
@@ -352,7 +355,8 @@ Status start(CdcContext& ctx, const RunOptions& options, TaskMetrics* metrics) {
 Status run_cdc_task(const TaskConfig& task_config, const RunOptions& options, TaskMetrics* metrics) {
   TaskConfig config = task_config;
   if (!options.cdc_stop_position.empty()) {
-    PGS3_RETURN_IF_ERROR(parse_cdc_stop_position(options.cdc_stop_position).status().with_context("--cdc-stop-position"));
+    PGS3_RETURN_IF_ERROR(
+        parse_cdc_stop_position(options.cdc_stop_position).status().with_context("--cdc-stop-position"));
     config.cdc.stop_position = options.cdc_stop_position;
   }
   CdcContext ctx(config);

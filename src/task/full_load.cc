@@ -13,9 +13,9 @@
 #include "pg/table_reader.h"
 #include "pg/type_mapping.h"
 #include "rules/object_tagging.h"
-#include "task/cancellation.h"
 #include "sink/load_file_writer.h"
 #include "sink/object_keys.h"
+#include "task/cancellation.h"
 
 namespace pgs3 {
 namespace {
@@ -55,7 +55,11 @@ class TableLoader {
  public:
   TableLoader(const TaskConfig& config, ObjectStore& store, Progress& progress, LoadQueue& queue,
               const std::string& load_time, int money_digits)
-      : config_(config), store_(store), progress_(progress), queue_(queue), load_time_(load_time),
+      : config_(config),
+        store_(store),
+        progress_(progress),
+        queue_(queue),
+        load_time_(load_time),
         money_digits_(money_digits) {}
 
   Result<TableLoadResult> load(PgConnection& conn, const SourceTable& table) {
@@ -69,9 +73,8 @@ class TableLoader {
     const size_t first_column = schema.size();
     for (const auto& m : mapped) schema.push_back(m.spec);
 
-    KeyValueMetadata metadata = {{"pgs3.version", PGS3_VERSION},
-                                 {"pgs3.source.schema", table.schema},
-                                 {"pgs3.source.table", table.name}};
+    KeyValueMetadata metadata = {
+        {"pgs3.version", PGS3_VERSION}, {"pgs3.source.schema", table.schema}, {"pgs3.source.table", table.name}};
     // The tags were checked for every table before the load started (task_runner), so this cannot fail here.
     PGS3_ASSIGN_OR_RETURN(ObjectTags tags, tags_for_table(config_, table.schema, table.name));
     LoadFileWriter writer(store_, s, table_prefix(s, table.schema, table.name), schema, std::move(metadata),
@@ -167,9 +170,9 @@ Result<FullLoadSummary> FullLoad::run(const std::vector<SourceTable>& tables, co
 
   int workers = std::min<int>(config_.full_load.max_full_load_sub_tasks, static_cast<int>(tables.size()));
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(workers));
   for (int i = 0; i < workers; ++i) {
-    threads.emplace_back(
-        [&] { run_worker(config_, store_, progress_, queue, snapshot_name, load_time); });
+    threads.emplace_back([&] { run_worker(config_, store_, progress_, queue, snapshot_name, load_time); });
   }
   for (auto& t : threads) t.join();
   if (!queue.first_failure.is_ok()) return queue.first_failure;

@@ -47,7 +47,9 @@ TableProgress* Progress::table_started(const std::string& name, double estimated
     active_.push_back(t);
   }
   if (!live_) {
-    log_info("loading " + name + (estimated_rows > 0 ? " (about " + group_thousands(static_cast<uint64_t>(estimated_rows)) + " rows)" : std::string(" (row count not yet estimated by ANALYZE)")));
+    log_info("loading " + name +
+             (estimated_rows > 0 ? " (about " + group_thousands(static_cast<uint64_t>(estimated_rows)) + " rows)"
+                                 : std::string(" (row count not yet estimated by ANALYZE)")));
   }
   return t;
 }

@@ -28,9 +28,7 @@ class TableProgress {
   uint64_t rows() const { return rows_.load(std::memory_order_relaxed); }
   const std::string& name() const { return name_; }
   double estimated_rows() const { return estimated_rows_; }
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  }
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count(); }
 
  private:
   std::string name_;

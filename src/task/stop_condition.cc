@@ -13,23 +13,18 @@ bool StopCondition::reached_at_start(uint64_t start_lsn) const {
 
 bool StopCondition::reached_at_begin(const TransactionBegin& begin) const {
   switch (stop_.kind) {
-    case CdcStopPosition::Kind::kNone:
-      return false;
-    case CdcStopPosition::Kind::kLsn:
-      return begin.final_lsn >= stop_.lsn;
+    case CdcStopPosition::Kind::kNone: return false;
+    case CdcStopPosition::Kind::kLsn: return begin.final_lsn >= stop_.lsn;
     case CdcStopPosition::Kind::kServerTime:
-    case CdcStopPosition::Kind::kCommitTime:
-      return begin.commit_time_us > stop_.time_us;
+    case CdcStopPosition::Kind::kCommitTime: return begin.commit_time_us > stop_.time_us;
   }
   return false;
 }
 
 bool StopCondition::reached_idle(const ReplicationEvent& keepalive) {
   switch (stop_.kind) {
-    case CdcStopPosition::Kind::kNone:
-      return false;
-    case CdcStopPosition::Kind::kLsn:
-      return keepalive.wal_end.value() >= stop_.lsn;
+    case CdcStopPosition::Kind::kNone: return false;
+    case CdcStopPosition::Kind::kLsn: return keepalive.wal_end.value() >= stop_.lsn;
     case CdcStopPosition::Kind::kServerTime:
     case CdcStopPosition::Kind::kCommitTime:
       if (!time_stop_lsn_ && keepalive.server_time_us > stop_.time_us && wal_insert_lsn_) {

@@ -10,6 +10,7 @@ Result<std::vector<SourceTable>> select_tables(const TaskConfig& config, std::ve
                                                const std::string& source) {
   TableSelector selector(config.selection_rules);
   std::vector<QualifiedTableName> names;
+  names.reserve(all.size());
   for (const auto& t : all) names.push_back({t.schema, t.name});
   for (const SelectionRule* rule : selector.rules_matching_nothing(names)) {
     log_warn("selection rule " + rule->rule_id + " (rule-name \"" + rule->rule_name + "\", schema-name \"" +

@@ -3,10 +3,10 @@
 #include <cctype>
 
 #include "base/log.h"
+#include "sink/object_keys.h"
 #include "store/local_store.h"
 #include "store/s3_store.h"
 #include "store/s3_target_check.h"
-#include "sink/object_keys.h"
 
 namespace pgs3 {
 namespace {

@@ -15,6 +15,7 @@ Result<bool> apply_truncate_policy(const TaskConfig& config, ObjectStore& store,
   const std::string prefix = table_prefix(config.target.s3, table.schema, table.name);
   PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store.list(prefix));
   std::vector<std::string> keys;
+  keys.reserve(objects.size());
   for (const ObjectInfo& o : objects) keys.push_back(o.key);
   PGS3_RETURN_IF_ERROR(store.remove_all(keys));
   log_info("table " + table.qualified_name() + " was truncated: removed its " + std::to_string(objects.size()) +

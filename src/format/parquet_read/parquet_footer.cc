@@ -2,10 +2,10 @@
 
 #include <cstring>
 
-#include "format/parquet_read/file_metadata.h"
 #include "format/parquet/gen/parquet_types.h"
 #include "format/parquet/parquet_schema.h"
 #include "format/parquet/thrift_codec.h"
+#include "format/parquet_read/file_metadata.h"
 
 namespace pgs3 {
 

@@ -5,12 +5,12 @@
 #include <vector>
 
 #include "format/compression.h"
-#include "format/parquet_read/delta_encoding.h"
-#include "format/parquet_read/file_metadata.h"
-#include "format/parquet_read/parquet_footer.h"
 #include "format/parquet/parquet_schema.h"
 #include "format/parquet/rle_bit_packed.h"
 #include "format/parquet/thrift_codec.h"
+#include "format/parquet_read/delta_encoding.h"
+#include "format/parquet_read/file_metadata.h"
+#include "format/parquet_read/parquet_footer.h"
 
 namespace pgs3 {
 
@@ -110,8 +110,8 @@ class ChunkDecoder {
           bool compressed = !data.__isset.is_compressed || data.is_compressed;
           PGS3_RETURN_IF_ERROR(decompress(compressed ? codec_ : Compression::kNone, values, uncompressed, &page_));
           if (!spec_.nullable && data.num_nulls != 0) return error("a REQUIRED column has a page with NULLs");
-          PGS3_RETURN_IF_ERROR(read_values(data.num_values, spec_.nullable ? levels : std::string_view(),
-                                           data.encoding, page_));
+          PGS3_RETURN_IF_ERROR(
+              read_values(data.num_values, spec_.nullable ? levels : std::string_view(), data.encoding, page_));
           seen += data.num_values;
           break;
         }
@@ -141,8 +141,8 @@ class ChunkDecoder {
   Status read_dictionary(const pt::PageHeader& header, std::string_view body) {
     if (spec_.physical == PhysicalType::kBoolean) return error("a BOOLEAN column has a dictionary page");
     if (!header.__isset.dictionary_page_header) return error("a dictionary page has no dictionary page header");
-    PGS3_RETURN_IF_ERROR(decompress(codec_, body, static_cast<size_t>(header.uncompressed_page_size),
-                                    &dictionary_bytes_));
+    PGS3_RETURN_IF_ERROR(
+        decompress(codec_, body, static_cast<size_t>(header.uncompressed_page_size), &dictionary_bytes_));
     dictionary_.clear();
     std::string_view rest = dictionary_bytes_;
     int32_t count = header.dictionary_page_header.num_values;
@@ -317,8 +317,9 @@ class ChunkDecoder {
       return Status::ok();
     }
     bool delta_length = encoding == pt::Encoding::DELTA_LENGTH_BYTE_ARRAY && spec_.physical == PhysicalType::kByteArray;
-    bool delta_bytes = encoding == pt::Encoding::DELTA_BYTE_ARRAY && (spec_.physical == PhysicalType::kByteArray ||
-                                                                      spec_.physical == PhysicalType::kFixedLenByteArray);
+    bool delta_bytes =
+        encoding == pt::Encoding::DELTA_BYTE_ARRAY &&
+        (spec_.physical == PhysicalType::kByteArray || spec_.physical == PhysicalType::kFixedLenByteArray);
     if (delta_length || delta_bytes) {
       views_.clear();
       if (present > 0) {
@@ -363,9 +364,9 @@ class ChunkDecoder {
 
 }  // namespace
 
-ParquetFileReader::ParquetFileReader(ParquetSource* source, pt::FileMetaData metadata,
+ParquetFileReader::ParquetFileReader(ParquetSource* source, const pt::FileMetaData& metadata,
                                      std::vector<ParquetColumn> columns)
-    : source_(source), metadata_(std::move(metadata)), columns_(std::move(columns)) {
+    : source_(source), metadata_(metadata), columns_(std::move(columns)) {
   schema_.reserve(columns_.size());
   for (const ParquetColumn& column : columns_) schema_.push_back(column.storage);
 }
@@ -401,7 +402,7 @@ Result<std::unique_ptr<ParquetFileReader>> ParquetFileReader::open(ParquetSource
     columns.push_back(std::move(column));
   }
   if (metadata.num_rows < 0) return Status::data_error("the Parquet footer gives a negative row count");
-  return std::unique_ptr<ParquetFileReader>(new ParquetFileReader(source, std::move(metadata), std::move(columns)));
+  return std::unique_ptr<ParquetFileReader>(new ParquetFileReader(source, metadata, std::move(columns)));
 }
 
 const std::string* ParquetFileReader::key_value(std::string_view key) const {

@@ -5,9 +5,9 @@
 // Supported: REQUIRED and OPTIONAL leaf columns of every physical type (INT96 is read as 12-byte values; see
 // parquet_column.h for how they are shown); PLAIN, PLAIN_DICTIONARY and RLE_DICTIONARY values (dictionary pages,
 // dictionary fallback to PLAIN within a chunk), RLE booleans, and the DELTA and BYTE_STREAM_SPLIT encodings other
-// writers use with data page v2 (delta_encoding.h); RLE/bit-packed definition levels; data pages v1 and v2; the codecs of compression.h
-// (none, snappy, gzip, zstd). Not supported, each reported as kDataError naming the row group and the column:
-// nested or repeated schemas, the deprecated BIT_PACKED levels, other codecs (LZ4, BROTLI, LZO).
+// writers use with data page v2 (delta_encoding.h); RLE/bit-packed definition levels; data pages v1 and v2; the codecs
+// of compression.h (none, snappy, gzip, zstd). Not supported, each reported as kDataError naming the row group and the
+// column: nested or repeated schemas, the deprecated BIT_PACKED levels, other codecs (LZ4, BROTLI, LZO).
 //
 // Memory: the footer, then per read_row_group() one column chunk's bytes plus the decoded row group. Pages larger
 // than kMaxPageBytes or claiming more than kMaxPageValues values are refused (as malformed), so a corrupt header
@@ -53,7 +53,8 @@ class ParquetFileReader {
   Status read_row_group(size_t index, RecordBatch* out);
 
  private:
-  ParquetFileReader(ParquetSource* source, parquet_thrift::FileMetaData metadata, std::vector<ParquetColumn> columns);
+  ParquetFileReader(ParquetSource* source, const parquet_thrift::FileMetaData& metadata,
+                    std::vector<ParquetColumn> columns);
 
   ParquetSource* source_;
   parquet_thrift::FileMetaData metadata_;
