@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds pgs3 (release, a plain Release build of the binary with -O3, and ASan+UBSan), runs scripts/lint.sh, and runs
-# the whole test suite: unit tests in both builds, then the integration tests (real PostgreSQL clusters started by the harness, output read back by DuckDB and hyparquet)
-# against the release build, and a sanitizer pass of the integration tests that exercise the most code.
+# the whole test suite: unit tests in both builds, then the integration tests (real PostgreSQL clusters started by the
+# harness, output read back by DuckDB and hyparquet) against the release build, and a sanitizer pass of the
+# integration tests that exercise the most code.
 # Usage: scripts/test.sh [--quick]   (--quick: release build only, no sanitizer pass)
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -143,6 +143,7 @@ ChangeWriterOptions CdcStream::writer_options(const TableState& state, TableMetr
   ChangeWriterOptions options;
   options.money_fraction_digits = money_fraction_digits_;
   options.memory_budget = services_.memory_budget;
+  options.spill_directory = services_.spill_directory;
   options.clock = services_.wall_clock;
   const EntryRef entry = state.entry;
   options.before_upload = [this, entry](const FileSummary& file) { return ledger_.record_intent(entry, file); };

@@ -77,6 +77,8 @@ struct CdcStreamServices {
   StopCondition::WalInsertLsn wal_insert_lsn;
   // HeartbeatEnable: runs pg_logical_emit_message() on a normal connection (task/heartbeat.h).
   std::function<Status()> emit_heartbeat;
+  // Where the writers' spill files go (ChangeWriterOptions::spill_directory); empty: $TMPDIR, or /tmp.
+  std::string spill_directory;
   // The wall clock for file names and ages (ChangeWriterOptions::clock); default system_clock.
   std::function<std::chrono::system_clock::time_point()> wall_clock;
   // The store's retried requests by cause, for pgs3_retries_total (task/target_store.h: store_retry_counts()).

@@ -40,6 +40,30 @@ class DictionaryPageState {
   size_t encoded_size(size_t entries) const {
     return 1 + (indices.size() * static_cast<size_t>(std::max(1, index_bit_width(entries))) + 7) / 8;
   }
+
+  // Writes the open page's values to `out`: in dictionary mode (with a dictionary of `entries` entries) the indices'
+  // bit width and the indices, RLE/bit-packed; otherwise the PLAIN bytes `plain` (moved when `out` is empty), which
+  // are then cleared. True when the page is dictionary-encoded. A dictionary that filled switches to PLAIN after it.
+  bool finish_page(size_t entries, std::string& plain, std::string* out) {
+    bool encoded = false;
+    if (dictionary_mode && entries > 0) {
+      int width = index_bit_width(entries);
+      out->push_back(static_cast<char>(width));
+      append_rle_bit_packed(indices.data(), indices.size(), width, out);
+      indices.clear();
+      encoded = true;
+      if (fall_back_after_page) {
+        dictionary_mode = false;
+        fall_back_after_page = false;
+      }
+    } else if (out->empty()) {
+      out->swap(plain);
+    } else {
+      out->append(plain);
+    }
+    plain.clear();
+    return encoded;
+  }
 };
 
 template <typename T, typename Bits>
@@ -72,27 +96,11 @@ class FixedWidthColumnWriter final : public ColumnChunkWriter {
   }
 
   parquet_thrift::Encoding::type finish_page(std::string* out, parquet_thrift::Statistics* stats) override {
-    parquet_thrift::Encoding::type encoding = parquet_thrift::Encoding::PLAIN;
-    if (dict_.dictionary_mode && dictionary_.size() > 0) {
-      int width = index_bit_width(dictionary_.size());
-      out->push_back(static_cast<char>(width));
-      append_rle_bit_packed(dict_.indices.data(), dict_.indices.size(), width, out);
-      dict_.indices.clear();
-      encoding = dictionary_data_encoding();
-      if (dict_.fall_back_after_page) {
-        dict_.dictionary_mode = false;
-        dict_.fall_back_after_page = false;
-      }
-    } else if (out->empty()) {
-      out->swap(values_);
-    } else {
-      out->append(values_);
-    }
-    values_.clear();
+    const bool dictionary = dict_.finish_page(dictionary_.size(), values_, out);
     if (stats != nullptr) set_statistics(page_bounds_, stats);
     chunk_bounds_.merge(page_bounds_);
     page_bounds_.reset();
-    return encoding;
+    return dictionary ? dictionary_data_encoding() : parquet_thrift::Encoding::PLAIN;
   }
 
   bool dictionary_page(std::string* out, int32_t* entries) override {
@@ -185,27 +193,11 @@ class BinaryColumnWriter final : public ColumnChunkWriter {
   }
 
   parquet_thrift::Encoding::type finish_page(std::string* out, parquet_thrift::Statistics* stats) override {
-    parquet_thrift::Encoding::type encoding = parquet_thrift::Encoding::PLAIN;
-    if (dict_.dictionary_mode && dictionary_.size() > 0) {
-      int width = index_bit_width(dictionary_.size());
-      out->push_back(static_cast<char>(width));
-      append_rle_bit_packed(dict_.indices.data(), dict_.indices.size(), width, out);
-      dict_.indices.clear();
-      encoding = dictionary_data_encoding();
-      if (dict_.fall_back_after_page) {
-        dict_.dictionary_mode = false;
-        dict_.fall_back_after_page = false;
-      }
-    } else if (out->empty()) {
-      out->swap(values_);
-    } else {
-      out->append(values_);
-    }
-    values_.clear();
+    const bool dictionary = dict_.finish_page(dictionary_.size(), values_, out);
     if (stats != nullptr) set_statistics(page_bounds_, !kFixed, spec_.logical == LogicalType::kString, stats);
     chunk_bounds_.merge(page_bounds_);
     page_bounds_.reset();
-    return encoding;
+    return dictionary ? dictionary_data_encoding() : parquet_thrift::Encoding::PLAIN;
   }
 
   bool dictionary_page(std::string* out, int32_t* entries) override {

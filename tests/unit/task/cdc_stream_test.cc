@@ -10,6 +10,10 @@
 #include "task/cdc_stream.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include <map>
 #include <random>
@@ -18,11 +22,12 @@
 
 #include "base/log.h"
 #include "model/lsn.h"
+#include "sink/memory_budget.h"
+#include "sink/object_keys.h"
 #include "state/checkpoint.h"
 #include "state/file_journal.h"
 #include "state/progress_ledger.h"
 #include "state/recovery.h"
-#include "sink/object_keys.h"
 #include "testing/pgoutput_bytes.h"
 
 namespace pgs3 {
@@ -307,7 +312,8 @@ class CdcStreamCrashTest : public ::testing::Test {
 
   // One life of the process: start from what the store holds, stream until the stop position. False when the store
   // died on the way.
-  bool run_process(MemoryStore& store, Slot& slot, const Wal& wal, const std::string& trial) {
+  bool run_process(MemoryStore& store, Slot& slot, const Wal& wal, const std::string& trial,
+                   MemoryBudget* budget = nullptr, const std::string& spill_directory = {}) {
     auto loaded = Checkpoint::load(store, prefix_);
     if (!loaded.is_ok()) return false;
     EXPECT_TRUE(loaded->has_value()) << trial;
@@ -322,12 +328,15 @@ class CdcStreamCrashTest : public ::testing::Test {
     // Clocks that move 300 ms per reading: checkpoints, status updates and polls come every few messages.
     services.steady_clock = [this] { return steady_ += std::chrono::milliseconds(300); };
     services.wall_clock = [this] { return wall_ += std::chrono::milliseconds(300); };
+    services.memory_budget = budget;
+    services.spill_directory = spill_directory;
     TaskConfig config = config_;
     config.cdc.stop_position = Lsn(wal.end).to_string();
     CdcStream stream(config, store, ledger, tables_, 2, std::move(services));
     ScriptedSource source(wal, slot, ledger.confirmed_lsn(),
                           [&](uint64_t flush) { check_flush(store, wal, flush, trial); });
     Result<CdcEnd> end = stream.run(source);
+    last_error_ = end.status();
     if (!end.is_ok()) return false;
     EXPECT_EQ(*end, CdcEnd::kStopPosition) << trial;
     return stream.finish(&source).is_ok();
@@ -383,6 +392,7 @@ class CdcStreamCrashTest : public ::testing::Test {
   std::chrono::steady_clock::time_point steady_{};
   std::chrono::system_clock::time_point wall_ = std::chrono::system_clock::time_point() + std::chrono::hours(500000);
   int violations_ = 0;
+  Status last_error_;
 };
 
 TEST_F(CdcStreamCrashTest, CleanRunWritesEveryChangeOnceAndConfirmsOnlyWhatIsDurable) {
@@ -400,6 +410,42 @@ TEST_F(CdcStreamCrashTest, KillAtEveryStoreStepThenRestartLosesAndDuplicatesNoth
     if (HasFailure()) break;  // the first failing step tells enough
   }
   EXPECT_EQ(violations_, 0);
+}
+
+// A spill that fails (here: its directory cannot be created) while the budget makes room for another table's
+// changes: the failed writer lost its open file, so no status update may confirm past it, and the stream stops with
+// the writer's error; the next run (with a usable spill directory) writes every change once.
+TEST_F(CdcStreamCrashTest, AFailedSpillStopsTheStreamWithoutConfirmingTheLostChanges) {
+  const auto dir = std::filesystem::temp_directory_path() / ("pgs3-cdc-stream-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "plain-file") << "not a directory"; }
+  // Files stay open across many transactions and grow past a spill file's write buffer (64 KiB), so the budget's
+  // spills have something to move.
+  config_.target.s3.cdc_min_file_size_kb = 1024;
+  const Wal wal = make_wal(17, 600);
+  MemoryStore store;
+  Slot slot;
+  create_task(store, slot);
+  MemoryBudget tiny(4096);
+  EXPECT_FALSE(run_process(store, slot, wal, "broken spill", &tiny, (dir / "plain-file" / "spill").string()));
+  EXPECT_EQ(last_error_.code(), StatusCode::kIoError) << last_error_.message();
+  EXPECT_NE(last_error_.message().find("cannot create spill directory"), std::string::npos) << last_error_.message();
+  EXPECT_LT(slot.confirmed_flush, wal.txns.back().commit_lsn) << "the failure stopped the stream before its end";
+  MemoryBudget budget(4096);
+  EXPECT_TRUE(run_process(store, slot, wal, "after the fix", &budget, (dir / "spill").string()));
+  for (int t = 0; t < kTables; ++t) {
+    const std::multiset<int> ids = durable_ids(store, t);
+    for (const Txn& txn : wal.txns) {
+      for (const auto& [table, id] : txn.rows) {
+        if (table == t) {
+          EXPECT_EQ(ids.count(id), 1u) << "change id " << id << " of table t" << t;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(slot.confirmed_flush, wal.end);
+  EXPECT_EQ(violations_, 0);
+  std::filesystem::remove_all(dir);
 }
 
 // PreserveTransactions: every table's changes go to one TransactionFileWriter, whose durable position lives in one
