@@ -931,14 +931,16 @@ TEST_F(ChangeFileWriterTest, AWriterWhoseSpillFailsForAnotherKeepsHoldingTheFlus
   broken.spill_directory = (root_ / "plain-file" / "spill").string();
   broken.staging_rows = 1;
   auto a = writer(std::move(broken));
-  ASSERT_OK(a->append(insert(0x100, 1, {text("1"), text("new"), text(noise(200000, 1))}), commit_us_));
+  const std::string big_a = noise(200000, 1);  // the change's values point into it
+  ASSERT_OK(a->append(insert(0x100, 1, {text("1"), text("new"), text(big_a)}), commit_us_));
   ASSERT_OK(a->end_transaction(0x100));
   EXPECT_EQ(a->oldest_pending_commit_lsn(), 0x100u);
   ChangeWriterOptions fine = options();
   fine.memory_budget = &budget;
   fine.staging_rows = 1;
   auto b = writer(std::move(fine), table(kOid + 1, "other"));
-  RowChange big = insert(0x200, 1, {text("2"), text("new"), text(noise(200000, 2))});
+  const std::string big_b = noise(200000, 2);
+  RowChange big = insert(0x200, 1, {text("2"), text("new"), text(big_b)});
   big.relation_oid = kOid + 1;
   Status st = b->append(big, commit_us_);
   // b went past the limit; the budget asked a (the largest) first, whose spill failed.
