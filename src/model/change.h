@@ -3,7 +3,7 @@
 // These are the values the logical-replication decoder (src/pg/pgoutput_decoder.h) produces and the CDC pipeline
 // consumes. They carry no PostgreSQL wire format: a tuple is a list of (kind, bytes) values, the bytes being either
 // the type's text output or its binary send form, as the source sent them. Typed conversion (into ColumnVectors)
-// is done by the source side (pg::TupleDecoder), which knows the types.
+// is done by the source side (pg/tuple_decoder.h), which knows the types.
 //
 // LSNs are plain uint64 write-ahead-log byte positions here (model/lsn.h prints and parses them), so that this
 // component does not depend on src/pg.

@@ -34,7 +34,7 @@ enum class DatePartitionDelimiter { kSlash, kUnderscore, kDash, kNone };
 
 // DMS date-based folder partitioning (AWS DMS User Guide, CHAP_Target.S3.DatePartitioning): change (CDC) files go to
 // <BucketFolder>/<schema>/<table>/<date folder>/, the date being the transaction commit time in `timezone`
-// (task/date_partition.h builds the folder). The full load is not partitioned: LOAD files have no commit time.
+// (sink/date_partition.h builds the folder). The full load is not partitioned: LOAD files have no commit time.
 // DMS forbids it together with PreserveTransactions or CdcPath (checked by the parser).
 struct DatePartitionSettings {
   bool enabled = false;                                               // DatePartitionEnabled

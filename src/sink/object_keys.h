@@ -3,7 +3,7 @@
 //   <BucketFolder>/<schema>/<table>/LOAD00000001.<ext>      full load, numbered from 1 in hexadecimal as DMS
 //                                                          does (LOAD00000009, LOAD0000000A, ...)
 //   <BucketFolder>/<CdcPath>/CDC_TXN-<yyyymmddhhmmssfff>.csv   PreserveTransactions: every table's changes in
-//                                                          transaction order (task/change_file_writer.h)
+//                                                          transaction order (sink/transaction_file_writer.h)
 //   <BucketFolder>/_pgs3/<taskId>/...                      pgs3's own state (checkpoints)
 // Schema and table names are used as they are in PostgreSQL (mixed case, spaces, non-ASCII), as DMS does.
 #pragma once

@@ -2,11 +2,11 @@
 // memory budget asks for them, then in a local spill file.
 //
 // Why staging at all: S3 takes an object's user metadata when the object is created, and a change file's position
-// range is known only when the file closes (task/change_file_writer.h), so nothing is sent before then.
+// range is known only when the file closes (sink/change_writer.h), so nothing is sent before then.
 //
 // In memory the bytes are kept in blocks (4 KiB growing to 256 KiB), never in one contiguous buffer: growing never
 // copies what is already staged, a small file costs little, and memory_bytes() (the blocks' capacity) is what is
-// really held. spill() moves the blocks to a new SpillFile (task/spill_file.h) in `spill_directory` and frees them;
+// really held. spill() moves the blocks to a new SpillFile (sink/spill_file.h) in `spill_directory` and frees them;
 // every later append() goes to that file (through its write buffer). copy_to() streams the bytes, from memory or from
 // the file, to an OutputStream (the ObjectWriter) in chunks of at most `chunk_bytes`, so no second whole copy of the
 // file is ever made. The spill file is removed by discard() and on destruction.

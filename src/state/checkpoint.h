@@ -71,7 +71,7 @@ struct TableStatistics {
 };
 
 // The entry (relation OID 0, schema "") that stands for the transaction files of PreserveTransactions: one stream
-// for all tables, so one durable position and one set of statistics (task/change_file_writer.h).
+// for all tables, so one durable position and one set of statistics (sink/transaction_file_writer.h).
 inline constexpr std::string_view kTransactionFilesEntry = "CDC_TXN";
 
 struct TableCheckpoint {

@@ -6,7 +6,7 @@
 //      under pgs3's own application_name (most likely a pgs3 killed a moment ago, whose walsender has not noticed
 //      yet) is waited for, up to 30 seconds; a slot held by another program stops the task at once.
 //   2. The selected tables are listed; the target is opened and checked (task/target_store.h); the checkpoint is
-//      loaded and the journal's intents are settled (task/file_journal.h: files a crash left out are adopted).
+//      loaded and the journal's intents are settled (state/recovery.h: files a crash left out are adopted).
 //   3. The publication is created, or checked (pg/publication.h).
 //   4. No checkpoint in phase "cdc" yet:
 //      - full-load-and-cdc: the slot is created with an exported snapshot (an existing slot of the same name is

@@ -1,7 +1,7 @@
 // Operating a task: `pgs3 status TASK.json [--json]` (checkpoint, table statistics, slot lag, WAL retained),
 // `pgs3 drop TASK.json [--yes] [--purge-target]` (slot, publication, target files) and `--log-format json` (every
 // stderr line a JSON object with time, level and msg). One cluster; slots and publications are made by SQL and the
-// checkpoint is written by hand in src/task/checkpoint.h's format (full-load tasks keep none).
+// checkpoint is written by hand in src/state/checkpoint.h's format (full-load tasks keep none).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -57,7 +57,7 @@ function cdcTask(cluster, targetDir, { taskId, slot, publication, port, bucketFo
   };
 }
 
-// Writes <target>/<folder>/_pgs3/<taskId>/checkpoint.json (src/task/checkpoint.h, format version 1).
+// Writes <target>/<folder>/_pgs3/<taskId>/checkpoint.json (src/state/checkpoint.h, format version 1).
 function writeCheckpoint(targetDir, folder, checkpoint) {
   const dir = join(targetDir, folder, '_pgs3', checkpoint.task_id);
   mkdirSync(dir, { recursive: true });
