@@ -156,6 +156,9 @@ std::string Checkpoint::to_json() const {
             {"sequence", sequence_},
             {"task_id", task_id},
             {"slot_name", slot_name},
+            {"system_identifier", system_identifier},
+            {"database", database},
+            {"slot_created_lsn", lsn_json(slot_created_lsn)},
             {"phase", phase_name(phase)},
             {"confirmed_lsn", Lsn(confirmed_lsn).to_string()},
             {"tables", std::move(tables_json)}};
@@ -192,6 +195,9 @@ Result<Checkpoint> Checkpoint::parse(const std::string& text, const std::string&
   r.uint("sequence", c.sequence_);
   r.string("task_id", c.task_id);
   r.string("slot_name", c.slot_name, false);
+  r.string("system_identifier", c.system_identifier, false);
+  r.string("database", c.database, false);
+  r.lsn("slot_created_lsn", c.slot_created_lsn, false);
   std::string phase;
   r.string("phase", phase);
   if (status.is_ok()) {
@@ -296,7 +302,8 @@ TableCheckpoint& Checkpoint::table_entry(uint32_t relation_oid, const std::strin
 }
 
 bool Checkpoint::same_content(const Checkpoint& other) const {
-  return task_id == other.task_id && slot_name == other.slot_name && phase == other.phase &&
+  return task_id == other.task_id && slot_name == other.slot_name && system_identifier == other.system_identifier &&
+         database == other.database && slot_created_lsn == other.slot_created_lsn && phase == other.phase &&
          confirmed_lsn == other.confirmed_lsn && tables == other.tables;
 }
 

@@ -7,6 +7,9 @@
 //
 // What it holds:
 //   sequence       +1 on every save: tells which of two copies is newer, and shows progress in `pgs3 status`.
+//   slot identity  slot_name, the source's system_identifier and database, and slot_created_lsn (the consistent
+//                  point of a slot this task created): a start that finds another system, database or a slot that
+//                  moved past the checkpoint stops instead of streaming with a gap (task/slot_identity.h).
 //   confirmed_lsn  the LSN pgs3 may confirm to PostgreSQL as flushed (standby status update). It never passes the
 //                  commit LSN of the oldest change that is not durable in the target (invariant 3;
 //                  state/progress_ledger.h computes it), and it never goes backwards: save() refuses a regression
@@ -20,6 +23,7 @@
 //
 // Format (version 1):
 //   {"format": "pgs3-checkpoint", "version": 1, "sequence": 7, "task_id": "orders-to-lake", "slot_name": "pgs3_o",
+//    "system_identifier": "7311234567890123456", "database": "app", "slot_created_lsn": "0/16A0000",
 //    "phase": "cdc", "confirmed_lsn": "0/16B6C50",
 //    "tables": [{"schema": "public", "table": "orders", "relation_oid": 16384,
 //                "durable_position": "0/16B6C50:3", "snapshot_lsn": "0/16A0000",
@@ -121,6 +125,12 @@ class Checkpoint {
 
   std::string task_id;
   std::string slot_name;
+  // The source the slot belongs to (IDENTIFY_SYSTEM's systemid, the database name) and, when this task created the
+  // slot, its consistent point: task/slot_identity.h checks them at every start. Empty / nullopt when unknown (a
+  // checkpoint written before they were recorded).
+  std::string system_identifier;
+  std::string database;
+  std::optional<uint64_t> slot_created_lsn;
   CheckpointPhase phase = CheckpointPhase::kFullLoad;
   uint64_t confirmed_lsn = 0;
   std::vector<TableCheckpoint> tables;

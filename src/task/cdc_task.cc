@@ -26,6 +26,7 @@
 #include "task/cdc_stream.h"
 #include "task/full_load.h"
 #include "task/progress.h"
+#include "task/slot_identity.h"
 #include "task/table_selection.h"
 #include "task/target_store.h"
 
@@ -138,7 +139,12 @@ Status run_full_load_in_snapshot(CdcContext& ctx, const std::string& snapshot, c
 Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptions& options, TaskMetrics* metrics) {
   const TaskConfig& config = ctx.config;
   const std::string& slot = config.source.slot_name;
+  PGS3_ASSIGN_OR_RETURN(SystemIdentity system, repl.identify_system());
   PGS3_ASSIGN_OR_RETURN(std::optional<SlotInfo> info, repl.slot_info(slot));
+  PGS3_RETURN_IF_ERROR(check_slot_identity(config, ctx.checkpoint, ctx.checkpoint_loaded, system, info));
+  // Recorded for the next starts' checks (a checkpoint written before they were recorded takes them now).
+  ctx.checkpoint.system_identifier = system.system_id;
+  ctx.checkpoint.database = system.database;
   if (ctx.checkpoint_loaded && ctx.checkpoint.phase == CheckpointPhase::kCdc) {
     if (!info) {
       return Status::slot_lost(
@@ -158,6 +164,14 @@ Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptio
              info->confirmed_flush_lsn.to_string());
     start_lsn = info->confirmed_flush_lsn.value();
   } else {
+    if (load) {
+      // Saved before the slot is created: a restart that finds the slot then knows it is this task's (a slot with
+      // no checkpoint of this task is another's and is never dropped: task/slot_identity.h).
+      ctx.checkpoint.phase = CheckpointPhase::kFullLoad;
+      ctx.checkpoint.slot_created_lsn.reset();
+      ctx.checkpoint.tables.clear();
+      PGS3_RETURN_IF_ERROR(ctx.checkpoint.save(*ctx.store, ctx.prefix));
+    }
     if (info) {
       log_warn("dropping replication slot \"" + slot + "\" left by an unfinished start of this task" +
                (ctx.checkpoint_loaded ? " (its full load did not finish)" : "") +
@@ -168,11 +182,10 @@ Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptio
     log_info("created replication slot \"" + slot + "\" (pgoutput) at " + created.consistent_point.to_string());
     start_lsn = created.consistent_point.value();
     snapshot = created.snapshot_name;
+    ctx.checkpoint.slot_created_lsn = start_lsn;
   }
   if (load) {
-    ctx.checkpoint.phase = CheckpointPhase::kFullLoad;
     ctx.checkpoint.confirmed_lsn = std::max(ctx.checkpoint.confirmed_lsn, start_lsn);
-    ctx.checkpoint.tables.clear();
     PGS3_RETURN_IF_ERROR(ctx.checkpoint.save(*ctx.store, ctx.prefix));
     // The snapshot lives until the replication connection runs its next command: the load runs before any.
     PGS3_RETURN_IF_ERROR(run_full_load_in_snapshot(ctx, snapshot, options, metrics));

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -262,6 +262,90 @@ describe('cluster with wal_level=logical', () => {
       assert.ok(!(await slotNames(cluster)).includes(slot), 'the slot was silently created again');
     } finally {
       await cluster.sql(`DROP PUBLICATION IF EXISTS ${slot}`);
+    }
+  });
+});
+
+// The checkpoint file of a task whose target is a local directory (bucket folder "it", as fullLoadTask writes it).
+const checkpointFile = (task) => join(task.target.path, 'it', '_pgs3', task.taskId, 'checkpoint.json');
+
+async function slotConfirmed(cluster, slot) {
+  const rows = await cluster.sql(`SELECT confirmed_flush_lsn AS l FROM pg_replication_slots WHERE slot_name = '${slot}'`);
+  return rows.length ? rows[0].l : null;
+}
+
+describe('slot identity', () => {
+  let cluster;
+  before(async () => {
+    cluster = await startCluster({ conf: { wal_level: 'logical' } });
+    await cluster.sql('CREATE TABLE public.good (id int PRIMARY KEY, v text)');
+  });
+  after(async () => { await cluster?.stop(); });
+
+  // An older copy of the checkpoint (a restored backup, a second writer's stale save) behind a slot that has moved
+  // on: streaming would leave the changes between in no file. pgs3 stops and says so, and changes nothing.
+  test('OlderCheckpointBehindItsSlotStopsWithTheGapInsteadOfStreaming', async () => {
+    const slot = slotOf('err-old-ckpt');
+    const task = cdcTask(cluster, makeTempDir('pgs3-it-target-'), 'err-old-ckpt', ['good']);
+    try {
+      await runUntilNow(cluster, task, 'old-checkpoint-first');
+      const older = readFileSync(checkpointFile(task), 'utf8');
+      await cluster.sql(`INSERT INTO public.good VALUES (1, 'one')`);
+      await runUntilNow(cluster, task, 'old-checkpoint-second');
+      const confirmed = await slotConfirmed(cluster, slot);
+      writeFileSync(checkpointFile(task), older);
+      const errors = await expectBadCdcResume(cluster, 'old-checkpoint', task);
+      assert.ok(errors.includes(slot) && errors.includes(confirmed), `names the slot and its position: ${errors}`);
+      assert.match(errors, /past the checkpoint/, errors);
+      assert.match(errors, /full load/, errors);
+      assert.equal(await slotConfirmed(cluster, slot), confirmed, 'the slot was not touched');
+    } finally {
+      await cluster.sql(`SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION IF EXISTS ${slot}`);
+    }
+  });
+
+  // A new full-load-and-cdc task given another task's slot name: before, pgs3 dropped that slot (taking the other
+  // task's unconfirmed changes with it). Now it refuses, and the slot stays as it was.
+  test('NewTaskWithAnotherTasksSlotNameIsRefusedAndThatSlotIsKept', async () => {
+    const slot = slotOf('err-owner');
+    const owner = cdcTask(cluster, makeTempDir('pgs3-it-target-'), 'err-owner', ['good']);
+    owner.migrationType = 'full-load-and-cdc';
+    try {
+      await runUntilNow(cluster, owner, 'slot-owner');
+      const confirmed = await slotConfirmed(cluster, slot);
+      assert.ok(confirmed, 'the owner created its slot');
+      const intruder = cdcTask(cluster, makeTempDir('pgs3-it-target-'), 'err-intruder', ['good']);
+      intruder.migrationType = 'full-load-and-cdc';
+      intruder.source.slotName = slot;
+      const r = await runPgs3(intruder, { env: cluster.pgs3Env(), label: 'slot-intruder', timeoutMs: kBadRunTimeoutMs });
+      assert.equal(r.code, 2, `expected exit 2: ${describeRun(r)}`);
+      assert.deepEqual(listEntries(intruder.target.path), [], 'the intruder wrote to its target');
+      const errors = errorText(r);
+      assert.ok(errors.includes(`pg_drop_replication_slot('${slot}')`), `says how to drop it if it is nobody's: ${errors}`);
+      assert.equal(await slotConfirmed(cluster, slot), confirmed, 'the owner\'s slot was dropped or moved');
+    } finally {
+      await cluster.sql(`SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION IF EXISTS ${slot};
+                         DROP PUBLICATION IF EXISTS pgs3_err_intruder`);
+    }
+  });
+
+  // The checkpoint records the source's system identifier: a connection that reaches another cluster (a restored
+  // copy, another environment) is refused before anything is written.
+  test('CheckpointOfAnotherDatabaseSystemIsRefusedNamingBoth', async () => {
+    const slot = slotOf('err-system');
+    const task = cdcTask(cluster, makeTempDir('pgs3-it-target-'), 'err-system', ['good']);
+    try {
+      await runUntilNow(cluster, task, 'system-first');
+      const checkpoint = JSON.parse(readFileSync(checkpointFile(task), 'utf8'));
+      assert.match(checkpoint.system_identifier, /^\d+$/, 'the checkpoint records the system identifier');
+      assert.equal(checkpoint.database, cluster.database);
+      const real = checkpoint.system_identifier;
+      checkpoint.system_identifier = '1234567890';
+      writeFileSync(checkpointFile(task), JSON.stringify(checkpoint));
+      const errors = await expectBadCdcResume(cluster, 'other-system', task);
+      assert.ok(errors.includes('1234567890') && errors.includes(real), `names both systems: ${errors}`);
+    } finally {
+      await cluster.sql(`SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION IF EXISTS ${slot}`);
     }
   });
 });

@@ -56,6 +56,9 @@ class CheckpointTest : public ::testing::Test {
     Checkpoint c;
     c.task_id = "orders-to-lake";
     c.slot_name = "pgs3_orders";
+    c.system_identifier = "7311234567890123456";
+    c.database = "app";
+    c.slot_created_lsn = 0x16A0000;
     c.phase = CheckpointPhase::kCdc;
     c.confirmed_lsn = 0x16B6C50;
     TableCheckpoint& orders = c.table_entry(16384, "public", "orders");
@@ -108,6 +111,9 @@ TEST_F(CheckpointTest, SaveThenLoadRoundTripsEveryField) {
   EXPECT_EQ(back.sequence(), 1u);
   EXPECT_EQ(back.task_id, "orders-to-lake");
   EXPECT_EQ(back.slot_name, "pgs3_orders");
+  EXPECT_EQ(back.system_identifier, "7311234567890123456");
+  EXPECT_EQ(back.database, "app");
+  EXPECT_EQ(back.slot_created_lsn, 0x16A0000u);
   EXPECT_EQ(back.phase, CheckpointPhase::kCdc);
   EXPECT_EQ(back.confirmed_lsn, 0x16B6C50u);
   ASSERT_EQ(back.tables.size(), 2u);
