@@ -44,7 +44,7 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   if (!tables.is_ok()) return fail(tables.status());
   // The target is checked last among the things that can be wrong, once the source is known to be usable; nothing
   // is written before every check passed.
-  auto store = open_target_store(config);
+  auto store = open_target_store(config, *tables);
   if (!store.is_ok()) return fail(store.status());
 
   log_info("full load of " + std::to_string(tables->size()) + " table(s) from " + source + " into " +

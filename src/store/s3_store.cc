@@ -141,13 +141,17 @@ Status S3Store::remove_all(const std::vector<std::string>& keys) {
   return client_->delete_objects(keys);
 }
 
-Result<int> S3Store::abort_stale_uploads(const std::string& prefix) {
+Result<int> S3Store::abort_stale_uploads(const std::string& prefix,
+                                         const std::function<bool(const std::string&)>& ours) {
   PGS3_ASSIGN_OR_RETURN(auto uploads, client_->list_multipart_uploads(prefix));
+  int aborted = 0;
   for (const auto& u : uploads) {
+    if (ours && !ours(u.key)) continue;
     log_info("aborting the multipart upload of " + u.key + " left open by an earlier run");
     PGS3_RETURN_IF_ERROR(client_->abort_multipart_upload(u.key, u.upload_id));
+    ++aborted;
   }
-  return static_cast<int>(uploads.size());
+  return aborted;
 }
 
 }  // namespace pgs3

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -49,8 +50,9 @@ class S3Store final : public ObjectStore {
   // Requests retried so far, by cause ("throttled", "server_error", ...), for metrics.
   std::vector<std::pair<std::string, uint64_t>> retry_counts() const;
 
-  // Aborts the multipart uploads under `prefix` that a killed process left open. Returns how many.
-  Result<int> abort_stale_uploads(const std::string& prefix);
+  // Aborts the multipart uploads under `prefix` whose key `ours` accepts (null: all of them), that a killed process
+  // left open. Returns how many.
+  Result<int> abort_stale_uploads(const std::string& prefix, const std::function<bool(const std::string&)>& ours);
 
   S3Client& client() { return *client_; }
   const RetryPolicy& retry_policy() const { return *retry_; }

@@ -237,7 +237,7 @@ Status open_source_and_target(CdcContext& ctx) {
   PGS3_ASSIGN_OR_RETURN(std::vector<SourceTable> all, list_tables(*ctx.coordinator));
   PGS3_ASSIGN_OR_RETURN(ctx.tables, select_tables(config, std::move(all), ctx.source));
   PGS3_ASSIGN_OR_RETURN(ctx.money_digits, money_fraction_digits(*ctx.coordinator));
-  PGS3_ASSIGN_OR_RETURN(ctx.store, open_target_store(config));
+  PGS3_ASSIGN_OR_RETURN(ctx.store, open_target_store(config, ctx.tables));
   ctx.prefix = task_state_prefix(config.target.s3, config.task_id);
   return Status::ok();
 }

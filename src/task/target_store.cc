@@ -1,5 +1,6 @@
 #include "task/target_store.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "base/log.h"
@@ -55,7 +56,7 @@ S3StoreConfig s3_store_config(const TaskConfig& config) {
 
 namespace {
 
-Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config) {
+Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config, const std::vector<SourceTable>& tables) {
   const S3Settings& s = config.target.s3;
   PGS3_ASSIGN_OR_RETURN(auto store, S3Store::open(s3_store_config(config)));
 
@@ -68,7 +69,14 @@ Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config) {
 
   std::string folder = s.bucket_folder;
   while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
-  auto stale = store->abort_stale_uploads(folder);
+  // Only this task's uploads: its tables' folders, its transaction files and its state. Other writers of the bucket
+  // (another task, another tool) may have uploads in flight under the same BucketFolder.
+  std::vector<std::string> ours = {task_state_prefix(s, config.task_id)};
+  if (s.preserve_transactions) ours.push_back(transaction_prefix(s));
+  for (const SourceTable& t : tables) ours.push_back(table_prefix(s, t.schema, t.name));
+  auto stale = store->abort_stale_uploads(folder, [&ours](const std::string& key) {
+    return std::any_of(ours.begin(), ours.end(), [&key](const std::string& p) { return key.rfind(p, 0) == 0; });
+  });
   if (!stale.is_ok()) {
     log_warn("could not list the multipart uploads left open under " + store->describe() + "/" + folder + ": " +
              stale.status().message());
@@ -78,8 +86,9 @@ Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config) {
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config) {
-  if (config.target.type == TargetType::kS3) return open_s3(config);
+Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config,
+                                                       const std::vector<SourceTable>& tables) {
+  if (config.target.type == TargetType::kS3) return open_s3(config, tables);
   if (!config.tagging_rules.empty()) {
     log_warn("tableMappings: post-processing add-tag rules have no effect on a local target (tags are an S3 feature)");
   }

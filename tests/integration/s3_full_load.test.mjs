@@ -187,6 +187,19 @@ test('UploadLeftOpenByAKilledRunIsAbortedAtStart', async () => {
   assert.deepEqual(await t.server.listOpenUploads('lake'), []);
 });
 
+// Another writer of the bucket (another task with its own tables, another tool) may have uploads in flight under the
+// same BucketFolder: only this task's leftovers are aborted.
+test('UploadsOfOtherWritersUnderTheBucketFolderAreLeftOpen', async () => {
+  const t = await s3();
+  for (const key of ['it/s3it/small/LOAD00000001.csv', 'it/s3it/orders/LOAD00000001.csv', 'it/another-tool/x.bin']) {
+    await s3api(t, ['create-multipart-upload', '--bucket', 'lake', '--key', key]);
+  }
+  const r = await run(s3Task({ cluster, s3: t, rules: [selectionRule('s3it', 'small')] }), t.env, 'foreign-uploads');
+  assert.equal(r.code, 0, describeRun(r));
+  assert.deepEqual((await t.server.listOpenUploads('lake')).map((u) => u.key),
+    ['it/another-tool/x.bin', 'it/s3it/orders/LOAD00000001.csv'], 'the task aborted only its own table\'s upload');
+});
+
 test('TaskCompletesThroughInjectedFaultsWithTheTargetEqualToTheSource', async () => {
   const t = await s3();
   const proxy = await startFaultProxy({ target: t.endpoint, seed: 7, rate503: 0.15, rateReset: 0.08, rateStall: 0.05,
