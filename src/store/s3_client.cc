@@ -55,6 +55,44 @@ std::string content_md5(std::string_view body) {
   return base64(digest, len);
 }
 
+// S3's ETag of a completed multipart upload: the MD5 of the parts' binary MD5s (their ETags), then "-<parts>", in
+// lower-case hex. "" when a part's ETag is not a hex MD5.
+std::string multipart_etag(const std::vector<S3CompletedPart>& parts) {
+  std::string md5s;
+  for (const S3CompletedPart& p : parts) {
+    std::string_view hex = p.etag;
+    if (hex.size() >= 2 && hex.front() == '"' && hex.back() == '"') hex = hex.substr(1, hex.size() - 2);
+    if (hex.size() != 32) return "";
+    for (size_t i = 0; i < 32; i += 2) {
+      auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      const int hi = nibble(hex[i]);
+      const int lo = nibble(hex[i + 1]);
+      if (hi < 0 || lo < 0) return "";
+      md5s += static_cast<char>(hi * 16 + lo);
+    }
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(md5s.data(), md5s.size(), digest, &len, EVP_md5(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out + "-" + std::to_string(parts.size());
+}
+
+std::string unquoted(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return std::string(etag);
+}
+
 std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -290,7 +328,7 @@ Result<std::string> S3Client::upload_part(const std::string& key, const std::str
 }
 
 Status S3Client::complete_multipart_upload(const std::string& key, const std::string& upload_id,
-                                           const std::vector<S3CompletedPart>& parts) {
+                                           const std::vector<S3CompletedPart>& parts, uint64_t size) {
   std::string xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
   for (const auto& p : parts) {
     xml += "<Part><PartNumber>" + std::to_string(p.part_number) + "</PartNumber><ETag>" + xml_escape(p.etag) +
@@ -299,7 +337,24 @@ Status S3Client::complete_multipart_upload(const std::string& key, const std::st
   xml += "</CompleteMultipartUpload>";
   Request r{
       "CompleteMultipartUpload", "POST", key, {{"uploadId", upload_id}}, {{"content-type", "application/xml"}}, xml};
-  return execute(r).status();
+  r.not_found_is_answer = true;  // NoSuchUpload: see below
+  PGS3_ASSIGN_OR_RETURN(HttpResponse response, execute(r));
+  if (response.status != 404) return Status::ok();
+  // NoSuchUpload after a retry: the first attempt may have completed the upload and lost its answer (a reset, a
+  // timeout). The object is then there, with the size written and the ETag S3 gives these parts; object keys are
+  // never reused for other content, so that object is this upload's. Anything else is the error it says.
+  const S3Error e = parse_error(response);
+  if (e.code == "NoSuchUpload") {
+    PGS3_ASSIGN_OR_RETURN(std::optional<S3ObjectHead> head, head_object(key));
+    const std::string expected = multipart_etag(parts);
+    if (head && head->size == size && !expected.empty() && unquoted(head->etag) == expected) {
+      log_info("S3 CompleteMultipartUpload " + object_url_for_messages(options_.bucket, key) +
+               ": the upload was completed by an earlier attempt whose answer was lost (the object has the expected "
+               "size and ETag)");
+      return Status::ok();
+    }
+  }
+  return error_status(r, response, e.code, e.message);
 }
 
 Status S3Client::abort_multipart_upload(const std::string& key, const std::string& upload_id) {

@@ -84,8 +84,10 @@ class S3Client {
   Result<std::string> create_multipart_upload(const std::string& key, const S3PutOptions& options);
   Result<std::string> upload_part(const std::string& key, const std::string& upload_id, int part_number,
                                   std::string_view body);
+  // `size`: the bytes of all parts. A NoSuchUpload answer to a retry is success when the object exists with that
+  // size and the parts' multipart ETag (the first attempt completed it and its answer was lost).
   Status complete_multipart_upload(const std::string& key, const std::string& upload_id,
-                                   const std::vector<S3CompletedPart>& parts);
+                                   const std::vector<S3CompletedPart>& parts, uint64_t size);
   Status abort_multipart_upload(const std::string& key, const std::string& upload_id);
   Result<std::vector<S3MultipartUpload>> list_multipart_uploads(const std::string& prefix);
 

@@ -71,7 +71,7 @@ class S3ObjectWriter final : public ObjectWriter {
 
   Status finish_multipart() {
     if (!buffer_.empty()) PGS3_RETURN_IF_ERROR(upload_buffer_as_part());
-    return client_.complete_multipart_upload(key_, upload_id_, parts_);
+    return client_.complete_multipart_upload(key_, upload_id_, parts_, position_);
   }
 
   S3Client& client_;

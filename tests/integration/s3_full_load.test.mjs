@@ -98,6 +98,30 @@ test('LargeFileIsUploadedInPartsAndNoUploadIsLeftOpen', async () => {
     readers: ['duckdb'] });
 });
 
+// The answer to the first CompleteMultipartUpload is lost after S3 completed the upload (the proxy resets the
+// connection during the response): the retry is answered NoSuchUpload, and pgs3 recognises its object by size and
+// multipart ETag instead of failing the task.
+test('CompleteMultipartUploadWhoseAnswerIsLostIsRecognisedAndTheTaskGoesOn', async () => {
+  const t = await s3();
+  let completes = 0;
+  const proxy = await startFaultProxy({ target: t.endpoint, seed: 3, rateReset: 1, resetWhere: 'response',
+    match: (req) => req.method === 'POST' && /[?&]uploadId=/.test(req.url) && ++completes === 1 });
+  servers.push(proxy);
+  const s3Settings = { DataFormat: 'parquet', CompressionType: 'NONE', RowGroupLength: 2000 };
+  const task = s3Task({ cluster, s3: { ...t, endpoint: proxy.endpoint }, rules: [selectionRule('s3it', 'big')],
+    s3Settings });
+  const r = await run(task, t.env, 'lost-complete');
+  assert.equal(r.code, 0, describeRun(r));
+  assert.equal(proxy.counts.resetDuringResponse, 1, `one Complete answer lost: ${JSON.stringify(proxy.counts)}`);
+  assert.ok(r.logs.some((l) => /completed by an earlier attempt whose answer was lost/.test(l.msg ?? l.raw ?? '')),
+    `pgs3 says how it recognised the upload: ${describeRun(r)}`);
+  assert.deepEqual(await t.server.listOpenUploads('lake'), []);
+  const dir = makeTempDir('pgs3-it-dl-');
+  await downloadAll(t, 'lake', dir, 'it/s3it/');
+  await verifyTable({ cluster, targetDir: dir, bucketFolder: 'it', schema: 's3it', table: 'big', settings: s3Settings,
+    readers: ['duckdb'] });
+});
+
 test('TagsEncryptionAndAclFollowTheDmsSettings', async () => {
   const t = await s3();
   const rules = [selectionRule('s3it', 'small'), selectionRule('s3it', 'orders'), {

@@ -16,7 +16,7 @@
 //   await proxy.stop();
 //
 // `match(req)` (optional) limits faults to the requests it accepts (others are forwarded); setRates() changes the
-// rates while running. CLI: node tests/tools/fault-proxy.mjs --target URL [--port 0] [--seed N] [--rate503 P]
+// rates while running; `resetWhere` ('either', the default, 'request' or 'response') fixes where a reset happens. CLI: node tests/tools/fault-proxy.mjs --target URL [--port 0] [--seed N] [--rate503 P]
 // [--rate-reset P] [--rate-stall P] [--stall-ms MS] prints {"endpoint": ...} and stops on SIGTERM, printing counts.
 // Binds 127.0.0.1 only.
 import { randomBytes } from 'node:crypto';
@@ -51,7 +51,7 @@ function resetSocket(socket) {
 }
 
 export async function startFaultProxy({ target, port = 0, seed = 1, rate503 = 0, rateReset = 0, rateStall = 0,
-  stallMs = 5000, match = () => true } = {}) {
+  stallMs = 5000, match = () => true, resetWhere = 'either' } = {}) {
   const upstream = new URL(target);
   const random = prng(seed);
   let rates = { rate503, rateReset, rateStall };
@@ -69,7 +69,10 @@ export async function startFaultProxy({ target, port = 0, seed = 1, rate503 = 0,
     const where = random();
     if (!match(req)) return { fault: 'none' };
     if (r < rates.rate503) return { fault: 'rate503' };
-    if (r < rates.rate503 + rates.rateReset) return { fault: 'rateReset', duringRequest: where < 0.5 };
+    if (r < rates.rate503 + rates.rateReset) {
+      const duringRequest = resetWhere === 'either' ? where < 0.5 : resetWhere === 'request';
+      return { fault: 'rateReset', duringRequest };
+    }
     if (r < rates.rate503 + rates.rateReset + rates.rateStall) return { fault: 'rateStall' };
     return { fault: 'none' };
   }

@@ -179,12 +179,53 @@ TEST(S3Client, CompleteMultipartUploadErrorInsideA200IsRetried) {
     if (++calls == 1) return Response{200, {}, "<Error><Code>InternalError</Code><Message>m</Message></Error>"};
     return Response{200, {}, "<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag></CompleteMultipartUploadResult>"};
   });
-  Status s = f.client.complete_multipart_upload("k", "u1", {{1, "\"a\""}, {2, "\"b\""}});
+  Status s = f.client.complete_multipart_upload("k", "u1", {{1, "\"a\""}, {2, "\"b\""}}, 10);
   ASSERT_TRUE(s.is_ok()) << s.message();
   EXPECT_EQ(calls.load(), 2);
   const auto r = f.server.requests().at(0);
   EXPECT_EQ(r.target, "/lake/k?uploadId=u1");
   EXPECT_NE(r.body.find("<Part><PartNumber>2</PartNumber><ETag>&quot;b&quot;</ETag></Part>"), std::string::npos);
+}
+
+// Part ETags of two parts (the MD5s of "a" and "b") and the multipart ETag S3 gives them: the MD5 of the two binary
+// MD5s, then "-2" (computed apart, with Python's hashlib).
+const std::vector<S3CompletedPart> kTwoParts = {{1, "\"0cc175b9c0f1b6a831c399e269772661\""},
+                                                {2, "\"92eb5ffee6ae2fec3ad71c777531578f\""}};
+constexpr const char kTwoPartsEtag[] = "\"96e024ba2074fe77e8e965ba43a704be-2\"";
+
+// The first Complete is processed but its answer is lost (the connection closes without a reply); the retry is
+// answered NoSuchUpload. The object with the expected size and multipart ETag is the upload's, completed by the first
+// attempt; another object, or none, leaves the error.
+TEST(S3Client, CompleteWhoseAnswerWasLostIsRecognisedByTheObjectsSizeAndEtag) {
+  struct Case {
+    size_t size;
+    const char* etag;
+    bool ok;
+  };
+  for (const Case& c : {Case{2, kTwoPartsEtag, true}, Case{3, kTwoPartsEtag, false},
+                        Case{2, "\"96e024ba2074fe77e8e965ba43a704be-3\"", false}}) {
+    std::atomic<int> posts{0};
+    Fixture f([&c, &posts](const auto& r) {
+      if (r.method == "POST") {
+        if (++posts == 1) {
+          Response lost{200, {}, ""};
+          lost.behavior = LoopbackHttpServer::Behavior::kCloseWithoutReply;
+          return lost;
+        }
+        return error(404, "NoSuchUpload");
+      }
+      // HEAD: the server sends the Content-Length of this body, and no body.
+      return Response{200, {{"ETag", c.etag}}, std::string(c.size, 'x')};
+    });
+    Status s = f.client.complete_multipart_upload("k", "u1", kTwoParts, 2);
+    EXPECT_EQ(s.is_ok(), c.ok) << c.size << " " << c.etag << ": " << s.message();
+    if (!c.ok) {
+      EXPECT_NE(s.message().find("NoSuchUpload"), std::string::npos) << s.message();
+    }
+    EXPECT_EQ(posts.load(), 2);
+  }
+  Fixture gone([](const auto& r) { return r.method == "POST" ? error(404, "NoSuchUpload") : Response{404, {}, ""}; });
+  EXPECT_FALSE(gone.client.complete_multipart_upload("k", "u1", kTwoParts, 2).is_ok());
 }
 
 TEST(S3Client, DeleteObjectsSendsContentMd5AndReportsRefusedKeys) {
