@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "base/process_alive.h"
+
 namespace pgs3 {
 namespace {
 
@@ -32,6 +34,25 @@ std::string SpillFile::default_directory() {
   const char* tmp = std::getenv("TMPDIR");
   if (tmp != nullptr && *tmp != '\0') return tmp;
   return "/tmp";
+}
+
+Result<int> SpillFile::remove_stale(const std::string& directory) {
+  const std::string dir = directory.empty() ? default_directory() : directory;
+  std::error_code ec;
+  int removed = 0;
+  constexpr std::string_view kPrefix = "pgs3-spill-";
+  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(kPrefix, 0) != 0 || !it->is_regular_file(ec)) continue;
+    const std::optional<long> pid = leading_pid(std::string_view(name).substr(kPrefix.size()));
+    if (!pid || process_alive(*pid)) continue;
+    if (::unlink(it->path().c_str()) == 0) ++removed;
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::io_error("cannot scan spill directory " + dir + ": " + ec.message());
+  }
+  return removed;
 }
 
 Result<std::unique_ptr<SpillFile>> SpillFile::create(const std::string& directory) {

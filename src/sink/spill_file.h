@@ -4,7 +4,8 @@
 // The file is "<directory>/pgs3-spill-<pid>-<n>" (n counts the files this process created), created with O_EXCL and
 // mode 0600, so two processes or two writers never share one. It is removed (unlinked) when the SpillFile is
 // destroyed, whatever happened; a process killed with SIGKILL leaves it behind, and the name says which process made
-// it. The directory is created (with its parents) when missing.
+// it: remove_stale() removes those of processes that no longer run (the CDC task calls it at start). The directory
+// is created (with its parents) when missing.
 //
 // Errors name the file or directory: a directory that cannot be created or a file that cannot be opened is kIoError;
 // a write that fails because the disk or the quota is full is kUnavailable (space may come back, the caller may retry
@@ -36,6 +37,9 @@ class SpillFile {
   static Result<std::unique_ptr<SpillFile>> create(const std::string& directory);
   // $TMPDIR when it is set and not empty, otherwise /tmp.
   static std::string default_directory();
+  // Removes the spill files in `directory` (empty: default_directory()) whose process no longer runs. Returns how
+  // many; a directory that does not exist has none.
+  static Result<int> remove_stale(const std::string& directory);
 
   ~SpillFile();  // closes and unlinks the file
   SpillFile(const SpillFile&) = delete;

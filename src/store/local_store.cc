@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/process_alive.h"
+
 namespace pgs3 {
 namespace fs = std::filesystem;
 namespace {
@@ -174,9 +176,13 @@ Result<int> LocalStore::remove_stale_temporaries(const std::string& prefix) {
   if (!fs::exists(start, ec)) return 0;
   for (auto it = fs::recursive_directory_iterator(start, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    if (it->is_regular_file(ec) && is_temporary_name(it->path().filename().string())) {
-      if (::unlink(it->path().c_str()) == 0) ++removed;
-    }
+    const std::string name = it->path().filename().string();
+    if (!it->is_regular_file(ec) || !is_temporary_name(name)) continue;
+    // A live writer's temporary (this process's, or another's on this machine) is an object being written.
+    const size_t marker = name.find(kTmpMarker);
+    const std::optional<long> pid = leading_pid(std::string_view(name).substr(marker + sizeof(kTmpMarker) - 1));
+    if (pid && process_alive(*pid)) continue;
+    if (::unlink(it->path().c_str()) == 0) ++removed;
   }
   if (ec) return Status::io_error("cannot scan " + start.string() + ": " + ec.message());
   return removed;

@@ -3,7 +3,8 @@
 // An object "a/b/c.parquet" is the file <root>/a/b/c.parquet. Objects appear atomically: bytes go to a hidden
 // temporary file beside the final one (".c.parquet.pgs3-tmp-<pid>-<n>"), which is fsynced, renamed into place, and
 // its directory fsynced — so a reader never sees a partial object, and a committed object survives a power cut.
-// Temporary files left by a killed process are ignored by list() and removed by remove_stale_temporaries().
+// Temporary files left by a killed process are ignored by list() and removed by remove_stale_temporaries(), which the
+// task calls at start for its own folders.
 // Thread-safe.
 #pragma once
 
@@ -25,7 +26,8 @@ class LocalStore final : public ObjectStore {
   Result<std::optional<std::string>> get(const std::string& key) override;
   Status remove(const std::string& key) override;
 
-  // Removes temporary files that a killed process left under `prefix`. Returns how many were removed.
+  // Removes temporary files that a dead process left under `prefix` (base/process_alive.h: those of a live writer
+  // stay). Returns how many were removed.
   Result<int> remove_stale_temporaries(const std::string& prefix);
 
   // True when `name` (a file name, not a path) is one of this store's temporary files.

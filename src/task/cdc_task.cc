@@ -18,6 +18,7 @@
 #include "rules/table_selector.h"
 #include "sink/memory_budget.h"
 #include "sink/object_keys.h"
+#include "sink/spill_file.h"
 #include "state/checkpoint.h"
 #include "state/file_journal.h"
 #include "state/progress_ledger.h"
@@ -282,6 +283,10 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   const TaskConfig& config = ctx.config;
   PGS3_ASSIGN_OR_RETURN(FileJournal journal, FileJournal::open(*ctx.store, ctx.prefix));
   ProgressLedger ledger(*ctx.store, ctx.prefix, ctx.checkpoint, journal);
+  // Spill files of a killed earlier run hold rows nobody reads any more (and plaintext: they go).
+  Result<int> stale = SpillFile::remove_stale("");
+  if (!stale.is_ok()) log_warn(stale.status().message());
+  if (stale.is_ok() && *stale > 0) log_info("removed " + std::to_string(*stale) + " spill file(s) a killed run left");
   // The buffers get MemoryLimitTotal less what the process needs besides them (code, libraries, connections,
   // decoder and encoder state: about 25-40 MB measured), so that peak RSS stays under the limit.
   const uint64_t limit = static_cast<uint64_t>(config.cdc.memory_limit_total_mb) << 20;

@@ -56,6 +56,16 @@ S3StoreConfig s3_store_config(const TaskConfig& config) {
 
 namespace {
 
+// Where this task writes: its state, its transaction files, its tables' folders. Leftovers of a killed run (open
+// multipart uploads, local temporaries) are cleaned up only there: other writers may share the BucketFolder.
+std::vector<std::string> task_prefixes(const TaskConfig& config, const std::vector<SourceTable>& tables) {
+  const S3Settings& s = config.target.s3;
+  std::vector<std::string> ours = {task_state_prefix(s, config.task_id)};
+  if (s.preserve_transactions) ours.push_back(transaction_prefix(s));
+  for (const SourceTable& t : tables) ours.push_back(table_prefix(s, t.schema, t.name));
+  return ours;
+}
+
 Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config, const std::vector<SourceTable>& tables) {
   const S3Settings& s = config.target.s3;
   PGS3_ASSIGN_OR_RETURN(auto store, S3Store::open(s3_store_config(config)));
@@ -69,11 +79,7 @@ Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config, const std
 
   std::string folder = s.bucket_folder;
   while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
-  // Only this task's uploads: its tables' folders, its transaction files and its state. Other writers of the bucket
-  // (another task, another tool) may have uploads in flight under the same BucketFolder.
-  std::vector<std::string> ours = {task_state_prefix(s, config.task_id)};
-  if (s.preserve_transactions) ours.push_back(transaction_prefix(s));
-  for (const SourceTable& t : tables) ours.push_back(table_prefix(s, t.schema, t.name));
+  const std::vector<std::string> ours = task_prefixes(config, tables);
   auto stale = store->abort_stale_uploads(folder, [&ours](const std::string& key) {
     return std::any_of(ours.begin(), ours.end(), [&key](const std::string& p) { return key.rfind(p, 0) == 0; });
   });
@@ -92,7 +98,16 @@ Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config,
   if (!config.tagging_rules.empty()) {
     log_warn("tableMappings: post-processing add-tag rules have no effect on a local target (tags are an S3 feature)");
   }
-  return std::unique_ptr<ObjectStore>(new LocalStore(config.target.path));
+  auto store = std::make_unique<LocalStore>(config.target.path);
+  int removed = 0;
+  for (const std::string& prefix : task_prefixes(config, tables)) {
+    Result<int> n = store->remove_stale_temporaries(prefix);
+    if (!n.is_ok()) return n.status();
+    removed += *n;
+  }
+  if (removed > 0)
+    log_info("removed " + std::to_string(removed) + " temporary file(s) a killed run left in the target");
+  return std::unique_ptr<ObjectStore>(std::move(store));
 }
 
 std::vector<std::pair<std::string, uint64_t>> store_retry_counts(const ObjectStore& store) {

@@ -140,5 +140,29 @@ TEST_F(SpillFileTest, DefaultDirectoryIsTmpdirOrTmp) {
   }
 }
 
+// Files of a process that no longer runs go at start; files of a live process (this one) and other names stay.
+TEST(SpillFileStaleTest, RemoveStaleRemovesOnlyTheFilesOfDeadProcesses) {
+  const fs::path dir = fs::temp_directory_path() / ("pgs3-spill-stale-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string dead = "pgs3-spill-99999999-1";  // above any pid_max
+  const std::string live = "pgs3-spill-" + std::to_string(::getpid()) + "-1";
+  for (const std::string& name : {dead, live, std::string("pgs3-spill-notapid"), std::string("other-file")}) {
+    std::ofstream(dir / name) << "rows";
+  }
+  auto removed = SpillFile::remove_stale(dir.string());
+  ASSERT_TRUE(removed.is_ok()) << removed.status().message();
+  EXPECT_EQ(*removed, 1);
+  EXPECT_FALSE(fs::exists(dir / dead));
+  EXPECT_TRUE(fs::exists(dir / live));
+  EXPECT_TRUE(fs::exists(dir / "pgs3-spill-notapid"));
+  EXPECT_TRUE(fs::exists(dir / "other-file"));
+  auto none = SpillFile::remove_stale((dir / "missing").string());
+  ASSERT_TRUE(none.is_ok()) << none.status().message();
+  EXPECT_EQ(*none, 0);
+  fs::remove_all(dir);
+}
+
+
 }  // namespace
 }  // namespace pgs3

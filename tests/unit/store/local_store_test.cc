@@ -1,8 +1,10 @@
 #include "store/local_store.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace pgs3 {
 namespace {
@@ -78,6 +80,21 @@ TEST_F(LocalStoreTest, ListFiltersByPrefix) {
   ASSERT_EQ(listed->size(), 2u);
   EXPECT_EQ((*listed)[0].key, "p/a/1");
   EXPECT_EQ((*listed)[1].key, "p/ab/2");
+}
+
+// Temporaries of a dead process (a killed run) are removed; those of a live one are objects being written and stay.
+TEST_F(LocalStoreTest, RemoveStaleTemporariesKeepsThoseOfLiveProcesses) {
+  LocalStore store(root_.string());
+  fs::create_directories(root_ / "lake" / "t");
+  const std::string dead = ".x.csv.pgs3-tmp-99999999-1";  // above any pid_max
+  const std::string live = ".y.csv.pgs3-tmp-" + std::to_string(::getpid()) + "-1";
+  std::ofstream(root_ / "lake" / "t" / dead) << "partial";
+  std::ofstream(root_ / "lake" / "t" / live) << "partial";
+  auto removed = store.remove_stale_temporaries("lake/");
+  ASSERT_TRUE(removed.is_ok()) << removed.status().message();
+  EXPECT_EQ(*removed, 1);
+  EXPECT_FALSE(fs::exists(root_ / "lake" / "t" / dead));
+  EXPECT_TRUE(fs::exists(root_ / "lake" / "t" / live));
 }
 
 }  // namespace
