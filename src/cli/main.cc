@@ -1,11 +1,16 @@
 // The pgs3 command line: parses arguments, sets up logging and signals, and hands over to a command.
 //
 // Exit codes (DESIGN.md §2): 0 done, 1 runtime failure, 2 bad configuration, bad input or failed preflight.
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/log.h"
@@ -54,9 +59,24 @@ int usage_error(const std::string& msg) {
   return 2;
 }
 
+// The process holds secrets (the database password libpq read, AWS keys and session tokens, rows in memory): no
+// core dump may write them to disk, and no other process of the same user may read its memory or environment
+// (PR_SET_DUMPABLE 0 also makes /proc/<pid>/environ and mem root's). PGS3_ALLOW_CORE_DUMPS=1 keeps both, to debug.
+void protect_secrets() {
+  const char* allow = std::getenv("PGS3_ALLOW_CORE_DUMPS");
+  if (allow != nullptr && std::string_view(allow) == "1") return;
+  struct rlimit limit;
+  if (::getrlimit(RLIMIT_CORE, &limit) == 0) {
+    limit.rlim_cur = 0;
+    (void)::setrlimit(RLIMIT_CORE, &limit);
+  }
+  (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  protect_secrets();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);

@@ -7,8 +7,8 @@
 // During CDC, the metric values are checked against the work done: changes by table and op, rows and files written,
 // transactions, checkpoints, the phase, and the confirmed LSN against the slot's.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -190,6 +190,9 @@ describe('metrics endpoint', () => {
         'object-locator': { 'schema-name': 'public', 'table-name': 'events' }, 'rule-action': 'include' },
       { 'rule-type': 'selection', 'rule-id': '2', 'rule-name': 'quiet',
         'object-locator': { 'schema-name': 'public', 'table-name': 'quiet' }, 'rule-action': 'include' }] });
+    // pgs3 inherits an unlimited soft core limit from this process, and must lower it itself (checked below).
+    const raised = spawnSync('prlimit', ['--pid', String(process.pid), '--core=unlimited:'], { encoding: 'utf8' });
+    assert.equal(raised.status, 0, `prlimit: ${raised.stderr}`);
     const h = startPgs3(task, { env: cluster.pgs3Env(), args: ['--metrics-listen', `127.0.0.1:${port}`],
       label: 'metrics-cdc', timeoutMs: 100000 });
     try {
@@ -202,6 +205,10 @@ describe('metrics endpoint', () => {
       await waitFor(async () => h.finished() || value(await scrape(), 'pgs3_phase') === 2,
         { timeoutMs: 60000, what: 'pgs3_phase 2 (streaming)' });
       assert.ok(!h.finished(), 'pgs3 ended before streaming');
+      // The process holds passwords and AWS keys: it writes no core dump (soft core limit 0; PR_SET_DUMPABLE 0 too).
+      const limits = readFileSync(`/proc/${await h.pid()}/limits`, 'utf8');
+      spawnSync('prlimit', ['--pid', String(process.pid), '--core=0:']);
+      assert.match(limits, /^Max core file size\s+0\s/m, limits);
 
       // 300 inserts in 3 transactions, 40 updates, 25 deletes: 5 transactions.
       for (let t = 0; t < 3; t++) {
