@@ -101,6 +101,11 @@ std::optional<std::string> ChangeWriter::open_file_key() const {
   return open_.key;
 }
 
+const DmsRowShape* ChangeWriter::shape_of(uint32_t oid) const {
+  auto it = shapes_.find(oid);
+  return it == shapes_.end() ? nullptr : it->second.get();
+}
+
 const std::vector<ColumnSpec>& ChangeWriter::schema() const {
   static const std::vector<ColumnSpec> kNone;
   return last_set_ != nullptr ? last_set_->schema() : kNone;

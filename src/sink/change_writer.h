@@ -187,6 +187,8 @@ class ChangeWriter : private MemoryConsumer {
   // The key of the open file, if any (it does not exist in the store until it closes).
   std::optional<std::string> open_file_key() const;
   bool open_file_spilled() const { return file_.spilled(); }
+  // The shape of relation `oid`'s rows, null before its descriptor.
+  const DmsRowShape* shape_of(uint32_t oid) const;
   // The output columns of the last descriptor set (leading Op / timestamp columns included).
   const std::vector<ColumnSpec>& schema() const;
 

@@ -56,6 +56,8 @@ DmsRowShape::DmsRowShape(const RelationDescriptor& relation, const RowShapeOptio
 
 DmsRowShape::~DmsRowShape() = default;
 
+const std::vector<ColumnDecoder>& DmsRowShape::decoders() const { return decoder_->decoders(); }
+
 std::string DmsRowShape::quoted_table() const { return "\"" + relation_.schema + "\".\"" + relation_.name + "\""; }
 
 bool DmsRowShape::same_relation(const RelationDescriptor& b) const {

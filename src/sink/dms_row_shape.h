@@ -102,6 +102,8 @@ class DmsRowShape {
   bool same_relation(const RelationDescriptor& relation) const;
   const RelationDescriptor& relation() const { return relation_; }
   const std::vector<ColumnSpec>& schema() const { return schema_; }
+  // The table's columns' decoders, with their counts of values the output type cannot hold (task/value_warnings.h).
+  const std::vector<ColumnDecoder>& decoders() const;
   // "schema"."table"
   std::string quoted_table() const;
 

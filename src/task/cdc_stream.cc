@@ -238,6 +238,9 @@ Status CdcStream::on_row(const PgoutputMessage& m) {
                                own ? "table " + t->source->qualified_name() : "the transaction files",
                                own ? "ALTER TABLE " + t->source->qualified_name() + " REPLICA IDENTITY FULL"
                                    : "ALTER TABLE ... REPLICA IDENTITY FULL for each table named");
+  if (const DmsRowShape* shape = t->writer->shape_of(m.row.relation_oid)) {
+    value_warnings_.check(t->source->qualified_name(), shape->decoders());
+  }
   return Status::ok();
 }
 

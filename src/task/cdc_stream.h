@@ -53,6 +53,7 @@
 #include "task/heartbeat.h"
 #include "task/stop_condition.h"
 #include "task/toast_warnings.h"
+#include "task/value_warnings.h"
 
 namespace pgs3 {
 
@@ -143,6 +144,7 @@ class CdcStream {
   StopCondition stop_at_;
   Heartbeat heartbeat_;
   ToastWarnings toast_warnings_;
+  ValueWarnings value_warnings_;
 
   std::map<uint32_t, std::unique_ptr<TableState>> by_oid_;  // the selected tables' writers, created on first use
   std::unique_ptr<ChangeWriter> transaction_writer_;        // PreserveTransactions: every table's changes

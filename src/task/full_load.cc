@@ -16,6 +16,7 @@
 #include "sink/load_file_writer.h"
 #include "sink/object_keys.h"
 #include "task/cancellation.h"
+#include "task/value_warnings.h"
 
 namespace pgs3 {
 namespace {
@@ -107,27 +108,12 @@ class TableLoader {
       return st;
     }
     PGS3_RETURN_IF_ERROR(writer.finish().with_context("table " + label));
-    warn_about_unrepresentable_values(label, reader);
+    ValueWarnings().check(label, reader.decoders());
     progress_.table_finished(tp, writer.bytes(), writer.files());
     return TableLoadResult{table.schema, table.name, reader.rows_read(), writer.bytes(), writer.files(), tp->seconds()};
   }
 
  private:
-  static void warn_about_unrepresentable_values(const std::string& label, const TableReader& reader) {
-    for (const auto& d : reader.decoders()) {
-      const std::string where = "table " + label + " column \"" + d.column().source_name + "\": ";
-      if (d.infinities() > 0) {
-        log_warn(where + std::to_string(d.infinities()) +
-                 " infinite date/timestamp values written as the largest/smallest integer of the Parquet type "
-                 "(DuckDB reads them back as infinity; other readers see a far-away date)");
-      }
-      if (d.nulled_special_numerics() > 0) {
-        log_warn(where + std::to_string(d.nulled_special_numerics()) +
-                 " numeric NaN/Infinity values cannot be held by DECIMAL and were written as NULL");
-      }
-    }
-  }
-
   const TaskConfig& config_;
   ObjectStore& store_;
   Progress& progress_;

@@ -282,6 +282,29 @@ describe('slot identity', () => {
   });
   after(async () => { await cluster?.stop(); });
 
+  // Values a Parquet column cannot hold are warned about in the stream as the full load warns about them: numeric
+  // NaN in a DECIMAL (written as NULL), infinite dates and timestamps (written as the type's extreme integers).
+  test('ValuesParquetCannotHoldAreWarnedAboutInTheStreamAsInTheFullLoad', async () => {
+    const slot = slotOf('err-special');
+    await cluster.sql('CREATE TABLE public.special (id int PRIMARY KEY, n numeric(5,2), d date, ts timestamp)');
+    const task = cdcTask(cluster, makeTempDir('pgs3-it-target-'), 'err-special', ['special']);
+    try {
+      await runUntilNow(cluster, task, 'special-setup');
+      await cluster.sql(`INSERT INTO public.special VALUES (1, 'NaN', 'infinity', '-infinity'),
+                                                            (2, 1.5, '2024-01-01', '2024-01-01 10:00')`);
+      const r = await runPgs3(task, { env: cluster.pgs3Env(), label: 'special-run', timeoutMs: kBadRunTimeoutMs,
+        args: ['--cdc-stop-position', await currentLsn(cluster)] });
+      assert.equal(r.code, 0, describeRun(r));
+      const warnings = r.logs.filter((l) => l.level === 'warn').map((l) => l.msg).join('\n');
+      assert.match(warnings, /"special" column "n": 1 numeric NaN\/Infinity values cannot be held by DECIMAL/, warnings);
+      assert.match(warnings, /"special" column "d": 1 infinite date\/timestamp values/, warnings);
+      assert.match(warnings, /"special" column "ts": 1 infinite date\/timestamp values/, warnings);
+    } finally {
+      await cluster.sql(`SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION IF EXISTS ${slot};
+                         DROP TABLE public.special`);
+    }
+  });
+
   // An older copy of the checkpoint (a restored backup, a second writer's stale save) behind a slot that has moved
   // on: streaming would leave the changes between in no file. pgs3 stops and says so, and changes nothing.
   test('OlderCheckpointBehindItsSlotStopsWithTheGapInsteadOfStreaming', async () => {
