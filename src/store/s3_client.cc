@@ -2,7 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <charconv>
 #include <chrono>
+#include <optional>
 #include <pugixml.hpp>
 #include <thread>
 
@@ -86,6 +88,15 @@ std::string multipart_etag(const std::vector<S3CompletedPart>& parts) {
     out += kHex[digest[i] & 0xF];
   }
   return out + "-" + std::to_string(parts.size());
+}
+
+// A decimal byte count as S3 sends it (Size, Content-Length); nullopt for anything else (empty, a sign, other
+// characters, more than 64 bits), so that a malformed answer is an error, never an exception.
+std::optional<uint64_t> parse_byte_count(std::string_view text) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 std::string unquoted(std::string_view etag) {
@@ -397,7 +408,12 @@ Result<std::optional<S3ObjectHead>> S3Client::head_object(const std::string& key
   PGS3_ASSIGN_OR_RETURN(HttpResponse response, execute(r));
   if (response.status == 404) return std::optional<S3ObjectHead>();
   S3ObjectHead head;
-  head.size = std::stoull(response.header("content-length").value_or("0"));
+  const std::optional<uint64_t> size = parse_byte_count(response.header("content-length").value_or("0"));
+  if (!size) {
+    return Status::unavailable("S3 HeadObject " + object_url_for_messages(options_.bucket, key) +
+                               ": the answer's Content-Length is not a byte count");
+  }
+  head.size = *size;
   head.etag = response.header("etag").value_or("");
   head.server_side_encryption = response.header("x-amz-server-side-encryption").value_or("");
   for (const auto& [name, value] : response.headers) {
@@ -421,7 +437,13 @@ Result<std::vector<ObjectInfo>> S3Client::list_objects(const std::string& prefix
     }
     pugi::xml_node result = doc.child("ListBucketResult");
     for (pugi::xml_node c : result.children("Contents")) {
-      out.push_back({c.child_value("Key"), std::stoull(std::string("0") + c.child_value("Size"))});
+      const std::optional<uint64_t> size = parse_byte_count(c.child_value("Size"));
+      if (!size) {
+        return Status::unavailable("S3 ListObjectsV2 " + describe() + ": the answer gives object \"" +
+                                   c.child_value("Key") + "\" a Size that is not a byte count (\"" +
+                                   c.child_value("Size") + "\")");
+      }
+      out.push_back({c.child_value("Key"), *size});
     }
     if (std::string_view(result.child_value("IsTruncated")) != "true") break;
     token = result.child_value("NextContinuationToken");

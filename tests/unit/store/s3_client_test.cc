@@ -228,6 +228,31 @@ TEST(S3Client, CompleteWhoseAnswerWasLostIsRecognisedByTheObjectsSizeAndEtag) {
   EXPECT_FALSE(gone.client.complete_multipart_upload("k", "u1", kTwoParts, 2).is_ok());
 }
 
+// A listing whose Size is not a byte count (or a HEAD answer whose Content-Length is not) is an error naming the
+// object, not an exception that ends the process.
+TEST(S3Client, MalformedSizesInAnswersAreErrorsNotCrashes) {
+  for (const char* size : {"12x", "-1", "", "184467440737095516160"}) {
+    Fixture f([size](const auto&) {
+      return Response{200, {},
+                      std::string("<ListBucketResult><Contents><Key>a</Key><Size>") + size +
+                          "</Size></Contents><IsTruncated>false</IsTruncated></ListBucketResult>"};
+    });
+    auto listed = f.client.list_objects("");
+    ASSERT_FALSE(listed.is_ok()) << size;
+    EXPECT_NE(listed.status().message().find("\"a\" a Size that is not a byte count"), std::string::npos)
+        << listed.status().message();
+  }
+  Fixture ok([](const auto&) {
+    return Response{200, {},
+                    "<ListBucketResult><Contents><Key>a</Key><Size>42</Size></Contents>"
+                    "<IsTruncated>false</IsTruncated></ListBucketResult>"};
+  });
+  auto listed = ok.client.list_objects("");
+  ASSERT_TRUE(listed.is_ok()) << listed.status().message();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].size, 42u);
+}
+
 TEST(S3Client, DeleteObjectsSendsContentMd5AndReportsRefusedKeys) {
   Fixture f([](const auto&) {
     return Response{200, {}, "<DeleteResult><Error><Key>a&amp;b</Key><Code>AccessDenied</Code></Error></DeleteResult>"};

@@ -386,6 +386,17 @@ class CdcStreamCrashTest : public ::testing::Test {
 
   ~CdcStreamCrashTest() override { set_log_level(LogLevel::kInfo); }
 
+  // One trial per store call of a clean run, killed after that call. Returns the number of calls.
+  uint64_t kill_at_every_store_call(const Wal& wal) {
+    const uint64_t steps = trial(wal, std::nullopt, "clean run");
+    for (uint64_t k = 0; k < steps; ++k) {
+      trial(wal, k, "killed after store call " + std::to_string(k) + " of " + std::to_string(steps));
+      if (HasFailure()) break;  // the first failing step tells enough
+    }
+    EXPECT_EQ(violations_, 0);
+    return steps;
+  }
+
   TaskConfig config_;
   std::vector<SourceTable> tables_;
   std::string prefix_;
@@ -404,12 +415,7 @@ TEST_F(CdcStreamCrashTest, CleanRunWritesEveryChangeOnceAndConfirmsOnlyWhatIsDur
 
 TEST_F(CdcStreamCrashTest, KillAtEveryStoreStepThenRestartLosesAndDuplicatesNothing) {
   const Wal wal = make_wal(11, 60);
-  const uint64_t steps = trial(wal, std::nullopt, "clean run");
-  for (uint64_t k = 0; k < steps; ++k) {
-    trial(wal, k, "killed after store call " + std::to_string(k) + " of " + std::to_string(steps));
-    if (HasFailure()) break;  // the first failing step tells enough
-  }
-  EXPECT_EQ(violations_, 0);
+  kill_at_every_store_call(wal);
 }
 
 // A spill that fails (here: its directory cannot be created) while the budget makes room for another table's
@@ -454,12 +460,7 @@ TEST_F(CdcStreamCrashTest, TransactionFilesKillAtEveryStoreStepThenRestartLosesA
   config_.target.s3.preserve_transactions = true;
   config_.target.s3.cdc_path = "txn";
   const Wal wal = make_wal(13, 60);
-  const uint64_t steps = trial(wal, std::nullopt, "clean run");
-  for (uint64_t k = 0; k < steps; ++k) {
-    trial(wal, k, "killed after store call " + std::to_string(k) + " of " + std::to_string(steps));
-    if (HasFailure()) break;  // the first failing step tells enough
-  }
-  EXPECT_EQ(violations_, 0);
+  kill_at_every_store_call(wal);
 }
 
 }  // namespace
