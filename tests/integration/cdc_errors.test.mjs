@@ -105,6 +105,14 @@ async function waitFor(what, fn, timeoutMs = 20000) {
 
 // Streams from `slot` with pg_recvlogical (into /dev/null) under `applicationName`; resolves once the slot is
 // active with { pid (the walsender's), exitCode(), stop() }.
+// Drops `slot` once its walsender has noticed that the holder ended (it may still be active for a moment after the
+// holder's exit, and pg_drop_replication_slot refuses an active slot).
+async function dropReleasedSlot(cluster, slot) {
+  await waitFor(`${slot} to be released`, async () =>
+    (await cluster.sql('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [slot])).length === 0);
+  await cluster.sql(`SELECT pg_drop_replication_slot('${slot}')`);
+}
+
 async function holdSlot(cluster, slot, { applicationName = 'pg_recvlogical' } = {}) {
   const holder = spawn('/usr/lib/postgresql/15/bin/pg_recvlogical', [
     '-d', `${cluster.connectionString()} application_name=${applicationName}`,
@@ -195,7 +203,8 @@ describe('cluster with wal_level=logical', () => {
       assert.equal(holder.exitCode(), null, 'pg_recvlogical, the holder, was disturbed');
     } finally {
       await holder.stop();
-      await cluster.sql(`SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${slot}`);
+      await dropReleasedSlot(cluster, slot);
+      await cluster.sql(`DROP PUBLICATION ${slot}`);
     }
   });
 
@@ -226,7 +235,8 @@ describe('cluster with wal_level=logical', () => {
       assert.equal(files.length, 1, `one change file expected under it/public/held/: ${listFiles(targetDir)}`);
     } finally {
       await holder.stop();
-      await cluster.sql(`SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${slot}`);
+      await dropReleasedSlot(cluster, slot);
+      await cluster.sql(`DROP PUBLICATION ${slot}`);
     }
   });
 
