@@ -32,10 +32,9 @@ std::chrono::system_clock::time_point ChangeWriter::now() const {
 }
 
 Status ChangeWriter::fail(Status status) {
-  if (status_.is_ok()) {
-    lost_from_ = file_.is_open() ? std::optional<uint64_t>(open_.first.commit_lsn) : appending_lsn_;
-    if (appending_lsn_ && (!lost_from_ || *appending_lsn_ < *lost_from_)) lost_from_ = appending_lsn_;
-  }
+  // The oldest change lost: the open file's first (any change being appended comes after it), or the change being
+  // appended when no file is open.
+  if (status_.is_ok()) lost_from_ = file_.is_open() ? std::optional<uint64_t>(open_.first.commit_lsn) : appending_lsn_;
   abort();
   status_ = status;
   return status;

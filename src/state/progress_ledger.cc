@@ -72,11 +72,16 @@ bool ProgressLedger::save_due(Clock::time_point now, const std::vector<std::opti
 
 Status ProgressLedger::save(Clock::time_point now, const std::vector<std::optional<uint64_t>>& oldest_pending,
                             uint64_t processed_end) {
-  Checkpoint next = checkpoint_;
-  next.phase = CheckpointPhase::kCdc;
-  next.confirmed_lsn = confirmable(oldest_pending, processed_end);
-  PGS3_RETURN_IF_ERROR(next.save(store_, prefix_));
-  checkpoint_ = std::move(next);
+  const CheckpointPhase phase = checkpoint_.phase;
+  const uint64_t confirmed = checkpoint_.confirmed_lsn;
+  checkpoint_.phase = CheckpointPhase::kCdc;
+  checkpoint_.confirmed_lsn = confirmable(oldest_pending, processed_end);
+  if (Status st = checkpoint_.save(store_, prefix_); !st.is_ok()) {
+    // Nothing moves on a failure: confirmed_lsn() stays what a saved checkpoint holds (save() keeps the sequence).
+    checkpoint_.phase = phase;
+    checkpoint_.confirmed_lsn = confirmed;
+    return st;
+  }
   ++saves_;
   dirty_ = false;
   last_save_ = now;

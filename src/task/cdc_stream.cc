@@ -9,10 +9,8 @@
 #include "obs/task_metrics.h"
 #include "pg/type_mapping.h"
 #include "rules/object_tagging.h"
-#include "sink/change_file_name.h"
 #include "sink/change_file_writer.h"
 #include "sink/memory_budget.h"
-#include "sink/object_keys.h"
 #include "sink/transaction_file_writer.h"
 #include "task/cancellation.h"
 #include "task/truncate_policy.h"
@@ -30,6 +28,12 @@ constexpr auto kStopProbeEvery = std::chrono::seconds(1);  // with a stop positi
 double seconds_since_pg_micros(int64_t pg_micros) {
   return std::max(
       0.0, std::chrono::duration<double>(std::chrono::system_clock::now() - commit_time_point(pg_micros)).count());
+}
+
+// The task's CdcStopPosition, checked by the task parser (and RunOptions' by the runner); none if it does not parse.
+CdcStopPosition stop_position_of(const TaskConfig& config) {
+  Result<CdcStopPosition> stop = parse_cdc_stop_position(config.cdc.stop_position);
+  return stop.is_ok() ? *stop : CdcStopPosition{};
 }
 
 // True when the server can send every column of `table` in binary form that pgs3 decodes (the full load reads the
@@ -63,11 +67,7 @@ CdcStream::CdcStream(const TaskConfig& config, ObjectStore& store, ProgressLedge
       tables_(tables),
       money_fraction_digits_(money_fraction_digits),
       services_(std::move(services)),
-      // Checked by the task parser; RunOptions' value was checked by the runner.
-      stop_at_(parse_cdc_stop_position(config.cdc.stop_position).is_ok()
-                   ? *parse_cdc_stop_position(config.cdc.stop_position)
-                   : CdcStopPosition{},
-               services_.wal_insert_lsn),
+      stop_at_(stop_position_of(config), services_.wal_insert_lsn),
       heartbeat_(std::chrono::minutes(config.source.heartbeat_frequency_min),
                  config.source.heartbeat_enable ? services_.emit_heartbeat : nullptr) {
   processed_end_ = ledger.confirmed_lsn();
