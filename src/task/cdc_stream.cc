@@ -233,13 +233,16 @@ Status CdcStream::on_row(const PgoutputMessage& m) {
         .add(1);
   }
   if (std::find(touched_.begin(), touched_.end(), t) == touched_.end()) touched_.push_back(t);
-  const bool own = t->own_writer != nullptr;
-  toast_warnings_.after_change(t->writer, t->writer->stats().unchanged_toast_nulls, t->writer->unchanged_toast_nulls(),
-                               own ? "table " + t->source->qualified_name() : "the transaction files",
-                               own ? "ALTER TABLE " + t->source->qualified_name() + " REPLICA IDENTITY FULL"
-                                   : "ALTER TABLE ... REPLICA IDENTITY FULL for each table named");
+  const uint64_t toast = t->writer->stats().unchanged_toast_nulls;
+  if (toast_warnings_.due(t->writer, toast)) {
+    const bool own = t->own_writer != nullptr;
+    toast_warnings_.warn(t->writer, toast, t->writer->unchanged_toast_nulls(),
+                         own ? "table " + t->source->qualified_name() : "the transaction files",
+                         own ? "ALTER TABLE " + t->source->qualified_name() + " REPLICA IDENTITY FULL"
+                             : "ALTER TABLE ... REPLICA IDENTITY FULL for each table named");
+  }
   if (const DmsRowShape* shape = t->writer->shape_of(m.row.relation_oid)) {
-    value_warnings_.check(t->source->qualified_name(), shape->decoders());
+    value_warnings_.check(shape->decoders(), [t] { return t->source->qualified_name(); });
   }
   return Status::ok();
 }

@@ -108,7 +108,7 @@ class TableLoader {
       return st;
     }
     PGS3_RETURN_IF_ERROR(writer.finish().with_context("table " + label));
-    ValueWarnings().check(label, reader.decoders());
+    ValueWarnings().check(reader.decoders(), [&label] { return label; });
     progress_.table_finished(tp, writer.bytes(), writer.files());
     return TableLoadResult{table.schema, table.name, reader.rows_read(), writer.bytes(), writer.files(), tp->seconds()};
   }

@@ -4,10 +4,15 @@
 
 namespace pgs3 {
 
-void ToastWarnings::after_change(const void* writer, uint64_t total, const std::map<std::string, uint64_t>& by_column,
-                                 const std::string& where, const std::string& fix) {
+bool ToastWarnings::due(const void* writer, uint64_t total) const {
+  auto it = warned_.find(writer);
+  const uint64_t warned = it == warned_.end() ? 0 : it->second;
+  return total > warned && (warned == 0 || total >= 2 * warned);
+}
+
+void ToastWarnings::warn(const void* writer, uint64_t total, const std::map<std::string, uint64_t>& by_column,
+                         const std::string& where, const std::string& fix) {
   uint64_t& warned = warned_[writer];
-  if (total <= warned || (warned != 0 && total < 2 * warned)) return;
   std::string columns;
   for (const auto& [name, count] : by_column) {
     columns += (columns.empty() ? "" : ", ") + name + " (" + std::to_string(count) + ")";

@@ -13,10 +13,13 @@ namespace pgs3 {
 
 class ToastWarnings {
  public:
-  // `writer`: any identity of the writer (a key of the warned counts). `total`: its count so far; `by_column`: its
-  // counts per column; `where`: "table \"s\".\"t\"" or "the transaction files"; `fix`: the statement(s) to run.
-  void after_change(const void* writer, uint64_t total, const std::map<std::string, uint64_t>& by_column,
-                    const std::string& where, const std::string& fix);
+  // True when a warning is due for `writer` (any identity of it) whose count so far is `total`: cheap, for every
+  // change; the caller builds the warning's words only then.
+  bool due(const void* writer, uint64_t total) const;
+  // Warns and remembers `total`. `by_column`: the counts per column; `where`: "table \"s\".\"t\"" or "the
+  // transaction files"; `fix`: the statement(s) to run.
+  void warn(const void* writer, uint64_t total, const std::map<std::string, uint64_t>& by_column,
+            const std::string& where, const std::string& fix);
 
  private:
   std::map<const void*, uint64_t> warned_;  // the count when last warned, per writer

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,13 +19,13 @@ namespace pgs3 {
 
 class ValueWarnings {
  public:
-  // `table`: the table as messages name it; `decoders`: its columns' decoders, whose counters only grow.
-  void check(const std::string& table, const std::vector<ColumnDecoder>& decoders);
+  // `decoders`: a table's columns' decoders, whose counters only grow; `table`: the table as messages name it, asked
+  // only when a warning is due (the stream checks after every change).
+  void check(const std::vector<ColumnDecoder>& decoders, const std::function<std::string()>& table);
 
  private:
-  void warn_if_grown(const std::string& key, uint64_t count, const std::string& message);
-
-  std::map<std::string, uint64_t> warned_;  // "<table>.<column>.<kind>" -> count when last warned
+  // The count when last warned, per decoder and kind (0 infinities, 1 numerics).
+  std::map<std::pair<const ColumnDecoder*, int>, uint64_t> warned_;
 };
 
 }  // namespace pgs3
