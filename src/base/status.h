@@ -23,6 +23,8 @@ enum class StatusCode {
   kIoError,      // local file system
   kDataError,    // a value or message that cannot be represented or parsed
   kCancelled,    // stopped by a signal or by the caller
+  kConflict,     // another writer changed what this one expected unchanged: a conditional write's precondition failed,
+                 // or another process holds (or took over) the task's lease (exit 2)
   kInternal,     // a bug in pgs3
 };
 
@@ -37,6 +39,7 @@ class [[nodiscard]] Status {
   static Status io_error(std::string msg) { return Status(StatusCode::kIoError, std::move(msg)); }
   static Status data_error(std::string msg) { return Status(StatusCode::kDataError, std::move(msg)); }
   static Status cancelled(std::string msg) { return Status(StatusCode::kCancelled, std::move(msg)); }
+  static Status conflict(std::string msg) { return Status(StatusCode::kConflict, std::move(msg)); }
   static Status internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
   // A status of any code (kOk gives ok(), whatever the message).
   static Status of(StatusCode code, std::string msg) {
@@ -48,9 +51,10 @@ class [[nodiscard]] Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   // True for failures that running again cannot cure: the user must change the task, the source or the target
-  // (kBadInput, kNotFound, kSlotLost; the exit code 2 of DESIGN.md §2).
+  // (kBadInput, kNotFound, kSlotLost, kConflict; the exit code 2 of DESIGN.md §2).
   bool needs_user_action() const {
-    return code_ == StatusCode::kBadInput || code_ == StatusCode::kNotFound || code_ == StatusCode::kSlotLost;
+    return code_ == StatusCode::kBadInput || code_ == StatusCode::kNotFound || code_ == StatusCode::kSlotLost ||
+           code_ == StatusCode::kConflict;
   }
 
   // Returns a status of the same code whose message is "<context>: <message>".

@@ -44,13 +44,15 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   if (!tables.is_ok()) return fail(tables.status());
   // The target is checked last among the things that can be wrong, once the source is known to be usable; nothing
   // is written before every check passed.
-  auto store = open_target_store(config, *tables);
-  if (!store.is_ok()) return fail(store.status());
+  auto target = open_task_target(config);
+  if (!target.is_ok()) return fail(target.status());
+  if (Status cleaned = clean_task_leftovers(*target, config, *tables); !cleaned.is_ok()) return fail(cleaned);
+  ObjectStore& store = *target->store;
 
   log_info("full load of " + std::to_string(tables->size()) + " table(s) from " + source + " into " +
-           (*store)->describe() + ", " + std::to_string(config.full_load.max_full_load_sub_tasks) + " at a time");
+           store.describe() + ", " + std::to_string(config.full_load.max_full_load_sub_tasks) + " at a time");
   Progress progress(options.live_progress && stderr_is_terminal());
-  FullLoad load(config, **store, progress);
+  FullLoad load(config, store, progress);
   auto summary = load.run(*tables, *snapshot, utc_now_text(UtcTimeStyle::kDmsMicros));
   (void)end_transaction(conn);
   if (!summary.is_ok()) {
@@ -59,7 +61,8 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
       return 1;
     }
     log_error(summary.status().message());
-    return 1;  // data already written: never report this as bad input
+    // Data already written: never reported as bad input, unless another process took the task over.
+    return summary.status().code() == StatusCode::kConflict ? 2 : 1;
   }
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.2f s", summary->seconds);

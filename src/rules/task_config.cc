@@ -20,7 +20,8 @@ constexpr std::string_view kTopNames[] = {"taskId",        "migrationType", "sou
 constexpr std::string_view kSourceNames[] = {"connection",      "slotName",           "publicationName",
                                              "HeartbeatEnable", "HeartbeatFrequency", "HeartbeatSchema"};
 constexpr std::string_view kTargetNames[] = {
-    "type", "path", "endpointUrl", "region", "caBundle", "addressingStyle", "stallTimeoutSeconds", "s3Settings"};
+    "type",     "path",     "endpointUrl", "region", "caBundle", "addressingStyle", "stallTimeoutSeconds",
+    "leaseSeconds", "s3Settings"};
 constexpr std::string_view kAddressingStyles[] = {"auto", "path", "virtual"};
 
 constexpr std::pair<std::string_view, MigrationType> kMigrationTypes[] = {
@@ -134,6 +135,7 @@ Status parse_target(const Json& value, MigrationType migration_type, TargetConfi
   PGS3_RETURN_IF_ERROR(section.read_choice("addressingStyle", kAddressingStyles, &style));
   target->addressing = std::string(kAddressingStyles[style]);
   PGS3_RETURN_IF_ERROR(section.read_int("stallTimeoutSeconds", IntRange{1, 3600, "seconds"}, &target->stall_timeout_s));
+  PGS3_RETURN_IF_ERROR(section.read_int("leaseSeconds", IntRange{5, 3600, "seconds"}, &target->lease_s));
 
   if (target->type == TargetType::kLocal) {
     if (target->path.empty()) {

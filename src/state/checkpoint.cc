@@ -159,6 +159,7 @@ std::string Checkpoint::to_json() const {
             {"system_identifier", system_identifier},
             {"database", database},
             {"slot_created_lsn", lsn_json(slot_created_lsn)},
+            {"lease_generation", lease_generation},
             {"phase", phase_name(phase)},
             {"confirmed_lsn", Lsn(confirmed_lsn).to_string()},
             {"tables", std::move(tables_json)}};
@@ -198,6 +199,7 @@ Result<Checkpoint> Checkpoint::parse(const std::string& text, const std::string&
   r.string("system_identifier", c.system_identifier, false);
   r.string("database", c.database, false);
   r.lsn("slot_created_lsn", c.slot_created_lsn, false);
+  r.uint("lease_generation", c.lease_generation, false);
   std::string phase;
   r.string("phase", phase);
   if (status.is_ok()) {
@@ -234,10 +236,11 @@ Result<Checkpoint> Checkpoint::parse(const std::string& text, const std::string&
 
 Result<std::optional<Checkpoint>> Checkpoint::load(ObjectStore& store, const std::string& prefix) {
   const std::string key = object_key(prefix);
-  PGS3_ASSIGN_OR_RETURN(std::optional<std::string> text, store.get(key));
-  if (!text) return std::optional<Checkpoint>();
-  PGS3_ASSIGN_OR_RETURN(Checkpoint c, parse(*text, key + " in " + store.describe()));
+  PGS3_ASSIGN_OR_RETURN(std::optional<VersionedObject> object, store.get_versioned(key));
+  if (!object) return std::optional<Checkpoint>();
+  PGS3_ASSIGN_OR_RETURN(Checkpoint c, parse(object->bytes, key + " in " + store.describe()));
   c.saved_confirmed_lsn_ = c.confirmed_lsn;
+  c.etag_ = std::move(object->etag);
   return std::optional<Checkpoint>(std::move(c));
 }
 
@@ -248,29 +251,21 @@ Status Checkpoint::save(ObjectStore& store, const std::string& prefix) {
                             Lsn(*saved_confirmed_lsn_).to_string() + " to " + Lsn(confirmed_lsn).to_string() +
                             " (a bug in pgs3: nothing was saved)");
   }
-  if (!saved_confirmed_lsn_) {
-    // A fresh checkpoint must not replace one it has not seen: that would forget every table's position.
-    PGS3_ASSIGN_OR_RETURN(std::optional<std::string> existing, store.get(key));
-    if (existing) {
-      return Status::internal("checkpoint " + key + " in " + store.describe() +
-                              " exists but was not loaded before saving a new one (a bug in pgs3: nothing was saved)");
-    }
-  }
+  // Conditional on the version last loaded or saved (a fresh checkpoint: on there being none), so that a save never
+  // replaces a checkpoint this object has not seen — one a successor saved after taking the task's lease over, or
+  // one that exists although it was not loaded.
   ++sequence_;
-  const std::string text = to_json();
-  Status st;
-  Result<std::unique_ptr<ObjectWriter>> writer = store.create(key);
-  if (!writer.is_ok()) {
-    st = writer.status();
-  } else {
-    st = (*writer)->append(text);
-    if (st.is_ok()) st = (*writer)->commit();
-    if (!st.is_ok()) (*writer)->abort();
-  }
-  if (!st.is_ok()) {
+  Result<std::string> etag = store.put_if(key, to_json(), etag_);
+  if (!etag.is_ok()) {
     --sequence_;
-    return st.with_context("saving checkpoint " + key);
+    if (etag.status().code() == StatusCode::kConflict) {
+      return Status::conflict("checkpoint " + key + " in " + store.describe() +
+                              " was not saved: " + etag.status().message() +
+                              " since this process loaded or saved it (another pgs3 runs the task, or a bug in pgs3)");
+    }
+    return etag.status().with_context("saving checkpoint " + key);
   }
+  etag_ = std::move(*etag);
   saved_confirmed_lsn_ = confirmed_lsn;
   return Status::ok();
 }
@@ -303,7 +298,8 @@ TableCheckpoint& Checkpoint::table_entry(uint32_t relation_oid, const std::strin
 
 bool Checkpoint::same_content(const Checkpoint& other) const {
   return task_id == other.task_id && slot_name == other.slot_name && system_identifier == other.system_identifier &&
-         database == other.database && slot_created_lsn == other.slot_created_lsn && phase == other.phase &&
+         database == other.database && slot_created_lsn == other.slot_created_lsn &&
+         lease_generation == other.lease_generation && phase == other.phase &&
          confirmed_lsn == other.confirmed_lsn && tables == other.tables;
 }
 

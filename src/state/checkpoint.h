@@ -101,9 +101,11 @@ class Checkpoint {
   static Result<std::optional<Checkpoint>> load(ObjectStore& store, const std::string& prefix);
 
   // Writes this checkpoint with sequence() + 1 (sequence() is then the new number). kInternal, nothing written,
-  // when confirmed_lsn is below the one last loaded or saved through this object, or when this object was neither
-  // loaded nor saved yet and a checkpoint already exists under `prefix` (it would be overwritten by a fresh one;
-  // load it first). On a store failure the sequence is left as it was and the save can be retried.
+  // when confirmed_lsn is below the one last loaded or saved through this object. The write is conditional
+  // (ObjectStore::put_if) on the version last loaded or saved through this object, or on there being no checkpoint
+  // when it was neither: kConflict, nothing written, when another writer saved one since (a successor that took the
+  // task's lease over) or when a checkpoint exists that was not loaded. On a store failure the sequence is left as
+  // it was and the save can be retried.
   Status save(ObjectStore& store, const std::string& prefix);
 
   // The JSON text save() writes, and its inverse (`where` names the object in messages). parse() does not set the
@@ -131,6 +133,9 @@ class Checkpoint {
   std::string system_identifier;
   std::string database;
   std::optional<uint64_t> slot_created_lsn;
+  // The generation of the task lease (state/task_lease.h) that last saved this checkpoint: recovery discards the
+  // journal intents of older generations. 0 when unknown (written before leases).
+  uint64_t lease_generation = 0;
   CheckpointPhase phase = CheckpointPhase::kFullLoad;
   uint64_t confirmed_lsn = 0;
   std::vector<TableCheckpoint> tables;
@@ -138,6 +143,7 @@ class Checkpoint {
  private:
   uint64_t sequence_ = 0;
   std::optional<uint64_t> saved_confirmed_lsn_;  // confirmed_lsn as last loaded or saved; nullopt before either
+  std::string etag_;                             // the object's version as last loaded or saved; "" before either
 };
 
 }  // namespace pgs3

@@ -44,6 +44,7 @@ std::string intent_to_json(const FileIntent& intent) {
             {"updates", intent.updates},
             {"deletes", intent.deletes},
             {"key_updates", intent.key_updates},
+            {"lease_generation", intent.lease_generation},
             {"last_commit_time_us", intent.last_commit_time_us ? Json(*intent.last_commit_time_us) : Json(nullptr)}};
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -103,7 +104,8 @@ Result<FileIntent> parse_intent(const std::string& text, const std::string& wher
                            {"inserts", &intent.inserts},
                            {"updates", &intent.updates},
                            {"deletes", &intent.deletes},
-                           {"key_updates", &intent.key_updates}}) {
+                           {"key_updates", &intent.key_updates},
+                           {"lease_generation", &intent.lease_generation}}) {
     if (!uint_field(name, *out)) return bad(std::string("\"") + name + "\" must be a non-negative integer");
   }
   auto time = j.find("last_commit_time_us");
@@ -140,7 +142,7 @@ Result<std::vector<JournalEntry>> FileJournal::read_all(ObjectStore& store, cons
   return entries;
 }
 
-Result<FileJournal> FileJournal::open(ObjectStore& store, const std::string& prefix) {
+Result<FileJournal> FileJournal::open(ObjectStore& store, const std::string& prefix, uint64_t lease_generation) {
   const std::string dir = journal_prefix(prefix);
   PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store.list(dir));
   uint64_t next = 1;
@@ -148,21 +150,17 @@ Result<FileJournal> FileJournal::open(ObjectStore& store, const std::string& pre
     std::optional<uint64_t> sequence = parse_intent_name(std::string_view(info.key).substr(dir.size()));
     if (sequence && *sequence >= next) next = *sequence + 1;
   }
-  return FileJournal(store, prefix, next);
+  return FileJournal(store, prefix, next, lease_generation);
 }
 
 Result<uint64_t> FileJournal::record(const FileIntent& intent) {
   const uint64_t sequence = next_sequence_;
   const std::string key = intent_key(prefix_, sequence);
-  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> writer, store_->create(key));
-  Status st = writer->append(intent_to_json(intent));
-  if (st.is_ok()) st = writer->commit();
-  if (!st.is_ok()) {
-    writer->abort();
-    return st.with_context("writing file intent " + key);
-  }
+  FileIntent stamped = intent;
+  stamped.lease_generation = lease_generation_;
+  PGS3_RETURN_IF_ERROR(store_->put_if(key, intent_to_json(stamped), "").status().with_context("writing file intent " + key));
   ++next_sequence_;
-  outstanding_.push_back(JournalEntry{.sequence = sequence, .journal_key = key, .intent = intent});
+  outstanding_.push_back(JournalEntry{.sequence = sequence, .journal_key = key, .intent = std::move(stamped)});
   return sequence;
 }
 

@@ -41,6 +41,8 @@ struct FileIntent : FileSummary {
   std::string schema;
   std::string table;
   uint32_t relation_oid = 0;
+  // The task lease's generation of the process that wrote the intent (state/task_lease.h); 0 when unknown.
+  uint64_t lease_generation = 0;
 
   bool operator==(const FileIntent&) const = default;
 };
@@ -63,10 +65,12 @@ class FileJournal {
   static Result<std::vector<JournalEntry>> read_all(ObjectStore& store, const std::string& prefix);
 
   // A journal whose next sequence follows the highest intent present (call after recover(), which leaves none).
-  static Result<FileJournal> open(ObjectStore& store, const std::string& prefix);
+  // Its intents carry `lease_generation`.
+  static Result<FileJournal> open(ObjectStore& store, const std::string& prefix, uint64_t lease_generation = 0);
 
-  // Writes the intent for a change file (step 1). Returns its sequence. The intent stays outstanding until
-  // release() removes it.
+  // Writes the intent for a change file (step 1), never over an existing object (ObjectStore::put_if: an intent of
+  // that sequence written by another process is kConflict). Returns its sequence. The intent stays outstanding
+  // until release() removes it.
   Result<uint64_t> record(const FileIntent& intent);
 
   // Removes every outstanding intent whose file `checkpoint` includes (step 3; call after the checkpoint is saved).
@@ -82,12 +86,13 @@ class FileJournal {
   static bool covers(const Checkpoint& checkpoint, const FileIntent& intent);
 
  private:
-  FileJournal(ObjectStore& store, std::string prefix, uint64_t next_sequence)
-      : store_(&store), prefix_(std::move(prefix)), next_sequence_(next_sequence) {}
+  FileJournal(ObjectStore& store, std::string prefix, uint64_t next_sequence, uint64_t lease_generation)
+      : store_(&store), prefix_(std::move(prefix)), next_sequence_(next_sequence), lease_generation_(lease_generation) {}
 
   ObjectStore* store_;
   std::string prefix_;
   uint64_t next_sequence_;
+  uint64_t lease_generation_;
   std::vector<JournalEntry> outstanding_;
 };
 

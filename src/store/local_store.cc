@@ -1,6 +1,7 @@
 #include "store/local_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,6 +101,36 @@ class LocalObjectWriter final : public ObjectWriter {
   bool aborted_ = false;
 };
 
+std::string version_of(const struct stat& st) {
+  const int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return std::to_string(st.st_ino) + "-" + std::to_string(mtime_ns) + "-" + std::to_string(st.st_size);
+}
+
+// An flock held on a directory for as long as it lives.
+class DirectoryLock {
+ public:
+  static Result<DirectoryLock> take(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Status::io_error("cannot open directory " + dir + ": " + errno_text(errno));
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return Status::io_error("cannot lock directory " + dir + ": " + errno_text(err));
+    }
+    return DirectoryLock(fd);
+  }
+  DirectoryLock(DirectoryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DirectoryLock& operator=(DirectoryLock&&) = delete;
+  ~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 }  // namespace
 
 LocalStore::LocalStore(std::string root) : root_(std::move(root)) {
@@ -186,6 +217,63 @@ Result<int> LocalStore::remove_stale_temporaries(const std::string& prefix) {
   }
   if (ec) return Status::io_error("cannot scan " + start.string() + ": " + ec.message());
   return removed;
+}
+
+Result<std::optional<VersionedObject>> LocalStore::get_versioned(const std::string& key) {
+  PGS3_RETURN_IF_ERROR(check_key(key));
+  const std::string path = (fs::path(root_) / key).string();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<VersionedObject>();
+    return Status::io_error("cannot read " + path + ": " + errno_text(errno));
+  }
+  VersionedObject out;
+  struct stat st {};
+  Status status;
+  if (::fstat(fd, &st) != 0) status = Status::io_error("cannot stat " + path + ": " + errno_text(errno));
+  char buffer[65536];
+  while (status.is_ok()) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = Status::io_error("cannot read " + path + ": " + errno_text(errno));
+      break;
+    }
+    out.bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  PGS3_RETURN_IF_ERROR(status);
+  out.etag = version_of(st);
+  const auto written = std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec);
+  out.age = std::max(std::chrono::seconds(0),
+                     std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - written));
+  return std::optional<VersionedObject>(std::move(out));
+}
+
+Result<std::string> LocalStore::put_if(const std::string& key, std::string_view bytes,
+                                       const std::string& expected_etag) {
+  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> writer, create(key));
+  auto* file = static_cast<LocalObjectWriter*>(writer.get());
+  PGS3_RETURN_IF_ERROR(file->append(bytes));
+  const fs::path final_path = fs::path(root_) / key;
+  PGS3_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::take(final_path.parent_path().string()));
+  struct stat st {};
+  const bool exists = ::stat(final_path.c_str(), &st) == 0;
+  if (!exists && errno != ENOENT) return Status::io_error("cannot stat " + final_path.string() + ": " + errno_text(errno));
+  const std::string current = exists ? version_of(st) : "";
+  if (current != expected_etag) {
+    auto now = get_versioned(key);
+    if (now.is_ok() && *now && (*now)->bytes == bytes) return (*now)->etag;
+    return Status::conflict(final_path.string() + (expected_etag.empty() ? " exists already"
+                                                                          : (exists ? " was changed by another writer"
+                                                                                    : " was removed by another writer")));
+  }
+  PGS3_RETURN_IF_ERROR(file->commit());
+  if (::stat(final_path.c_str(), &st) != 0) {
+    return Status::io_error("cannot stat " + final_path.string() + ": " + errno_text(errno));
+  }
+  return version_of(st);
 }
 
 }  // namespace pgs3

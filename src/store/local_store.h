@@ -25,6 +25,11 @@ class LocalStore final : public ObjectStore {
   Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
   Result<std::optional<std::string>> get(const std::string& key) override;
   Status remove(const std::string& key) override;
+  // Versions are the file's inode, mtime (ns) and size: every write renames a new file into place. put_if() holds
+  // an flock on the object's directory while it compares and renames, so conditional writers on this machine (or
+  // on a file system with working flock) are serialized.
+  Result<std::optional<VersionedObject>> get_versioned(const std::string& key) override;
+  Result<std::string> put_if(const std::string& key, std::string_view bytes, const std::string& expected_etag) override;
 
   // Removes temporary files that a dead process left under `prefix` (base/process_alive.h: those of a live writer
   // stay). Returns how many were removed.

@@ -7,10 +7,12 @@
 // thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,6 +41,16 @@ struct ObjectInfo {
   uint64_t size = 0;
 };
 
+// A small object read whole with what a conditional write needs: its version and how long ago it was written.
+struct VersionedObject {
+  std::string bytes;
+  std::string etag;  // opaque; changes with every write of the object
+  // now - last write, both by the store's own clock (S3: the answer's Date less Last-Modified; a directory: its
+  // machine's clock less the file's mtime), so that writers on machines whose clocks differ agree on it. Never
+  // negative; whole seconds (S3 dates have no finer grain).
+  std::chrono::seconds age{0};
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -51,6 +63,17 @@ class ObjectStore {
   // The whole object, or std::nullopt when it does not exist.
   virtual Result<std::optional<std::string>> get(const std::string& key) = 0;
   virtual Status remove(const std::string& key) = 0;
+
+  // Conditional writes, for the small objects that coordinate writers (the task's lease, checkpoint and journal
+  // intents: DESIGN.md §3). get_versioned() reads an object with its version; put_if() writes `bytes` whole under
+  // `key` only if the object's current version is `expected_etag`, or, when `expected_etag` is empty, only if there
+  // is no such object (S3: If-Match / If-None-Match: *). It returns the new version. When the precondition fails,
+  // kConflict — unless the object already holds exactly `bytes` (an earlier attempt of this same write succeeded
+  // and its answer was lost), which is success with that object's version. Atomic against other put_if() calls on
+  // the same key, from any process.
+  virtual Result<std::optional<VersionedObject>> get_versioned(const std::string& key) = 0;
+  virtual Result<std::string> put_if(const std::string& key, std::string_view bytes,
+                                     const std::string& expected_etag) = 0;
   // Removes every key (missing ones are no error). The default removes them one by one; S3 sends one DeleteObjects
   // request per 1000 keys. On failure some keys may be removed and others not.
   virtual Status remove_all(const std::vector<std::string>& keys) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/utc_time.h"
 #include "store/sigv4.h"
 
 namespace pgs3 {
@@ -253,6 +254,7 @@ Result<HttpResponse> S3Client::execute(const Request& request) {
       S3Error e = parse_error(r);
       if (r.status == 404 && request.not_found_is_answer && e.code != "NoSuchBucket") return response;
       if (r.status == 403 && request.forbidden_is_answer) return response;
+      if ((r.status == 412 || r.status == 409) && request.precondition_is_answer) return response;
       if (!retryable_s3_error(error_in_200 ? 500 : r.status, e.code, &cause)) {
         return error_status(request, r, e.code, e.message);
       }
@@ -314,6 +316,25 @@ Result<std::string> S3Client::put_object(const std::string& key, std::string_vie
   add_put_headers(options, &r.headers);
   PGS3_ASSIGN_OR_RETURN(HttpResponse response, execute(r));
   return response.header("etag").value_or("");
+}
+
+Result<std::optional<std::string>> S3Client::put_object_if(const std::string& key, std::string_view body,
+                                                          const S3PutOptions& options,
+                                                          const std::string& expected_etag) {
+  Request r{"PutObject", "PUT", key, {}, {}, body};
+  add_put_headers(options, &r.headers);
+  if (expected_etag.empty()) {
+    r.headers.emplace_back("if-none-match", "*");
+  } else {
+    r.headers.emplace_back("if-match", expected_etag);
+    r.not_found_is_answer = true;
+  }
+  r.precondition_is_answer = true;
+  PGS3_ASSIGN_OR_RETURN(HttpResponse response, execute(r));
+  if (response.status >= 300) return std::optional<std::string>();
+  auto etag = response.header("etag");
+  if (!etag || etag->empty()) return Status::unavailable("S3 PutObject " + key + ": no ETag in the answer");
+  return std::optional<std::string>(*etag);
 }
 
 Result<std::string> S3Client::create_multipart_upload(const std::string& key, const S3PutOptions& options) {
@@ -401,6 +422,20 @@ Result<std::optional<std::string>> S3Client::get_object(const std::string& key) 
   PGS3_ASSIGN_OR_RETURN(HttpResponse response, execute(r));
   if (response.status == 404) return std::optional<std::string>();
   return std::optional<std::string>(std::move(response.body));
+}
+
+Result<std::optional<VersionedObject>> S3Client::get_object_versioned(const std::string& key) {
+  Request r{"GetObject", "GET", key, {}, {}, {}, true};
+  PGS3_ASSIGN_OR_RETURN(HttpResponse response, execute(r));
+  if (response.status == 404) return std::optional<VersionedObject>();
+  VersionedObject out;
+  out.etag = response.header("etag").value_or("");
+  if (out.etag.empty()) return Status::unavailable("S3 GetObject " + key + ": no ETag in the answer");
+  const auto now = parse_http_date(response.header("date").value_or(""));
+  const auto written = parse_http_date(response.header("last-modified").value_or(""));
+  if (now && written && *now > *written) out.age = std::chrono::duration_cast<std::chrono::seconds>(*now - *written);
+  out.bytes = std::move(response.body);
+  return std::optional<VersionedObject>(std::move(out));
 }
 
 Result<std::optional<S3ObjectHead>> S3Client::head_object(const std::string& key) {

@@ -81,6 +81,11 @@ class S3Client {
   Result<std::string> get_bucket_versioning();
 
   Result<std::string> put_object(const std::string& key, std::string_view body, const S3PutOptions& options);
+  // PutObject with If-Match: `expected_etag`, or If-None-Match: * when it is empty (S3 conditional writes). The new
+  // ETag, or nullopt when the precondition failed (412; 409 ConditionalRequestConflict, a concurrent conditional
+  // write; 404 to If-Match, the object is gone) — the retry of an attempt whose answer was lost fails so too.
+  Result<std::optional<std::string>> put_object_if(const std::string& key, std::string_view body,
+                                                   const S3PutOptions& options, const std::string& expected_etag);
   Result<std::string> create_multipart_upload(const std::string& key, const S3PutOptions& options);
   Result<std::string> upload_part(const std::string& key, const std::string& upload_id, int part_number,
                                   std::string_view body);
@@ -94,6 +99,9 @@ class S3Client {
   // The object's bytes, or nullopt when there is no such key.
   Result<std::optional<std::string>> get_object(const std::string& key);
   Result<std::optional<S3ObjectHead>> head_object(const std::string& key);
+  // The object's bytes, ETag and age (the answer's Date less its Last-Modified; 0 when either is missing), or
+  // nullopt when there is no such key.
+  Result<std::optional<VersionedObject>> get_object_versioned(const std::string& key);
   // Every object under `prefix`, following continuation tokens, in key order.
   Result<std::vector<ObjectInfo>> list_objects(const std::string& prefix);
   Status delete_object(const std::string& key);
@@ -112,6 +120,7 @@ class S3Client {
     // A 404 other than NoSuchBucket is an answer (the object or upload is not there), not an error.
     bool not_found_is_answer = false;
     bool forbidden_is_answer = false;  // a 403 is returned as a response, for the caller to explain
+    bool precondition_is_answer = false;  // a 412 or 409 is returned as a response (a conditional write)
   };
   Result<HttpResponse> execute(const Request& request);
   Status error_status(const Request& request, const HttpResponse& response, std::string_view code,

@@ -126,6 +126,29 @@ Result<std::optional<std::string>> S3Store::get(const std::string& key) { return
 
 Status S3Store::remove(const std::string& key) { return client_->delete_object(key); }
 
+Result<std::optional<VersionedObject>> S3Store::get_versioned(const std::string& key) {
+  return client_->get_object_versioned(key);
+}
+
+Result<std::string> S3Store::put_if(const std::string& key, std::string_view bytes, const std::string& expected_etag) {
+  // A failed precondition is read back: the object may hold these very bytes (a retried attempt whose first answer
+  // was lost), or be unchanged (409: a concurrent conditional write that did not win either), worth one more try.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    PGS3_ASSIGN_OR_RETURN(std::optional<std::string> etag, client_->put_object_if(key, bytes, config_.put, expected_etag));
+    if (etag) return *etag;
+    PGS3_ASSIGN_OR_RETURN(std::optional<VersionedObject> now, client_->get_object_versioned(key));
+    if (now && now->bytes == bytes) return now->etag;
+    const bool unchanged = now ? now->etag == expected_etag : expected_etag.empty();
+    if (!unchanged || attempt == kAttempts) {
+      return Status::conflict("s3://" + config_.client.bucket + "/" + key +
+                              (expected_etag.empty() ? " exists already"
+                                                     : (now ? " was changed by another writer"
+                                                            : " was removed by another writer")));
+    }
+  }
+}
+
 std::vector<std::pair<std::string, uint64_t>> S3Store::retry_counts() const {
   std::vector<std::pair<std::string, uint64_t>> out;
   for (size_t i = 0; i < static_cast<size_t>(RetryCause::kCount); ++i) {

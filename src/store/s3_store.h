@@ -46,6 +46,8 @@ class S3Store final : public ObjectStore {
   Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
   Result<std::optional<std::string>> get(const std::string& key) override;
   Status remove(const std::string& key) override;
+  Result<std::optional<VersionedObject>> get_versioned(const std::string& key) override;
+  Result<std::string> put_if(const std::string& key, std::string_view bytes, const std::string& expected_etag) override;
   Status remove_all(const std::vector<std::string>& keys) override;
   // Requests retried so far, by cause ("throttled", "server_error", ...), for metrics.
   std::vector<std::pair<std::string, uint64_t>> retry_counts() const;

@@ -44,8 +44,9 @@ struct CdcContext {
   std::unique_ptr<PgConnection> coordinator;
   std::string source;  // the database, for messages
   std::vector<SourceTable> tables;
-  std::unique_ptr<ObjectStore> store;
-  std::string prefix;  // task_state_prefix()
+  TaskTarget target;
+  ObjectStore* store = nullptr;  // target.store: every change checks the task's lease
+  std::string prefix;            // task_state_prefix()
   Checkpoint checkpoint;
   bool checkpoint_loaded = false;
   int money_digits = 2;
@@ -230,16 +231,15 @@ Result<std::unique_ptr<ReplicationConnection>> connect_and_start(const TaskConfi
   }
 }
 
-// Step 2 of the header: the source's tables and settings, the target.
-Status open_source_and_target(CdcContext& ctx) {
+// Step 2 of the header: the source's tables and settings; what a killed run left in the target.
+Status open_source(CdcContext& ctx) {
   const TaskConfig& config = ctx.config;
   PGS3_ASSIGN_OR_RETURN(ctx.coordinator, PgConnection::open(config.source.connection));
   ctx.source = ctx.coordinator->describe();
   PGS3_ASSIGN_OR_RETURN(std::vector<SourceTable> all, list_tables(*ctx.coordinator));
   PGS3_ASSIGN_OR_RETURN(ctx.tables, select_tables(config, std::move(all), ctx.source));
   PGS3_ASSIGN_OR_RETURN(ctx.money_digits, money_fraction_digits(*ctx.coordinator));
-  PGS3_ASSIGN_OR_RETURN(ctx.store, open_target_store(config, ctx.tables));
-  ctx.prefix = task_state_prefix(config.target.s3, config.task_id);
+  PGS3_RETURN_IF_ERROR(clean_task_leftovers(ctx.target, config, ctx.tables));
   return Status::ok();
 }
 
@@ -259,8 +259,22 @@ Status load_state(CdcContext& ctx) {
     ctx.checkpoint.task_id = config.task_id;
     ctx.checkpoint.slot_name = config.source.slot_name;
   }
+  // A checkpoint of a newer lease generation than the lease's own: the lease object was removed since.
+  TaskLease& lease = *ctx.target.lease;
+  if (ctx.checkpoint.lease_generation >= lease.generation()) {
+    PGS3_RETURN_IF_ERROR(lease.raise_generation(ctx.checkpoint.lease_generation + 1));
+  }
   PGS3_ASSIGN_OR_RETURN(RecoveryReport recovery, recover(*ctx.store, ctx.prefix, ctx.checkpoint));
   if (recovery.checkpoint_saved) ctx.checkpoint_loaded = true;
+  for (const std::string& key : recovery.fenced) {
+    log_warn("removed change file " + key +
+             ": a pgs3 whose lease of the task had been taken over wrote it after its successor's recovery (its "
+             "changes are in the successor's files)");
+  }
+  // The claim: from this save on, a process of an older generation can save no checkpoint of this task (its save is
+  // conditional on a version this one replaces), and the next recovery discards what it writes.
+  ctx.checkpoint.lease_generation = lease.generation();
+  if (ctx.checkpoint_loaded) PGS3_RETURN_IF_ERROR(ctx.checkpoint.save(*ctx.store, ctx.prefix));
   for (const std::string& key : recovery.adopted)
     log_info("recovered change file " + key + " (written before a crash)");
   if (!recovery.discarded.empty()) {
@@ -281,7 +295,7 @@ Status prepare_publication(CdcContext& ctx) {
 // Step 5 of the header: streams until the stop position or a signal, reconnecting after a lost connection.
 Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   const TaskConfig& config = ctx.config;
-  PGS3_ASSIGN_OR_RETURN(FileJournal journal, FileJournal::open(*ctx.store, ctx.prefix));
+  PGS3_ASSIGN_OR_RETURN(FileJournal journal, FileJournal::open(*ctx.store, ctx.prefix, ctx.target.lease->generation()));
   ProgressLedger ledger(*ctx.store, ctx.prefix, ctx.checkpoint, journal);
   // Spill files of a killed earlier run hold rows nobody reads any more (and plaintext: they go).
   Result<int> stale = SpillFile::remove_stale("");
@@ -353,10 +367,19 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   }
 }
 
+// Step 1 of the header: the target, and the task's lease in it.
+Status open_target(CdcContext& ctx) {
+  PGS3_ASSIGN_OR_RETURN(ctx.target, open_task_target(ctx.config));
+  ctx.store = ctx.target.store.get();
+  ctx.prefix = task_state_prefix(ctx.config.target.s3, ctx.config.task_id);
+  return Status::ok();
+}
+
 // Steps 1 to 4 of the header; what is left to do is streaming.
 Status start(CdcContext& ctx, const RunOptions& options, TaskMetrics* metrics) {
+  PGS3_RETURN_IF_ERROR(open_target(ctx));
   PGS3_RETURN_IF_ERROR(preflight(ctx.config));
-  PGS3_RETURN_IF_ERROR(open_source_and_target(ctx));
+  PGS3_RETURN_IF_ERROR(open_source(ctx));
   PGS3_RETURN_IF_ERROR(load_state(ctx));
   PGS3_RETURN_IF_ERROR(prepare_publication(ctx));
   PGS3_ASSIGN_OR_RETURN(ctx.repl, ReplicationConnection::open(ctx.config.source.connection));

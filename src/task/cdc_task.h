@@ -2,11 +2,15 @@
 // the slot's snapshot, recovery from the target's checkpoint, the replication loop (task/cdc_stream.h), reconnects.
 //
 // Start (DESIGN.md §3):
-//   1. The source preflight (pg/preflight.h) runs; a failed check stops the task with its fix (exit 2). A slot held
-//      under pgs3's own application_name (most likely a pgs3 killed a moment ago, whose walsender has not noticed
-//      yet) is waited for, up to 30 seconds; a slot held by another program stops the task at once.
-//   2. The selected tables are listed; the target is opened and checked (task/target_store.h); the checkpoint is
-//      loaded and the journal's intents are settled (state/recovery.h: files a crash left out are adopted).
+//   1. The target is opened and checked, and the task's lease taken (task/target_store.h, state/task_lease.h:
+//      another live pgs3 on the task stops this one, exit 2). Then the source preflight (pg/preflight.h) runs; a
+//      failed check stops the task with its fix (exit 2). A slot held under pgs3's own application_name (a pgs3
+//      killed or stalled a moment ago, whose walsender has not noticed yet: this process holds the lease) is waited
+//      for, up to 30 seconds; a slot held by another program stops the task at once.
+//   2. The selected tables are listed; what a killed run left in the target is cleaned up; the checkpoint is loaded,
+//      the journal's intents are settled (state/recovery.h: files a crash left out are adopted, files a fenced
+//      process wrote are removed) and the checkpoint is saved with the lease's generation (the claim: a process of
+//      an older generation can save no checkpoint any more).
 //   3. The publication is created, or checked (pg/publication.h).
 //   4. No checkpoint in phase "cdc" yet:
 //      - full-load-and-cdc: the slot is created with an exported snapshot (an existing slot of the same name is

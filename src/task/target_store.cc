@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "sink/object_keys.h"
+#include "store/guarded_store.h"
 #include "store/local_store.h"
 #include "store/s3_store.h"
 #include "store/s3_target_check.h"
@@ -66,52 +67,78 @@ std::vector<std::string> task_prefixes(const TaskConfig& config, const std::vect
   return ours;
 }
 
-Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config, const std::vector<SourceTable>& tables) {
+Result<std::unique_ptr<ObjectStore>> open_s3(const TaskConfig& config) {
   const S3Settings& s = config.target.s3;
   PGS3_ASSIGN_OR_RETURN(auto store, S3Store::open(s3_store_config(config)));
-
   std::vector<S3TargetCheck> checks =
       check_s3_target(*store, task_state_prefix(s, config.task_id), !config.tagging_rules.empty());
   for (const auto& c : checks) {
     if (c.passed && !c.warning) log_debug("target check " + c.name + ": " + c.detail);
   }
   PGS3_RETURN_IF_ERROR(s3_target_status(checks));
-
-  std::string folder = s.bucket_folder;
-  while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
-  const std::vector<std::string> ours = task_prefixes(config, tables);
-  auto stale = store->abort_stale_uploads(folder, [&ours](const std::string& key) {
-    return std::any_of(ours.begin(), ours.end(), [&key](const std::string& p) { return key.rfind(p, 0) == 0; });
-  });
-  if (!stale.is_ok()) {
-    log_warn("could not list the multipart uploads left open under " + store->describe() + "/" + folder + ": " +
-             stale.status().message());
-  }
   return std::unique_ptr<ObjectStore>(std::move(store));
+}
+
+// What a killed earlier run of the task left in the target besides objects: open multipart uploads (S3), temporary
+// files (a directory). Only under the task's own prefixes, and only once this process holds the lease (a live
+// holder's uploads are not leftovers).
+Status clean_leftovers(ObjectStore& store, const TaskConfig& config, const std::vector<SourceTable>& tables) {
+  const std::vector<std::string> ours = task_prefixes(config, tables);
+  if (auto* s3 = dynamic_cast<S3Store*>(&store)) {
+    std::string folder = config.target.s3.bucket_folder;
+    while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
+    auto stale = s3->abort_stale_uploads(folder, [&ours](const std::string& key) {
+      return std::any_of(ours.begin(), ours.end(), [&key](const std::string& p) { return key.rfind(p, 0) == 0; });
+    });
+    if (!stale.is_ok()) {
+      log_warn("could not list the multipart uploads left open under " + store.describe() + "/" + folder + ": " +
+               stale.status().message());
+    }
+    return Status::ok();
+  }
+  auto& local = dynamic_cast<LocalStore&>(store);
+  int removed = 0;
+  for (const std::string& prefix : ours) {
+    PGS3_ASSIGN_OR_RETURN(int n, local.remove_stale_temporaries(prefix));
+    removed += n;
+  }
+  if (removed > 0)
+    log_info("removed " + std::to_string(removed) + " temporary file(s) a killed run left in the target");
+  return Status::ok();
 }
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config,
-                                                       const std::vector<SourceTable>& tables) {
-  if (config.target.type == TargetType::kS3) return open_s3(config, tables);
+Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config) {
+  if (config.target.type == TargetType::kS3) return open_s3(config);
   if (!config.tagging_rules.empty()) {
     log_warn("tableMappings: post-processing add-tag rules have no effect on a local target (tags are an S3 feature)");
   }
-  auto store = std::make_unique<LocalStore>(config.target.path);
-  int removed = 0;
-  for (const std::string& prefix : task_prefixes(config, tables)) {
-    Result<int> n = store->remove_stale_temporaries(prefix);
-    if (!n.is_ok()) return n.status();
-    removed += *n;
-  }
-  if (removed > 0)
-    log_info("removed " + std::to_string(removed) + " temporary file(s) a killed run left in the target");
-  return std::unique_ptr<ObjectStore>(std::move(store));
+  return std::unique_ptr<ObjectStore>(std::make_unique<LocalStore>(config.target.path));
+}
+
+Result<TaskTarget> open_task_target(const TaskConfig& config) {
+  TaskTarget target;
+  PGS3_ASSIGN_OR_RETURN(target.raw, open_target_store(config));
+  PGS3_ASSIGN_OR_RETURN(target.lease, TaskLease::acquire(*target.raw, task_state_prefix(config.target.s3, config.task_id),
+                                                         config.task_id, std::chrono::seconds(config.target.lease_s)));
+  TaskLease* lease = target.lease.get();
+  target.store = std::make_unique<GuardedStore>(*target.raw, [lease] { return lease->check(); });
+  return target;
+}
+
+Status clean_task_leftovers(TaskTarget& target, const TaskConfig& config, const std::vector<SourceTable>& tables) {
+  PGS3_RETURN_IF_ERROR(target.lease->check());
+  return clean_leftovers(*target.raw, config, tables);
+}
+
+TaskTarget::~TaskTarget() {
+  if (lease != nullptr) (void)lease->release();
 }
 
 std::vector<std::pair<std::string, uint64_t>> store_retry_counts(const ObjectStore& store) {
-  const auto* s3 = dynamic_cast<const S3Store*>(&store);
+  const auto* guarded = dynamic_cast<const GuardedStore*>(&store);
+  const auto* s3 = dynamic_cast<const S3Store*>(guarded != nullptr ? &guarded->inner() : &store);
   return s3 != nullptr ? s3->retry_counts() : std::vector<std::pair<std::string, uint64_t>>{};
 }
 

@@ -3,7 +3,7 @@
 // target.type "local": a directory (store/local_store.h); S3-only settings that are set (tags, encryption, ACL,
 // ExpectedBucketOwner) are reported as having no effect. target.type "s3": store/s3_store.h with DMS's S3 settings
 // (EncryptionMode, ServerSideEncryptionKmsKeyId, CannedAclForObjects, ExpectedBucketOwner), after the checks of
-// store/s3_target_check.h pass; multipart uploads that a killed earlier run of this task left open are aborted.
+// store/s3_target_check.h pass.
 #pragma once
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "pg/catalog.h"
 #include "rules/task_config.h"
+#include "state/task_lease.h"
 #include "store/object_store.h"
 #include "store/s3_store.h"
 
@@ -20,11 +21,30 @@ namespace pgs3 {
 // by `pgs3 run` and `pgs3 preflight` so the probe object is written exactly as the task's files will be.
 S3StoreConfig s3_store_config(const TaskConfig& config);
 
-// Fails with kBadInput (exit code 2, nothing written) when the target cannot be used. `tables`: the task's selected
-// tables, whose folders (with the task's state and transaction files) are where uploads a killed run left open are
-// aborted; uploads of other writers under the same BucketFolder are left alone.
-Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config,
-                                                       const std::vector<SourceTable>& tables);
+// The task's target store, opened and checked (kBadInput, exit code 2, nothing written, when it cannot be used).
+Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config);
+
+// The target of a task that runs (`pgs3 run`): the store opened and checked, and the task's lease taken
+// (state/task_lease.h: kConflict, exit code 2, when another process runs the task). Everything the task writes goes
+// through `store`, which checks the lease before every change (store/guarded_store.h). Destroying it releases the
+// lease.
+struct TaskTarget {
+  TaskTarget() = default;
+  TaskTarget(TaskTarget&&) = default;
+  TaskTarget& operator=(TaskTarget&&) = default;
+  ~TaskTarget();
+
+  std::unique_ptr<ObjectStore> raw;
+  std::unique_ptr<TaskLease> lease;
+  std::unique_ptr<ObjectStore> store;  // a GuardedStore over `raw`
+};
+Result<TaskTarget> open_task_target(const TaskConfig& config);
+
+// What a killed earlier run of the task left besides objects — multipart uploads left open (S3) or temporary files
+// (a directory) — removed, only under the task's own folders (`tables`: its selected tables; with its state and
+// transaction files), so that other writers under the same BucketFolder are left alone. Only while the lease is
+// held: a live holder's uploads are not leftovers.
+Status clean_task_leftovers(TaskTarget& target, const TaskConfig& config, const std::vector<SourceTable>& tables);
 
 // The requests `store` retried so far, by cause, for metrics: an S3 store's (S3Store::retry_counts()); none for a
 // local directory.

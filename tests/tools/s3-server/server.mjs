@@ -225,6 +225,7 @@ export async function startS3Server({
   buckets.forEach(configureBucket);
   let denied = [...denyActions];
   const requestLog = [];
+  const conditionalRefusals = []; // { key, header } of each conditional write refused
 
   const backend = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: root, vhostBuckets: false,
     configureBuckets: buckets.map((b) => ({ name: b.name })) });
@@ -347,6 +348,50 @@ export async function startS3Server({
     }
   }
 
+  // Conditional writes (S3 "conditional writes"): If-None-Match: * fails with 412 PreconditionFailed when the object
+  // exists; If-Match: <etag> with 412 when its ETag differs and 404 NoSuchKey when it does not exist. Each key's
+  // writes run one at a time, so a check and the write after it are atomic against other writers of the key.
+  const keyQueues = new Map();
+  async function serialized(bucket, key, fn) {
+    const id = `${bucket}/${key}`;
+    const before = keyQueues.get(id) ?? Promise.resolve();
+    let done;
+    const mine = new Promise((resolve) => { done = resolve; });
+    keyQueues.set(id, before.then(() => mine));
+    await before;
+    try {
+      return await fn();
+    } finally {
+      done();
+      if (keyQueues.get(id) === mine) keyQueues.delete(id);
+    }
+  }
+  async function checkPreconditions(t, headers) {
+    const ifNoneMatch = headers['if-none-match'];
+    const ifMatch = headers['if-match'];
+    if (ifNoneMatch === undefined && ifMatch === undefined) return;
+    if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
+      throw new S3Error('NotImplemented', 'If-None-Match only accepts *');
+    }
+    const current = await headObjectMeta(t.bucket, t.key);
+    if (ifNoneMatch !== undefined && current) {
+      conditionalRefusals.push({ key: t.key, header: 'if-none-match' });
+      throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold',
+        { Condition: 'If-None-Match' });
+    }
+    if (ifMatch !== undefined) {
+      if (!current) {
+        conditionalRefusals.push({ key: t.key, header: 'if-match' });
+        throw noSuchKey(t.key);
+      }
+      if (current.etag !== ifMatch && `"${current.etag}"` !== ifMatch) {
+        conditionalRefusals.push({ key: t.key, header: 'if-match' });
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold',
+          { Condition: 'If-Match' });
+      }
+    }
+  }
+
   async function putObject(t, headers, body) {
     if (!keyIsStorable(t.key)) throw new S3Error('InvalidArgument', 'The test server cannot store keys with . or .. ' +
       'segments', { ArgumentName: 'key', ArgumentValue: t.key });
@@ -354,7 +399,10 @@ export async function startS3Server({
     const meta = objectHeaders(headers);
     new S3Object(t.bucket, t.key, null, meta); // validates x-amz-storage-class as s3rver does
     const md5 = createHash('md5').update(body).digest('hex');
-    await writeObject(t.bucket, t.key, [body], md5, { ...meta, ...extras });
+    await serialized(t.bucket, t.key, async () => {
+      await checkPreconditions(t, headers);
+      await writeObject(t.bucket, t.key, [body], md5, { ...meta, ...extras });
+    });
     return { status: 200, headers: { etag: `"${md5}"`, ...sseResponseHeaders(extras) }, body: '' };
   }
 
@@ -758,6 +806,7 @@ export async function startS3Server({
     region,
     dataDir: root,
     requestLog,
+    conditionalRefusals,
     listOpenUploads,
     headObjectMeta,
     setDenyActions(list) { denied = [...list]; },

@@ -6,11 +6,12 @@ export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 // HTTP status of each S3 error code the server emits (Amazon S3 API reference, "Error responses").
 const STATUS = {
-  AccessDenied: 403, AuthorizationHeaderMalformed: 400, BadDigest: 400, BadRequest: 400, EntityTooSmall: 400,
-  InternalError: 500, InvalidAccessKeyId: 403, InvalidArgument: 400, InvalidBucketName: 400, InvalidPart: 400,
-  InvalidPartOrder: 400, InvalidRequest: 400, InvalidTag: 400, InvalidToken: 400, MalformedXML: 400,
-  MethodNotAllowed: 405, NoSuchBucket: 404, NoSuchKey: 404, NoSuchUpload: 404, NotImplemented: 501,
-  RequestTimeTooSkewed: 403, SignatureDoesNotMatch: 403, SlowDown: 503, XAmzContentSHA256Mismatch: 400,
+  AccessDenied: 403, AuthorizationHeaderMalformed: 400, BadDigest: 400, BadRequest: 400,
+  ConditionalRequestConflict: 409, EntityTooSmall: 400, InternalError: 500, InvalidAccessKeyId: 403,
+  InvalidArgument: 400, InvalidBucketName: 400, InvalidPart: 400, InvalidPartOrder: 400, InvalidRequest: 400,
+  InvalidTag: 400, InvalidToken: 400, MalformedXML: 400, MethodNotAllowed: 405, NoSuchBucket: 404, NoSuchKey: 404,
+  NoSuchUpload: 404, NotImplemented: 501, PreconditionFailed: 412, RequestTimeTooSkewed: 403,
+  SignatureDoesNotMatch: 403, SlowDown: 503, XAmzContentSHA256Mismatch: 400,
 };
 
 // An S3 error: code, message, extra elements for the <Error> document, extra response headers.

@@ -17,6 +17,7 @@
 #include "rules/time_zone.h"
 #include "store/local_store.h"
 #include "sink/memory_budget.h"
+#include "testing/versioned_store.h"
 
 namespace pgs3 {
 namespace {
@@ -112,6 +113,12 @@ class RecordingStore final : public ObjectStore {
   Result<std::vector<ObjectInfo>> list(const std::string& prefix) override { return local_.list(prefix); }
   Result<std::optional<std::string>> get(const std::string& key) override { return local_.get(key); }
   Status remove(const std::string& key) override { return local_.remove(key); }
+  Result<std::optional<VersionedObject>> get_versioned(const std::string& key) override {
+    return test_support::get_versioned_via(*this, key);
+  }
+  Result<std::string> put_if(const std::string& key, std::string_view bytes, const std::string& expected) override {
+    return test_support::put_if_via(*this, key, bytes, expected);
+  }
 
   std::vector<std::pair<std::string, ObjectOptions>> created;
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "store/local_store.h"
+#include "testing/versioned_store.h"
 
 namespace pgs3 {
 namespace {
@@ -29,6 +30,12 @@ class FlakyStore final : public ObjectStore {
   Result<std::vector<ObjectInfo>> list(const std::string& prefix) override { return inner_.list(prefix); }
   Result<std::optional<std::string>> get(const std::string& key) override { return inner_.get(key); }
   Status remove(const std::string& key) override { return inner_.remove(key); }
+  Result<std::optional<VersionedObject>> get_versioned(const std::string& key) override {
+    return test_support::get_versioned_via(*this, key);
+  }
+  Result<std::string> put_if(const std::string& key, std::string_view bytes, const std::string& expected) override {
+    return test_support::put_if_via(*this, key, bytes, expected);
+  }
   bool fail_create = false;
 
  private:
@@ -173,11 +180,35 @@ TEST_F(CheckpointTest, FreshCheckpointDoesNotOverwriteOneItHasNotLoaded) {
   Checkpoint fresh;
   fresh.task_id = "orders-to-lake";
   Status st = fresh.save(*store_, kPrefix);
-  EXPECT_EQ(st.code(), StatusCode::kInternal);
+  EXPECT_EQ(st.code(), StatusCode::kConflict);
   EXPECT_NE(st.message().find(kKey), std::string::npos) << st.message();
   auto loaded = Checkpoint::load(*store_, kPrefix);
   ASSERT_TRUE(loaded.is_ok() && loaded->has_value());
   EXPECT_TRUE((*loaded)->same_content(c));
+}
+
+// Two processes on one task: the one that loaded the checkpoint last and saved it wins; the other's next save is
+// refused (its version is gone) and leaves the winner's checkpoint in place.
+TEST_F(CheckpointTest, SaveAfterAnotherWritersSaveIsAConflict) {
+  Checkpoint stale = sample();
+  ASSERT_TRUE(stale.save(*store_, kPrefix).is_ok());
+  auto successor = Checkpoint::load(*store_, kPrefix);
+  ASSERT_TRUE(successor.is_ok() && successor->has_value());
+  Checkpoint& winner = **successor;
+  winner.lease_generation = 7;
+  winner.confirmed_lsn += 100;
+  ASSERT_TRUE(winner.save(*store_, kPrefix).is_ok());
+
+  stale.confirmed_lsn += 50;
+  Status st = stale.save(*store_, kPrefix);
+  EXPECT_EQ(st.code(), StatusCode::kConflict) << st.message();
+  auto loaded = Checkpoint::load(*store_, kPrefix);
+  ASSERT_TRUE(loaded.is_ok() && loaded->has_value());
+  EXPECT_TRUE((*loaded)->same_content(winner));
+  EXPECT_EQ((*loaded)->lease_generation, 7u);
+  // The winner goes on saving.
+  winner.confirmed_lsn += 1;
+  EXPECT_TRUE(winner.save(*store_, kPrefix).is_ok());
 }
 
 TEST_F(CheckpointTest, FailedSaveKeepsSequenceAndCanBeRetried) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "store/local_store.h"
+#include "testing/versioned_store.h"
 
 namespace pgs3 {
 namespace {
@@ -37,6 +38,12 @@ class CrashingStore final : public ObjectStore {
       return Status::unavailable("injected crash removing " + key);
     }
     return inner_.remove(key);
+  }
+  Result<std::optional<VersionedObject>> get_versioned(const std::string& key) override {
+    return test_support::get_versioned_via(*this, key);
+  }
+  Result<std::string> put_if(const std::string& key, std::string_view bytes, const std::string& expected) override {
+    return test_support::put_if_via(*this, key, bytes, expected);
   }
   std::string fail_create_containing;
   std::string fail_remove_containing;
@@ -247,6 +254,52 @@ TEST_F(FileJournalTest, CrashAfterUploadBeforeCheckpointAdoptsTheFile) {
   EXPECT_EQ(t.statistics.last_commit_time_us, 1000 + 0x300);
   // The confirmed LSN is left alone: it is the replication loop's to move, once it has reached these files.
   EXPECT_EQ(after.confirmed_lsn, 0x100u);
+}
+
+// Two processes on one task. Generation 3 took the lease over from a paused generation 2 and claimed the checkpoint;
+// generation 2 woke and wrote an intent and a file before it noticed. That file holds changes generation 3 writes
+// too: the next recovery removes it (and its intent) instead of adopting it. An intent of the current generation
+// is adopted as always.
+TEST_F(FileJournalTest, IntentOfAnOlderLeaseGenerationIsRemovedWithItsFile) {
+  Checkpoint claimed = saved_checkpoint();
+  claimed.lease_generation = 3;
+  ASSERT_TRUE(claimed.save(*store_, kPrefix).is_ok());
+  const FileIntent stale = intent("20260101-000000001", 0x200, 0x300, 5);
+  const FileIntent current = intent("20260101-000000002", 0x200, 0x300, 5);
+  {
+    auto old_journal = FileJournal::open(*store_, kPrefix, 2);
+    ASSERT_TRUE(old_journal.is_ok());
+    ASSERT_TRUE(old_journal->record(stale).is_ok());
+    put(stale.key, "Op,id\nI,1\n");
+    auto journal = FileJournal::open(*store_, kPrefix, 3);
+    ASSERT_TRUE(journal.is_ok());
+    ASSERT_TRUE(journal->record(current).is_ok());
+    put(current.key, "Op,id\nI,1\n");
+  }
+  Checkpoint c = load();
+  auto report = recover(*store_, kPrefix, c);
+  ASSERT_TRUE(report.is_ok()) << report.status().message();
+  EXPECT_EQ(report->fenced, std::vector<std::string>{stale.key});
+  EXPECT_EQ(report->adopted, std::vector<std::string>{current.key});
+  EXPECT_EQ(intents_left(), 0u);
+  auto gone = local_->get(stale.key);
+  ASSERT_TRUE(gone.is_ok());
+  EXPECT_FALSE(gone->has_value()) << "the fenced process's file must not stay for readers";
+  EXPECT_EQ(load().tables[0].statistics.files, 2u);  // the saved file and the current generation's, not the stale one
+}
+
+// An intent is never written over another one: two journals that both think sequence 1 is theirs.
+TEST_F(FileJournalTest, IntentIsNeverWrittenOverAnExistingOne) {
+  auto first = FileJournal::open(*store_, kPrefix, 1);
+  auto second = FileJournal::open(*store_, kPrefix, 2);
+  ASSERT_TRUE(first.is_ok() && second.is_ok());
+  ASSERT_TRUE(first->record(intent("20260101-000000001", 0x200, 0x300)).is_ok());
+  auto clash = second->record(intent("20260101-000000002", 0x200, 0x300));
+  EXPECT_EQ(clash.status().code(), StatusCode::kConflict) << clash.status().message();
+  auto all = FileJournal::read_all(*store_, kPrefix);
+  ASSERT_TRUE(all.is_ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].intent.lease_generation, 1u);
 }
 
 TEST_F(FileJournalTest, CrashAfterCheckpointBeforeIntentRemovalIsIdempotent) {

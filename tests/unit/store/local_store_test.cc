@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 #include <fstream>
 
 namespace pgs3 {
@@ -95,6 +98,56 @@ TEST_F(LocalStoreTest, RemoveStaleTemporariesKeepsThoseOfLiveProcesses) {
   EXPECT_EQ(*removed, 1);
   EXPECT_FALSE(fs::exists(root_ / "lake" / "t" / dead));
   EXPECT_TRUE(fs::exists(root_ / "lake" / "t" / live));
+}
+
+TEST_F(LocalStoreTest, PutIfCreatesOnlyWhenAbsentAndReplacesOnlyTheExpectedVersion) {
+  LocalStore store(root_.string());
+  auto first = store.put_if("lake/_pgs3/t/lease.json", "v1", "");
+  ASSERT_TRUE(first.is_ok()) << first.status().message();
+  EXPECT_EQ(store.put_if("lake/_pgs3/t/lease.json", "other", "").status().code(), StatusCode::kConflict);
+
+  auto read = store.get_versioned("lake/_pgs3/t/lease.json");
+  ASSERT_TRUE(read.is_ok() && read->has_value());
+  EXPECT_EQ((*read)->bytes, "v1");
+  EXPECT_EQ((*read)->etag, *first);
+  EXPECT_LE((*read)->age.count(), 2);
+
+  auto second = store.put_if("lake/_pgs3/t/lease.json", "v2", *first);
+  ASSERT_TRUE(second.is_ok()) << second.status().message();
+  EXPECT_NE(*second, *first);
+  // The old version is gone: a writer that still expects it is refused and changes nothing.
+  Result<std::string> stale = store.put_if("lake/_pgs3/t/lease.json", "v3", *first);
+  EXPECT_EQ(stale.status().code(), StatusCode::kConflict);
+  EXPECT_NE(stale.status().message().find("lease.json"), std::string::npos);
+  auto now = store.get("lake/_pgs3/t/lease.json");
+  ASSERT_TRUE(now.is_ok() && now->has_value());
+  EXPECT_EQ(**now, "v2");
+  // The same bytes again under the old version: the retry of a write that happened.
+  auto retried = store.put_if("lake/_pgs3/t/lease.json", "v2", *first);
+  ASSERT_TRUE(retried.is_ok());
+  EXPECT_EQ(*retried, *second);
+  EXPECT_EQ(store.put_if("lake/_pgs3/t/missing.json", "x", *first).status().code(), StatusCode::kConflict);
+  EXPECT_FALSE(store.get_versioned("lake/_pgs3/t/none.json")->has_value());
+}
+
+TEST_F(LocalStoreTest, ConcurrentPutIfOnOneVersionHasOneWinner) {
+  LocalStore store(root_.string());
+  auto base = store.put_if("lake/k.json", "base", "");
+  ASSERT_TRUE(base.is_ok());
+  constexpr int kWriters = 8;
+  std::vector<std::thread> writers;
+  std::atomic<int> won{0};
+  std::atomic<int> refused{0};
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      auto r = store.put_if("lake/k.json", "writer " + std::to_string(i), *base);
+      if (r.is_ok()) ++won;
+      if (r.status().code() == StatusCode::kConflict) ++refused;
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(refused.load(), kWriters - 1);
 }
 
 }  // namespace

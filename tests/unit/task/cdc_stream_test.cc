@@ -29,6 +29,7 @@
 #include "state/progress_ledger.h"
 #include "state/recovery.h"
 #include "testing/pgoutput_bytes.h"
+#include "testing/versioned_store.h"
 
 namespace pgs3 {
 namespace {
@@ -73,6 +74,12 @@ class MemoryStore final : public ObjectStore {
     PGS3_RETURN_IF_ERROR(step("remove_all"));
     for (const std::string& key : keys) objects.erase(key);
     return Status::ok();
+  }
+  Result<std::optional<VersionedObject>> get_versioned(const std::string& key) override {
+    return test_support::get_versioned_via(*this, key);
+  }
+  Result<std::string> put_if(const std::string& key, std::string_view bytes, const std::string& expected) override {
+    return test_support::put_if_via(*this, key, bytes, expected);
   }
 
   void revive() { die_after.reset(); }
