@@ -7,6 +7,9 @@
 //      yet) is waited for, up to 30 seconds; a slot held by another program stops the task at once.
 //   2. The selected tables are listed; the target is opened and checked (task/target_store.h); the checkpoint is
 //      loaded and the journal's intents are settled (state/recovery.h: files a crash left out are adopted).
+//      With a "cdc" checkpoint, the selected tables are checked against its tables (task/table_watch.h): a table it
+//      does not know, a renamed table or a changed partition stops the task (exit 2: reload it); a table dropped
+//      while the task was stopped goes to the stream, which writes its last changes before HandleSourceTableDropped.
 //   3. The publication is created, or checked (pg/publication.h).
 //   4. No checkpoint in phase "cdc" yet:
 //      - full-load-and-cdc: the slot is created with an exported snapshot (an existing slot of the same name is
