@@ -76,9 +76,10 @@ Status compare_partitions(const TableCheckpoint& root, const std::vector<const C
     }
   }
   std::vector<PartitionCheckpoint> list = *root.partitions;
-  for (const auto& [oid, p] : now) {
+  for (const auto& leaf : now) {
+    const CatalogPartition* p = leaf.second;
     const bool known =
-        std::any_of(list.begin(), list.end(), [oid](const PartitionCheckpoint& b) { return b.oid == oid; });
+        std::any_of(list.begin(), list.end(), [p](const PartitionCheckpoint& b) { return b.oid == p->oid; });
     if (known) continue;
     if (p->empty != true) {
       return Status::bad_input("partition " + p->qualified_name +
@@ -144,6 +145,7 @@ CatalogFindings compare_catalog(const TableSelector& selector, const Checkpoint&
     std::vector<const CatalogPartition*>& mine = leaves[e.relation_oid];
     if (!e.partitions) {
       std::vector<PartitionCheckpoint> list;
+      list.reserve(mine.size());
       for (const CatalogPartition* p : mine) list.push_back({p->oid, p->relfilenode});
       out.partitions.emplace_back(e.relation_oid, std::move(list));
       continue;

@@ -317,6 +317,7 @@ class CdcStreamCrashTest : public ::testing::Test {
   // Invariant 3: every transaction committed below `flush` is durable in full.
   void check_flush(const MemoryStore& store, const Wal& wal, uint64_t flush, const std::string& trial) {
     std::vector<std::multiset<int>> durable;
+    durable.reserve(kTables);
     for (int t = 0; t < kTables; ++t) durable.push_back(durable_ids(store, t));
     for (const Txn& txn : wal.txns) {
       if (txn.commit_lsn >= flush) break;
@@ -337,7 +338,7 @@ class CdcStreamCrashTest : public ::testing::Test {
   // died on the way.
   bool run_process(MemoryStore& store, Slot& slot, const Wal& wal, const std::string& trial,
                    MemoryBudget* budget = nullptr, const std::string& spill_directory = {},
-                   std::function<Result<CatalogSnapshot>()> read_catalog = nullptr) {
+                   const std::function<Result<CatalogSnapshot>()>& read_catalog = nullptr) {
     auto loaded = Checkpoint::load(store, prefix_);
     if (!loaded.is_ok()) return false;
     EXPECT_TRUE(loaded->has_value()) << trial;
@@ -397,6 +398,7 @@ class CdcStreamCrashTest : public ::testing::Test {
     EXPECT_TRUE(done) << name << ": the task did not reach its stop position";
     store.revive();
     std::vector<std::multiset<int>> durable;
+    durable.reserve(kTables);
     for (int t = 0; t < kTables; ++t) durable.push_back(durable_ids(store, t));
     size_t changes = 0;
     for (const Txn& txn : wal.txns) {
