@@ -323,6 +323,13 @@ class CdcStreamCrashTest : public ::testing::Test {
       if (txn.commit_lsn >= flush) break;
       for (const auto& [table, id] : txn.rows) {
         if (removed_tables_.count(table) > 0) continue;
+        if (table >= kTables) {
+          ADD_FAILURE() << trial << ": flush position " << Lsn(flush).to_string() << " confirms the transaction at "
+                        << Lsn(txn.commit_lsn).to_string() << ", which holds a change of t" << table
+                        << ", a table the task does not know";
+          ++violations_;
+          return;
+        }
         if (durable[table].count(id) == 0) {
           ADD_FAILURE() << trial << ": flush position " << Lsn(flush).to_string() << " confirms the transaction at "
                         << Lsn(txn.commit_lsn).to_string() << ", but its change id " << id << " of table t" << table
