@@ -105,6 +105,13 @@ async function assertSlotBefore(taskId, lsn, label) {
     `${label}: the slot confirmed ${slot.confirmed_flush_lsn}, past the new table's transaction (at or after ${lsn})`);
 }
 
+// Runs the task once more: it must stop (exit 2) with an error matching `pattern`.
+async function expectRunStops(task, label, pattern, args = []) {
+  const r = await runPgs3(task, { env: cluster.pgs3Env(), label, timeoutMs: 60000, args });
+  assert.equal(r.code, 2, `${label}: expected exit 2: ${describeRun(r)}`);
+  assert.match(errorText(r), pattern);
+}
+
 async function dropSlot(taskId) {
   await waitFor(async () => (await slotInfo(cluster, defaultSlotName(taskId)))?.active !== 't',
     { timeoutMs: 20000, what: `slot of ${taskId} released` });
@@ -130,9 +137,7 @@ test('ATableCreatedUnderASchemaPublicationStopsTheTaskNamingItAndConfirmsNothing
     await assertSlotBefore(taskId, lsn, label);
     assert.ok(!existsSync(join(targetDir, 'it', schema, 'b')), `${label}: files were written for the new table`);
     // The next start stops too, before streaming.
-    const again = await runPgs3(task, { env: cluster.pgs3Env(), label: `${label}-again`, timeoutMs: 60000 });
-    assert.equal(again.code, 2, `${label}: the next start: ${describeRun(again)}`);
-    assert.match(errorText(again), /table "newtab"\."b"/);
+    await expectRunStops(task, `${label}-again`, /table "newtab"\."b"/);
     await assertSlotBefore(taskId, lsn, `${label}, after the second start`);
     await dropSlot(taskId);
   });
@@ -156,10 +161,9 @@ test('ATableAddedToTheMappingsBetweenRunsStopsTheNextRunEvenOnceItIsPublished', 
   await cluster.sql(`ALTER PUBLICATION ${defaultSlotName(taskId)} ADD TABLE ${schema}.b;
     INSERT INTO ${schema}.b VALUES (1000, 'after')`);
   const second = makeTask({ schema, taskId, targetDir, rules: [selectionRule(schema, 'a'), selectionRule(schema, 'b')] });
-  const r = await runPgs3(second, { env: cluster.pgs3Env(), label: `${label}-second`, timeoutMs: 60000,
-    args: ['--cdc-stop-position', await planStop(cluster, 1)] });
-  assert.equal(r.code, 2, `${label}: the run with b added: ${describeRun(r)}`);
-  assert.match(errorText(r), /table "addmap"\."b" \(relation OID \d+\) is selected by tableMappings but was not part of the task's full load/);
+  await expectRunStops(second, `${label}-second`,
+    /table "addmap"\."b" \(relation OID \d+\) is selected by tableMappings but was not part of the task's full load/,
+    ['--cdc-stop-position', await planStop(cluster, 1)]);
   assert.ok(!existsSync(join(targetDir, 'it', schema, 'b')), `${label}: b was streamed without a full load`);
   await dropSlot(taskId);
 });
@@ -206,9 +210,7 @@ test('ATableRenamedWhileStreamingStopsTheTaskNamingOldAndNewNames', { timeout: 1
     /pgs3 drop --purge-target/]);
   await assertSlotBefore(taskId, lsn, label);
   assert.ok(!existsSync(join(targetDir, 'it', schema, 'a2')), `${label}: files were written under the new name`);
-  const again = await runPgs3(task, { env: cluster.pgs3Env(), label: `${label}-again`, timeoutMs: 60000 });
-  assert.equal(again.code, 2, `${label}: the next start: ${describeRun(again)}`);
-  assert.match(errorText(again), /was renamed to "renamed"\."a2"/);
+  await expectRunStops(task, `${label}-again`, /was renamed to "renamed"\."a2"/);
   await dropSlot(taskId);
 });
 
@@ -329,9 +331,7 @@ test('TruncateOfAPartitionIsNotInTheStreamAndStopsTheTaskNamingTheRoot', { timeo
   assert.equal(Number(n), 100);
   await expectStop(h, label, [/partition parttrunc\.p1 was truncated/, /of partitioned table "parttrunc"\."p"/,
     /pgs3 drop --purge-target/]);
-  const again = await runPgs3(task, { env: cluster.pgs3Env(), label: `${label}-again`, timeoutMs: 60000 });
-  assert.equal(again.code, 2, `${label}: the next start: ${describeRun(again)}`);
-  assert.match(errorText(again), /partition parttrunc\.p1 was truncated/);
+  await expectRunStops(task, `${label}-again`, /partition parttrunc\.p1 was truncated/);
   await dropSlot(taskId);
 });
 
