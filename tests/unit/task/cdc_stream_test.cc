@@ -362,10 +362,9 @@ class CdcStreamCrashTest : public ::testing::Test {
     services.wall_clock = [this] { return wall_ += std::chrono::milliseconds(300); };
     services.memory_budget = budget;
     services.spill_directory = spill_directory;
-    if (read_catalog) {
-      services.read_catalog = [read_catalog](const std::vector<uint32_t>&, const std::vector<uint32_t>&) {
-        return read_catalog();
-      };
+    if (read_catalog || catalog_) {
+      services.read_catalog = [fn = read_catalog ? read_catalog : catalog_](
+                                  const std::vector<uint32_t>&, const std::vector<uint32_t>&) { return fn(); };
     }
     TaskConfig config = config_;
     config.cdc.stop_position = Lsn(wal.end).to_string();
@@ -451,6 +450,7 @@ class CdcStreamCrashTest : public ::testing::Test {
   std::chrono::system_clock::time_point wall_ = std::chrono::system_clock::time_point() + std::chrono::hours(500000);
   int violations_ = 0;
   std::set<int> removed_tables_;  // tables whose objects the test expects removed (not checked by check_flush)
+  std::function<Result<CatalogSnapshot>()> catalog_;  // every process's catalog readings, when set
   Status last_error_;
 };
 
@@ -591,6 +591,21 @@ TEST_P(CdcStreamDropTest, ADroppedTablesLastChangesAreWrittenThenTheDropPolicyAp
 }
 
 INSTANTIATE_TEST_SUITE_P(HandleSourceTableDropped, CdcStreamDropTest, ::testing::Bool());
+
+// The drop's handling (flush, checkpoint entry marked dropped, its save) killed at every store call: with
+// HandleSourceTableDropped false, every change of the dropped table, as of the other, is still written exactly once.
+TEST_F(CdcStreamCrashTest, DroppedTableKillAtEveryStoreStepThenRestartLosesAndDuplicatesNothing) {
+  config_.cdc.handle_source_table_dropped = false;
+  Wal wal = make_wal(31, 40);
+  for (size_t i = 20; i < wal.txns.size(); ++i) {
+    for (auto& row : wal.txns[i].rows) row.first = 0;  // t1 is gone after transaction 19
+  }
+  CatalogSnapshot catalog;
+  catalog.tables = {{kFirstOid, "public", "t0", false}};
+  catalog.wal_insert_lsn = wal.txns[19].end_lsn;
+  catalog_ = [catalog] { return catalog; };
+  kill_at_every_store_call(wal);
+}
 
 }  // namespace
 }  // namespace pgs3
