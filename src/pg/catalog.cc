@@ -57,7 +57,34 @@ SELECT a.attrelid, a.attname, a.attnum, a.atttypid, a.atttypmod,
  ORDER BY a.attrelid, a.attnum
 )sql";
 
+// Both without locks: pg_class and pg_inherits are read directly (pg_partition_tree() would lock every partition).
+constexpr const char* kWatchedTablesSql = R"sql(
+SELECT c.oid, n.nspname, c.relname, c.relispartition
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+)sql";
+
+constexpr const char* kLeafPartitionsSql = R"sql(
+WITH RECURSIVE tree(root, relid) AS (
+  SELECT r, r FROM unnest($1::oid[]) AS r
+  UNION ALL
+  SELECT t.root, i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.relid
+)
+SELECT t.root, c.oid, c.relfilenode, quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+       CASE WHEN $3::bool AND NOT (c.oid = ANY ($2::oid[])) THEN pg_catalog.pg_relation_size(c.oid) = 0 END
+  FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE t.relid <> t.root AND c.relkind NOT IN ('p', 'I')
+ ORDER BY t.root, c.oid
+)sql";
+
 uint32_t to_oid(int64_t v) { return static_cast<uint32_t>(v); }
+
+std::string oid_array_text(const std::vector<uint32_t>& oids) {
+  std::string out = "{";
+  for (uint32_t oid : oids) out += (out.size() > 1 ? "," : "") + std::to_string(oid);
+  return out + "}";
+}
 
 }  // namespace
 
@@ -112,6 +139,37 @@ Result<std::vector<SourceTable>> list_tables(PgConnection& conn) {
     tables[it->second].columns.push_back(std::move(c));
   }
   return tables;
+}
+
+Result<CatalogSnapshot> read_catalog_snapshot(PgConnection& conn, const std::vector<uint32_t>& roots,
+                                              const std::vector<uint32_t>& known_leaves, bool check_new_leaves) {
+  CatalogSnapshot out;
+  auto tables = conn.query(kWatchedTablesSql);
+  if (!tables.is_ok()) return tables.status().with_context("cannot read the source tables from the catalog");
+  out.tables.reserve(static_cast<size_t>(tables->rows()));
+  for (int i = 0; i < tables->rows(); ++i) {
+    out.tables.push_back({to_oid(tables->get_int64(i, 0)), std::string(tables->get(i, 1)),
+                          std::string(tables->get(i, 2)), tables->get_bool(i, 3)});
+  }
+  if (!roots.empty()) {
+    auto leaves = conn.query(kLeafPartitionsSql,
+                             {oid_array_text(roots), oid_array_text(known_leaves), check_new_leaves ? "t" : "f"});
+    if (!leaves.is_ok()) return leaves.status().with_context("cannot read the partitions of the partitioned tables");
+    for (int i = 0; i < leaves->rows(); ++i) {
+      CatalogPartition p;
+      p.root_oid = to_oid(leaves->get_int64(i, 0));
+      p.oid = to_oid(leaves->get_int64(i, 1));
+      p.relfilenode = to_oid(leaves->get_int64(i, 2));
+      p.qualified_name = std::string(leaves->get(i, 3));
+      if (!leaves->is_null(i, 4)) p.empty = leaves->get_bool(i, 4);
+      out.partitions.push_back(std::move(p));
+    }
+  }
+  auto lsn = conn.query("SELECT pg_catalog.pg_current_wal_insert_lsn() - '0/0'::pg_lsn");
+  if (!lsn.is_ok()) return lsn.status().with_context("cannot read the WAL insert position");
+  if (lsn->rows() != 1) return Status::internal("pg_current_wal_insert_lsn() returned no row");
+  out.wal_insert_lsn = static_cast<uint64_t>(lsn->get_int64(0, 0));
+  return out;
 }
 
 Result<int> money_fraction_digits(PgConnection& conn) {

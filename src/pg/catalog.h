@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,39 @@ struct SourceTable {
 };
 
 Result<std::vector<SourceTable>> list_tables(PgConnection& conn);
+
+// What a running CDC task watches in the catalog (task/table_watch.h): the DDL that pgoutput does not stream (DROP
+// TABLE; a partition's TRUNCATE, ATTACH and DETACH under publish_via_partition_root) or that pgs3 does not follow
+// (a table renamed or created). Read without taking a lock on any table, except pg_relation_size() on a new leaf
+// partition (run it on a connection with a short lock_timeout).
+struct CatalogTableName {
+  uint32_t oid = 0;
+  std::string schema;
+  std::string name;
+  bool is_partition = false;  // pg_class.relispartition
+};
+
+struct CatalogPartition {
+  uint32_t root_oid = 0;  // the watched partitioned table it belongs to (at any depth)
+  uint32_t oid = 0;
+  uint32_t relfilenode = 0;    // changes on TRUNCATE (and on VACUUM FULL, CLUSTER, a rewriting ALTER TABLE)
+  std::string qualified_name;  // "schema"."name", for messages
+  std::optional<bool> empty;   // pg_relation_size() = 0; only for a leaf not among `known_leaves`
+};
+
+struct CatalogSnapshot {
+  // Every ordinary and partitioned table outside the system schemas (other sessions' temporary tables excluded),
+  // partitions included.
+  std::vector<CatalogTableName> tables;
+  // The leaf partitions of each of `roots`, by root then OID.
+  std::vector<CatalogPartition> partitions;
+  // pg_current_wal_insert_lsn(), read after the catalog: every DDL the catalog shows committed below it.
+  uint64_t wal_insert_lsn = 0;
+};
+
+// `known_leaves`: leaf partitions already accepted; the others get `empty` when `check_new_leaves`.
+Result<CatalogSnapshot> read_catalog_snapshot(PgConnection& conn, const std::vector<uint32_t>& roots,
+                                              const std::vector<uint32_t>& known_leaves, bool check_new_leaves);
 
 // The number of fractional digits of `money` in this session (lc_monetary's frac_digits, as cash_numeric uses them:
 // SELECT scale(0::money::numeric)). Usually 2.

@@ -442,10 +442,17 @@ class SourceChecker {
         add("publication", CheckStatus::kPass, name + " exists (FOR ALL TABLES)", "");
         return;
       }
+      // PostgreSQL 15: a FOR TABLES IN SCHEMA publication publishes every table of its schemas.
+      const std::string in_schemas = conn_->server_version_num() >= 150000
+                                         ? " UNION SELECT c.oid FROM pg_catalog.pg_publication_namespace pn "
+                                           "JOIN pg_catalog.pg_class c ON c.relnamespace = pn.pnnspid "
+                                           "WHERE pn.pnpubid = $1"
+                                         : "";
       auto members = conn_->query(
           "SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr WHERE pr.prpubid = $1 UNION "
           "SELECT i.inhrelid FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_inherits i "
-          "ON i.inhparent = pr.prrelid WHERE pr.prpubid = $1",
+          "ON i.inhparent = pr.prrelid WHERE pr.prpubid = $1" +
+              in_schemas,
           {std::string(pub->get(0, 1))});
       if (!ok_or_fail(members, "publication", "cannot read pg_publication_rel")) return;
       std::vector<uint32_t> oids;

@@ -150,6 +150,10 @@ struct CdcSettings {
   // ChangeProcessingDdlHandlingPolicy.HandleSourceTableTruncated: a TRUNCATE removes the table's objects written
   // so far (true, DMS's default) or only closes the open file (false: the target keeps the rows).
   bool handle_source_table_truncated = true;
+  // ChangeProcessingDdlHandlingPolicy.HandleSourceTableDropped: when a selected table is dropped on the source, its
+  // objects written so far are removed once its last changes are durable (true, DMS's default: DMS drops the target
+  // table) or kept (false: the target keeps the rows it had; a warning says so).
+  bool handle_source_table_dropped = true;
   // cdcStopPosition (DMS's CdcStopPosition): "" (stream until stopped), a plain LSN "0/16B6C50",
   // "server_time:2026-11-30T12:00:00" or "commit_time:2026-11-30T12:00:00" (UTC). Checked by the parser
   // (rules/cdc_stop_position.h parses it).

@@ -1,10 +1,11 @@
 // taskSettings: DMS's task-settings document (AWS DMS User Guide, "Specifying task settings for AWS Database
 // Migration Service tasks" and "Task settings example"), so that settings saved from a DMS task can be pasted
 // whole. pgs3 uses FullLoadSettings.MaxFullLoadSubTasks, ChangeProcessingTuning.MemoryLimitTotal and
-// ChangeProcessingDdlHandlingPolicy.HandleSourceTableTruncated; the other sections tune DMS's own engine (LOB handling,
-// control tables, batch apply, logging, validation, ...) and have no effect here: they are accepted and named in
-// one warning. Two sections change the data written, so they are refused when enabled: BeforeImageSettings (adds
-// before-image columns to change rows) and CharacterSetSettings (replaces characters in values).
+// ChangeProcessingDdlHandlingPolicy.HandleSourceTableTruncated and HandleSourceTableDropped; the other sections tune
+// DMS's own engine (LOB handling, control tables, batch apply, logging, validation, ...) and have no effect here: they
+// are accepted and named in one warning. Two sections change the data written, so they are refused when enabled:
+// BeforeImageSettings (adds before-image columns to change rows) and CharacterSetSettings (replaces characters in
+// values).
 #include "rules/json_section.h"
 #include "rules/task_sections.h"
 
@@ -98,8 +99,9 @@ Status parse_task_settings(const Json& value, const std::string& path, FullLoadS
       PGS3_ASSIGN_OR_RETURN(JsonSection policy, JsonSection::open(section, settings.path_of(name), kDdlPolicyNames,
                                                                   NameCase::kInsensitive));
       PGS3_RETURN_IF_ERROR(policy.read_bool("HandleSourceTableTruncated", &cdc->handle_source_table_truncated));
+      PGS3_RETURN_IF_ERROR(policy.read_bool("HandleSourceTableDropped", &cdc->handle_source_table_dropped));
       for (std::string_view key : policy.present()) {
-        if (key != "HandleSourceTableTruncated")
+        if (key != "HandleSourceTableTruncated" && key != "HandleSourceTableDropped")
           ignored.push_back("ChangeProcessingDdlHandlingPolicy." + std::string(key));
       }
     } else if (name == "BeforeImageSettings") {

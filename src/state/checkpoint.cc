@@ -101,7 +101,28 @@ Status parse_table(const Json& j, size_t index, TableCheckpoint& t) {
   r.position("durable_position", t.durable_position);
   r.lsn("snapshot_lsn", t.snapshot_lsn, false);
   r.string("last_change_file", t.last_change_file, false);
+  if (const Json* dropped = r.field("dropped", false)) {
+    if (!dropped->is_boolean()) r.fail("dropped", "must be true or false");
+    if (dropped->is_boolean()) t.dropped = dropped->get<bool>();
+  }
   PGS3_RETURN_IF_ERROR(status);
+  if (const Json* partitions = r.field("partitions", false)) {
+    if (!partitions->is_array()) return Status::data_error(path + "partitions must be an array");
+    t.partitions.emplace();
+    for (size_t i = 0; i < partitions->size(); ++i) {
+      const std::string at = path + "partitions[" + std::to_string(i) + "].";
+      if (!(*partitions)[i].is_object()) return Status::data_error(at.substr(0, at.size() - 1) + " must be an object");
+      FieldReader p((*partitions)[i], at, status);
+      uint64_t oid = 0;
+      uint64_t relfilenode = 0;
+      p.uint("oid", oid);
+      p.uint("relfilenode", relfilenode);
+      if (oid > UINT32_MAX) p.fail("oid", "is out of range");
+      if (relfilenode > UINT32_MAX) p.fail("relfilenode", "is out of range");
+      PGS3_RETURN_IF_ERROR(status);
+      t.partitions->push_back({static_cast<uint32_t>(oid), static_cast<uint32_t>(relfilenode)});
+    }
+  }
   const Json* stats = r.field("statistics", false);
   if (!stats) return status;
   if (!stats->is_object()) return Status::data_error(path + "statistics must be an object");
@@ -143,13 +164,22 @@ std::string Checkpoint::to_json() const {
                   {"files", s.files},
                   {"last_file_key", s.last_file_key},
                   {"last_commit_time_us", s.last_commit_time_us ? Json(*s.last_commit_time_us) : Json(nullptr)}};
-    tables_json.push_back({{"schema", t.schema},
-                           {"table", t.table},
-                           {"relation_oid", t.relation_oid},
-                           {"durable_position", position_json(t.durable_position)},
-                           {"snapshot_lsn", lsn_json(t.snapshot_lsn)},
-                           {"last_change_file", t.last_change_file},
-                           {"statistics", std::move(stats)}});
+    Json entry = {{"schema", t.schema},
+                  {"table", t.table},
+                  {"relation_oid", t.relation_oid},
+                  {"durable_position", position_json(t.durable_position)},
+                  {"snapshot_lsn", lsn_json(t.snapshot_lsn)},
+                  {"last_change_file", t.last_change_file},
+                  {"statistics", std::move(stats)}};
+    if (t.partitions) {
+      Json partitions = Json::array();
+      for (const PartitionCheckpoint& p : *t.partitions) {
+        partitions.push_back({{"oid", p.oid}, {"relfilenode", p.relfilenode}});
+      }
+      entry["partitions"] = std::move(partitions);
+    }
+    if (t.dropped) entry["dropped"] = true;
+    tables_json.push_back(std::move(entry));
   }
   Json j = {{"format", kFormatName},
             {"version", kCheckpointFormatVersion},

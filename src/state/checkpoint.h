@@ -19,7 +19,10 @@
 //                  target (replayed changes at or below it are skipped: ChangeFileWriter::skip_through());
 //                  snapshot_lsn, for a table loaded in a snapshot of its own (its changes at or below it are in the
 //                  LOAD files and are skipped, invariant 4); last_change_file, the name of its newest change file
-//                  (ChangeFileWriter::order_after(), so that a restarted writer's names sort after it); statistics.
+//                  (ChangeFileWriter::order_after(), so that a restarted writer's names sort after it); statistics;
+//                  for a partitioned table, its leaf partitions (OID and relfilenode) as the task last accepted them
+//                  (task/table_watch.h: a partition attached, detached or truncated stops the task); and `dropped`
+//                  once the table's DROP has been handled (HandleSourceTableDropped), so that its OID is still known.
 //
 // Format (version 1):
 //   {"format": "pgs3-checkpoint", "version": 1, "sequence": 7, "task_id": "orders-to-lake", "slot_name": "pgs3_o",
@@ -30,7 +33,10 @@
 //                "last_change_file": "20261130-233000123.parquet",
 //                "statistics": {"full_load_rows": 1000, "inserts": 5, "updates": 2, "deletes": 1, "key_updates": 0,
 //                               "ddls": 0, "truncates": 0, "files": 2, "last_file_key":
-//                               "raw/app/public/orders/2026...parquet", "last_commit_time_us": 817813800123456}}]}
+//                               "raw/app/public/orders/2026...parquet", "last_commit_time_us": 817813800123456},
+//                "partitions": [{"oid": 16390, "relfilenode": 16390}], "dropped": true}]}
+// "partitions" (absent: not recorded, e.g. a checkpoint of an older pgs3, or not a partitioned table) and "dropped"
+// (absent: false) are optional, so that checkpoints written before them still load.
 // LSNs are printed as PostgreSQL prints them, positions as format_change_position() does; absent values are null.
 // Unknown fields are ignored (a later version 1 writer may add some); a higher version is refused, since an older
 // pgs3 cannot know what it would lose by rewriting it.
@@ -78,6 +84,14 @@ struct TableStatistics {
 // for all tables, so one durable position and one set of statistics (sink/transaction_file_writer.h).
 inline constexpr std::string_view kTransactionFilesEntry = "CDC_TXN";
 
+// A leaf partition of a partitioned table, as recorded in the checkpoint (pg_class.oid and relfilenode).
+struct PartitionCheckpoint {
+  uint32_t oid = 0;
+  uint32_t relfilenode = 0;
+
+  bool operator==(const PartitionCheckpoint&) const = default;
+};
+
 struct TableCheckpoint {
   std::string schema;
   std::string table;
@@ -86,6 +100,9 @@ struct TableCheckpoint {
   std::optional<uint64_t> snapshot_lsn;
   std::string last_change_file;  // a file name ("20261130-233000123.parquet"), not a key; empty before any
   TableStatistics statistics;
+  // A partitioned table's leaf partitions, sorted by OID; nullopt when not recorded.
+  std::optional<std::vector<PartitionCheckpoint>> partitions;
+  bool dropped = false;  // the table was dropped on the source and the drop was handled
 
   bool operator==(const TableCheckpoint&) const = default;
 };

@@ -13,6 +13,7 @@
 #include "sink/memory_budget.h"
 #include "sink/transaction_file_writer.h"
 #include "task/cancellation.h"
+#include "task/table_watch.h"
 #include "task/truncate_policy.h"
 
 namespace pgs3 {
@@ -21,8 +22,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kPollEvery = std::chrono::milliseconds(100);
-constexpr auto kStatusEvery = std::chrono::seconds(5);     // well inside any wal_sender_timeout >= 10 s
-constexpr auto kStopProbeEvery = std::chrono::seconds(1);  // with a stop position: asks for a keepalive
+constexpr auto kStatusEvery = std::chrono::seconds(5);        // well inside any wal_sender_timeout >= 10 s
+constexpr auto kStopProbeEvery = std::chrono::seconds(1);     // with a stop position: asks for a keepalive
+constexpr auto kCatalogCheckEvery = std::chrono::seconds(5);  // the table watch's catalog reading
 
 // Seconds from a pgoutput commit time (microseconds since 2000-01-01 UTC) to now; 0 when in the future.
 double seconds_since_pg_micros(int64_t pg_micros) {
@@ -62,6 +64,7 @@ struct CdcStream::TableState {
 CdcStream::CdcStream(const TaskConfig& config, ObjectStore& store, ProgressLedger& ledger,
                      const std::vector<SourceTable>& tables, int money_fraction_digits, CdcStreamServices services)
     : config_(config),
+      selector_(config.selection_rules),
       store_(store),
       ledger_(ledger),
       tables_(tables),
@@ -73,6 +76,11 @@ CdcStream::CdcStream(const TaskConfig& config, ObjectStore& store, ProgressLedge
   processed_end_ = ledger.confirmed_lsn();
   received_lsn_ = ledger.confirmed_lsn();
   stop_ = stop_at_.reached_at_start(ledger.confirmed_lsn());
+  // Before any TableState points into tables_.
+  tables_.insert(tables_.end(), services_.dropped_tables.begin(), services_.dropped_tables.end());
+  for (const SourceTable& t : tables_) {
+    if (t.is_partitioned()) roots_.insert(t.oid);
+  }
 }
 
 CdcStream::~CdcStream() = default;
@@ -84,7 +92,9 @@ StartOptions CdcStream::start_options(int server_version_num) const {
   options.publications = {config_.source.publication_name};
   options.proto_version = 1;
   options.messages = server_version_num >= 140000;
-  options.binary = server_version_num >= 140000 && std::all_of(tables_.begin(), tables_.end(), binary_safe);
+  // A table dropped while the task was stopped has no catalog columns to tell: text, which pgs3 always decodes.
+  options.binary = server_version_num >= 140000 && services_.dropped_tables.empty() &&
+                   std::all_of(tables_.begin(), tables_.end(), binary_safe);
   return options;
 }
 
@@ -100,6 +110,8 @@ Result<CdcStream::TableState*> CdcStream::writer_for_relation(const RelationDesc
     if (t.oid == relation.oid) source = &t;
   }
   if (source == nullptr) return nullptr;  // not selected
+  const TableCheckpoint* known = ledger_.checkpoint().find_table(source->oid, source->schema, source->name);
+  if (known != nullptr && known->dropped) return nullptr;  // a replay of a dropped table's changes: handled
 
   auto state = std::make_unique<TableState>();
   state->source = source;
@@ -208,6 +220,7 @@ Status CdcStream::on_commit(const TransactionCommit& commit) {
 }
 
 Status CdcStream::on_relation(const RelationDescriptor& relation) {
+  PGS3_RETURN_IF_ERROR(check_relation(selector_, ledger_.checkpoint(), relation));
   PGS3_ASSIGN_OR_RETURN(TableState * t, writer_for_relation(relation));
   if (t == nullptr) return Status::ok();
   const uint64_t before = t->writer->stats().schema_changes;
@@ -276,6 +289,61 @@ Status CdcStream::on_truncate(const TruncateChange& truncate) {
 Status CdcStream::on_logical_message(const LogicalMessage& message) {
   // A heartbeat (or anyone's logical message) outside a transaction: everything before it has been received.
   if (!message.transactional && !in_transaction_) processed_end_ = std::max(processed_end_, message.lsn);
+  return Status::ok();
+}
+
+Status CdcStream::check_catalog() {
+  Result<CatalogSnapshot> catalog = services_.read_catalog(std::vector<uint32_t>(roots_.begin(), roots_.end()),
+                                                           recorded_leaves(ledger_.checkpoint(), roots_));
+  if (!catalog.is_ok()) {
+    // Transient (the connection is reopened at the next reading); the stream goes on, the check waits.
+    if (!catalog_failing_) log_warn("cannot check the source tables for DDL: " + catalog.status().message());
+    catalog_failing_ = true;
+    return Status::ok();
+  }
+  if (catalog_failing_) log_info("checking the source tables for DDL again");
+  catalog_failing_ = false;
+  CatalogFindings found = compare_catalog(selector_, ledger_.checkpoint(), roots_, *catalog);
+  PGS3_RETURN_IF_ERROR(found.stop);
+  for (uint32_t oid : found.dropped) {
+    if (dropped_at_.emplace(oid, catalog->wal_insert_lsn).second) {
+      const TableCheckpoint* e = ledger_.checkpoint().find_table(oid, "", "");
+      log_info("table " + (e != nullptr ? quote_qualified(e->schema, e->table) : std::to_string(oid)) +
+               " was dropped on the source; its changes up to " + Lsn(catalog->wal_insert_lsn).to_string() +
+               " are written first, then HandleSourceTableDropped applies");
+    }
+  }
+  if (found.partitions.empty()) return Status::ok();
+  for (auto& [oid, list] : found.partitions) ledger_.entry(EntryRef{oid, "", ""}).partitions = std::move(list);
+  // Saved now: a restart must not take a partition accepted empty for one that was attached with rows.
+  return save_checkpoint();
+}
+
+Status CdcStream::handle_dropped_tables() {
+  for (auto it = dropped_at_.begin(); it != dropped_at_.end();) {
+    const auto [oid, seen_at] = *it;
+    // Every change of the table was committed before the DROP, and so below `seen_at`.
+    if (processed_end_ < seen_at) {
+      ++it;
+      continue;
+    }
+    const SourceTable* source = nullptr;
+    for (const SourceTable& t : tables_) {
+      if (t.oid == oid) source = &t;
+    }
+    TableState* state = table_for(oid);
+    if (state != nullptr) PGS3_RETURN_IF_ERROR(state->writer->flush());
+    if (source != nullptr) {
+      const bool transaction_files = config_.target.s3.preserve_transactions;
+      PGS3_RETURN_IF_ERROR(apply_drop_policy(config_, store_, *source, transaction_files).status());
+      const EntryRef entry{source->oid, source->schema, source->name};
+      if (!transaction_files) ledger_.durable_through(entry, ChangePosition{seen_at, UINT32_MAX});
+      ledger_.entry(entry).dropped = true;
+    }
+    by_oid_.erase(oid);
+    it = dropped_at_.erase(it);
+    PGS3_RETURN_IF_ERROR(save_checkpoint());
+  }
   return Status::ok();
 }
 
@@ -397,6 +465,11 @@ Result<CdcEnd> CdcStream::run(ReplicationSource& source) {
       heartbeat_.tick(now);
       update_gauges();
     }
+    if (services_.read_catalog && now - last_catalog_check_ >= kCatalogCheckEvery) {
+      last_catalog_check_ = now;
+      PGS3_RETURN_IF_ERROR(check_catalog());
+    }
+    if (!dropped_at_.empty() && !in_transaction_) PGS3_RETURN_IF_ERROR(handle_dropped_tables());
     PGS3_RETURN_IF_ERROR(maybe_checkpoint(source, now));
     if (reply) PGS3_RETURN_IF_ERROR(send_status(source));
   }

@@ -19,6 +19,14 @@
 // Only the confirmed_lsn of a saved checkpoint is ever sent to PostgreSQL as the flush position. Keepalives move the
 // processed end when no transaction is open, so an idle slot does not hold WAL.
 //
+// Tables that change under the stream (task/table_watch.h): each Relation message is checked (a watched table
+// renamed, or a selected table the task does not know: the stream stops, kBadInput, before writing any change of it),
+// and with services.read_catalog the catalog is read every kCatalogCheckEvery, between messages (a DROP TABLE, which
+// pgoutput never sends; a partition attached, detached or truncated). A dropped table is handled once the stream has
+// received everything committed before the catalog showed it gone (the WAL insert position read with the catalog),
+// outside a transaction: its writer is flushed, HandleSourceTableDropped applies (task/truncate_policy.h), its entry
+// is marked dropped and a checkpoint saved; later changes of its OID (a replay) are ignored.
+//
 // TRUNCATE: the table's writer closes its file; the truncate policy (task/truncate_policy.h) removes the table's
 // objects, and the truncate's position is checkpointed at once, so that a replay after a crash cannot remove files
 // written after it.
@@ -37,6 +45,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +55,7 @@
 #include "pg/replication_connection.h"
 #include "pg/replication_source.h"
 #include "rules/object_tagging.h"
+#include "rules/table_selector.h"
 #include "rules/task_config.h"
 #include "sink/change_writer.h"
 #include "state/progress_ledger.h"
@@ -86,6 +96,13 @@ struct CdcStreamServices {
   std::function<std::vector<std::pair<std::string, uint64_t>>()> retry_counts;
   // The clock of the loop's cadences (polls, status updates, checkpoints); default steady_clock.
   std::function<std::chrono::steady_clock::time_point()> steady_clock;
+  // Reads the catalog for the table watch (pg/catalog.h: read_catalog_snapshot() with these roots and known leaves,
+  // check_new_leaves true). Null: no periodic check.
+  std::function<Result<CatalogSnapshot>(const std::vector<uint32_t>& roots, const std::vector<uint32_t>& known_leaves)>
+      read_catalog;
+  // Tables of the checkpoint that were dropped while the task was stopped (no catalog columns: their remaining
+  // changes are written as the Relation messages describe them, then HandleSourceTableDropped applies).
+  std::vector<SourceTable> dropped_tables;
 };
 
 class CdcStream {
@@ -123,6 +140,8 @@ class CdcStream {
   Status on_row(const PgoutputMessage& message);
   Status on_truncate(const TruncateChange& truncate);
   Status on_logical_message(const LogicalMessage& message);
+  Status check_catalog();
+  Status handle_dropped_tables();
 
   std::vector<std::optional<uint64_t>> pending_commit_lsns() const;
   Status save_checkpoint();
@@ -136,6 +155,7 @@ class CdcStream {
   void resume(const EntryRef& entry, ChangeWriter& writer) const;
 
   const TaskConfig& config_;
+  TableSelector selector_;
   ObjectStore& store_;
   ProgressLedger& ledger_;
   std::vector<SourceTable> tables_;
@@ -161,6 +181,10 @@ class CdcStream {
   bool stop_ = false;           // the stop position was reached
   std::chrono::steady_clock::time_point last_status_{};
   std::chrono::steady_clock::time_point last_poll_{};
+  std::chrono::steady_clock::time_point last_catalog_check_{};
+  bool catalog_failing_ = false;             // the last catalog reading failed (logged once per incident)
+  std::set<uint32_t> roots_;                 // the partitioned tables among tables_
+  std::map<uint32_t, uint64_t> dropped_at_;  // dropped tables not handled yet: OID -> the WAL insert LSN seen with it
   std::optional<int64_t> last_received_commit_us_;  // commit time of the open (or last) transaction received
   std::optional<int64_t> last_durable_commit_us_;   // commit time of the last change made durable
   CdcStreamTotals totals_;

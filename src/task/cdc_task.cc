@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "base/byte_size.h"
@@ -29,6 +30,7 @@
 #include "task/progress.h"
 #include "task/slot_identity.h"
 #include "task/table_selection.h"
+#include "task/table_watch.h"
 #include "task/target_store.h"
 
 namespace pgs3 {
@@ -51,6 +53,9 @@ struct CdcContext {
   bool checkpoint_loaded = false;
   int money_digits = 2;
   std::unique_ptr<ReplicationConnection> repl;
+  std::set<uint32_t> roots;                        // the selected partitioned tables
+  std::vector<CatalogPartition> start_partitions;  // their leaf partitions at start, for a new checkpoint
+  std::vector<SourceTable> dropped_tables;         // checkpoint tables dropped while the task was stopped
 };
 
 // Sleeps `d` in short steps; false when a cancel arrived.
@@ -194,7 +199,16 @@ Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptio
   }
   ctx.checkpoint.phase = CheckpointPhase::kCdc;
   ctx.checkpoint.confirmed_lsn = std::max(ctx.checkpoint.confirmed_lsn, start_lsn);
-  for (const SourceTable& t : ctx.tables) ctx.checkpoint.table_entry(t.oid, t.schema, t.name).relation_oid = t.oid;
+  for (const SourceTable& t : ctx.tables) {
+    TableCheckpoint& entry = ctx.checkpoint.table_entry(t.oid, t.schema, t.name);
+    entry.relation_oid = t.oid;
+    if (!t.is_partitioned()) continue;
+    // The partitions as they were before the slot existed: a change to them since stops the task (table_watch.h).
+    entry.partitions.emplace();
+    for (const CatalogPartition& p : ctx.start_partitions) {
+      if (p.root_oid == t.oid) entry.partitions->push_back({p.oid, p.relfilenode});
+    }
+  }
   return ctx.checkpoint.save(*ctx.store, ctx.prefix);
 }
 
@@ -284,6 +298,42 @@ Status load_state(CdcContext& ctx) {
   return Status::ok();
 }
 
+// Step 2, continued: the selected tables against the checkpoint's (task/table_watch.h): a table that needs a full
+// load of its own, a rename, a partition change stop the task here, before the publication check names the
+// publication instead; tables dropped while the task was stopped go to the stream, which writes their last changes.
+Status check_tables(CdcContext& ctx) {
+  for (const SourceTable& t : ctx.tables) {
+    if (t.is_partitioned()) ctx.roots.insert(t.oid);
+  }
+  const bool streaming = ctx.checkpoint_loaded && ctx.checkpoint.phase == CheckpointPhase::kCdc;
+  PGS3_ASSIGN_OR_RETURN(
+      CatalogSnapshot catalog,
+      read_catalog_snapshot(*ctx.coordinator, std::vector<uint32_t>(ctx.roots.begin(), ctx.roots.end()),
+                            recorded_leaves(ctx.checkpoint, ctx.roots), streaming));
+  if (!streaming) {
+    ctx.start_partitions = std::move(catalog.partitions);  // a full load (or a first start) comes
+    return Status::ok();
+  }
+  CatalogFindings found =
+      compare_catalog(TableSelector(ctx.config.selection_rules), ctx.checkpoint, ctx.roots, catalog);
+  PGS3_RETURN_IF_ERROR(found.stop);
+  for (uint32_t oid : found.dropped) {
+    const TableCheckpoint* entry = ctx.checkpoint.find_table(oid, "", "");
+    SourceTable t;
+    t.oid = oid;
+    t.schema = entry->schema;
+    t.name = entry->table;
+    t.can_select = true;
+    log_info("table " + t.qualified_name() +
+             " was dropped on the source while the task was stopped: its changes still in the slot are written, "
+             "then HandleSourceTableDropped applies");
+    ctx.dropped_tables.push_back(std::move(t));
+  }
+  if (found.partitions.empty()) return Status::ok();
+  for (auto& [oid, list] : found.partitions) ctx.checkpoint.table_entry(oid, "", "").partitions = std::move(list);
+  return ctx.checkpoint.save(*ctx.store, ctx.prefix);
+}
+
 // Step 3 of the header.
 Status prepare_publication(CdcContext& ctx) {
   const std::string& name = ctx.config.source.publication_name;
@@ -339,6 +389,24 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
       return heartbeat->exec("SELECT pg_catalog.pg_logical_emit_message(false, 'pgs3-heartbeat', '')");
     };
   }
+  // The table watch's catalog readings (task/table_watch.h), on a connection of their own, reopened after a failure.
+  std::unique_ptr<PgConnection> watch;
+  services.read_catalog = [&watch, &config](const std::vector<uint32_t>& roots,
+                                            const std::vector<uint32_t>& known_leaves) -> Result<CatalogSnapshot> {
+    if (watch == nullptr) {
+      PGS3_ASSIGN_OR_RETURN(watch, PgConnection::open(config.source.connection));
+      // The loop waits for the reading: pg_relation_size() of a new partition must not wait long for its lock.
+      Status st = watch->exec("SET lock_timeout = '1s'; SET statement_timeout = '3s'");
+      if (!st.is_ok()) {
+        watch.reset();
+        return st;
+      }
+    }
+    Result<CatalogSnapshot> catalog = read_catalog_snapshot(*watch, roots, known_leaves, true);
+    if (!catalog.is_ok()) watch.reset();
+    return catalog;
+  };
+  services.dropped_tables = ctx.dropped_tables;
   CdcStream stream(config, *ctx.store, ledger, ctx.tables, ctx.money_digits, std::move(services));
   ctx.coordinator.reset();  // not needed while streaming
 
@@ -381,6 +449,7 @@ Status start(CdcContext& ctx, const RunOptions& options, TaskMetrics* metrics) {
   PGS3_RETURN_IF_ERROR(preflight(ctx.config));
   PGS3_RETURN_IF_ERROR(open_source(ctx));
   PGS3_RETURN_IF_ERROR(load_state(ctx));
+  PGS3_RETURN_IF_ERROR(check_tables(ctx));
   PGS3_RETURN_IF_ERROR(prepare_publication(ctx));
   PGS3_ASSIGN_OR_RETURN(ctx.repl, ReplicationConnection::open(ctx.config.source.connection));
   Status st = prepare_slot(ctx, *ctx.repl, options, metrics);

@@ -11,6 +11,9 @@
 //      the journal's intents are settled (state/recovery.h: files a crash left out are adopted, files a fenced
 //      process wrote are removed) and the checkpoint is saved with the lease's generation (the claim: a process of
 //      an older generation can save no checkpoint any more).
+//      With a "cdc" checkpoint, the selected tables are checked against its tables (task/table_watch.h): a table it
+//      does not know, a renamed table or a changed partition stops the task (exit 2: reload it); a table dropped
+//      while the task was stopped goes to the stream, which writes its last changes before HandleSourceTableDropped.
 //   3. The publication is created, or checked (pg/publication.h).
 //   4. No checkpoint in phase "cdc" yet:
 //      - full-load-and-cdc: the slot is created with an exported snapshot (an existing slot of the same name is

@@ -4,6 +4,11 @@
 // Transaction files (PreserveTransactions) have no row for a TRUNCATE: they keep the table's earlier changes, and
 // the user is told.
 //
+// Drop policy: DMS's HandleSourceTableDropped (same section, default true) drops the target table when the source
+// table is dropped; for an S3 target pgs3 removes the table's objects (LOAD and change files, as a TRUNCATE does), once
+// every change of the table before the DROP is durable; false keeps them, with a warning. Transaction files keep the
+// table's rows either way.
+//
 // Stateless; called on the loop's thread.
 #pragma once
 
@@ -20,5 +25,9 @@ namespace pgs3 {
 // objects were removed.
 Result<bool> apply_truncate_policy(const TaskConfig& config, ObjectStore& store, const SourceTable& table,
                                    bool transaction_files);
+
+// The same for a table dropped on the source.
+Result<bool> apply_drop_policy(const TaskConfig& config, ObjectStore& store, const SourceTable& table,
+                               bool transaction_files);
 
 }  // namespace pgs3

@@ -1,4 +1,3 @@
-#include "rules/cdc_stop_position.h"
 #include "rules/task_config.h"
 
 #include <gtest/gtest.h>
@@ -6,6 +5,8 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "rules/cdc_stop_position.h"
 
 namespace pgs3 {
 namespace {
@@ -181,8 +182,7 @@ TEST(TaskConfig, DuplicateKeysAreErrorsWithTheirPath) {
   std::string text = R"({"taskId": "a", "target": {"type": "local", "path": "/a", "path": "/b"}})";
   Result<TaskConfig> result = parse_task_json(text);
   ASSERT_FALSE(result.is_ok());
-  EXPECT_EQ(result.status().message(),
-            "target.path is set more than once; keep one (JSON objects take each key once)");
+  EXPECT_EQ(result.status().message(), "target.path is set more than once; keep one (JSON objects take each key once)");
   text = R"({"tableMappings": {"rules": [{}, {"rule-id": "1", "rule-id": "2"}]}})";
   result = parse_task_json(text);
   ASSERT_FALSE(result.is_ok());
@@ -808,18 +808,21 @@ TEST(TaskSettingsParsing, CdcSettingsAreRead) {
   TaskConfig defaults = parsed(task);
   EXPECT_EQ(defaults.cdc.memory_limit_total_mb, 512);
   EXPECT_TRUE(defaults.cdc.handle_source_table_truncated);
+  EXPECT_TRUE(defaults.cdc.handle_source_table_dropped);
   EXPECT_FALSE(defaults.source.heartbeat_enable);
   EXPECT_EQ(defaults.source.heartbeat_frequency_min, 5);
   EXPECT_EQ(defaults.cdc.stop_position, "");
 
   task["taskSettings"] = {{"ChangeProcessingTuning", {{"MemoryLimitTotal", 2048}}},
-                          {"ChangeProcessingDdlHandlingPolicy", {{"HandleSourceTableTruncated", false}}}};
+                          {"ChangeProcessingDdlHandlingPolicy",
+                           {{"HandleSourceTableTruncated", false}, {"HandleSourceTableDropped", false}}}};
   task["source"]["HeartbeatEnable"] = true;
   task["source"]["HeartbeatFrequency"] = 1;
   task["cdcStopPosition"] = "commit_time:2026-11-30T12:00:00.5Z";
   TaskConfig config = parsed(task);
   EXPECT_EQ(config.cdc.memory_limit_total_mb, 2048);
   EXPECT_FALSE(config.cdc.handle_source_table_truncated);
+  EXPECT_FALSE(config.cdc.handle_source_table_dropped);
   EXPECT_TRUE(config.source.heartbeat_enable);
   EXPECT_EQ(config.source.heartbeat_frequency_min, 1);
   EXPECT_EQ(config.cdc.stop_position, "commit_time:2026-11-30T12:00:00.5Z");

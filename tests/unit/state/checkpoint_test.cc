@@ -1,11 +1,11 @@
 #include "state/checkpoint.h"
-#include "state/progress_ledger.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
+#include "state/progress_ledger.h"
 #include "store/local_store.h"
 #include "testing/versioned_store.h"
 
@@ -82,7 +82,11 @@ class CheckpointTest : public ::testing::Test {
                          .last_file_key = "raw/app/public/orders/20261130-233000123.parquet",
                          .last_commit_time_us = 817813800123456};
     TableCheckpoint& odd = c.table_entry(16390, "Vendas é", "Order \"Items\"");
-    odd.statistics.full_load_rows = 7;  // loaded, no change yet: no position, no file
+    odd.statistics.full_load_rows = 7;                                   // loaded, no change yet: no position, no file
+    TableCheckpoint& events = c.table_entry(16400, "public", "events");  // partitioned
+    events.partitions = std::vector<PartitionCheckpoint>{{16401, 16401}, {16405, 17000}};
+    TableCheckpoint& gone = c.table_entry(16410, "public", "gone");
+    gone.dropped = true;
     return c;
   }
 
@@ -123,8 +127,12 @@ TEST_F(CheckpointTest, SaveThenLoadRoundTripsEveryField) {
   EXPECT_EQ(back.slot_created_lsn, 0x16A0000u);
   EXPECT_EQ(back.phase, CheckpointPhase::kCdc);
   EXPECT_EQ(back.confirmed_lsn, 0x16B6C50u);
-  ASSERT_EQ(back.tables.size(), 2u);
+  ASSERT_EQ(back.tables.size(), 4u);
   EXPECT_EQ(back.tables[0], c.tables[0]);
+  EXPECT_FALSE(back.tables[0].partitions.has_value());
+  EXPECT_FALSE(back.tables[0].dropped);
+  EXPECT_EQ(back.tables[2], c.tables[2]);
+  EXPECT_EQ(back.tables[3], c.tables[3]);
   EXPECT_EQ(back.tables[1].schema, "Vendas é");
   EXPECT_EQ(back.tables[1].table, "Order \"Items\"");
   EXPECT_FALSE(back.tables[1].durable_position.has_value());
@@ -137,6 +145,23 @@ TEST_F(CheckpointTest, SaveThenLoadRoundTripsEveryField) {
   EXPECT_NE((*text)->find("\"0/16B6C50:3\""), std::string::npos) << **text;
   EXPECT_NE((*text)->find("\"confirmed_lsn\": \"0/16B6C50\""), std::string::npos) << **text;
   EXPECT_NE((*text)->find("\"phase\": \"cdc\""), std::string::npos) << **text;
+}
+
+// A checkpoint written before "partitions" and "dropped" existed still loads: they are optional.
+TEST_F(CheckpointTest, TableEntriesWithoutPartitionsOrDroppedLoad) {
+  put(kKey, R"({"format": "pgs3-checkpoint", "version": 1, "sequence": 3, "task_id": "t", "phase": "cdc",
+               "confirmed_lsn": "0/10", "tables": [{"schema": "public", "table": "a", "relation_oid": 5}]})");
+  auto loaded = Checkpoint::load(*store_, kPrefix);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  ASSERT_EQ((*loaded)->tables.size(), 1u);
+  EXPECT_FALSE((*loaded)->tables[0].partitions.has_value());
+  EXPECT_FALSE((*loaded)->tables[0].dropped);
+  EXPECT_NE(load_error(R"({"format": "pgs3-checkpoint", "version": 1, "sequence": 3, "task_id": "t", "phase": "cdc",
+                           "confirmed_lsn": "0/10", "tables": [{"schema": "public", "table": "a", "relation_oid": 5,
+                           "partitions": [{"oid": 6}]}]})")
+                .message()
+                .find("tables[0].partitions[0].relfilenode is missing"),
+            std::string::npos);
 }
 
 TEST_F(CheckpointTest, SequenceGrowsWithEverySaveAndContinuesAfterLoad) {
@@ -293,13 +318,14 @@ TEST_F(CheckpointTest, TablesAreFoundByOidAcrossRenamesAndByNameOtherwise) {
   EXPECT_EQ(c.find_table(0, "public", "orders"), &c.tables[0]);
   // Same name, another OID: the table was dropped and created again; it is a new table.
   EXPECT_EQ(c.find_table(20000, "public", "orders"), nullptr);
+  const size_t before = c.tables.size();
   TableCheckpoint& recreated = c.table_entry(20000, "public", "orders");
-  EXPECT_EQ(c.tables.size(), 3u);
+  EXPECT_EQ(c.tables.size(), before + 1);
   EXPECT_EQ(recreated.relation_oid, 20000u);
   // And both entries survive a round trip.
   auto back = Checkpoint::parse(c.to_json(), "test");
   ASSERT_TRUE(back.is_ok()) << back.status().message();
-  EXPECT_EQ(back->tables.size(), 3u);
+  EXPECT_EQ(back->tables.size(), before + 1);
 }
 
 TEST(ConfirmableLsnTest, IsTheProcessedEndWhenNothingIsPending) {

@@ -14,7 +14,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <map>
 #include <random>
 #include <set>
@@ -122,6 +121,8 @@ struct Txn {
   uint64_t commit_lsn = 0;
   uint64_t end_lsn = 0;
   std::vector<std::pair<int, int>> rows;
+  // Tables renamed before this transaction (ALTER TABLE ... RENAME): their next Relation message has the new name.
+  std::map<int, std::string> renamed;
 };
 
 struct Wal {
@@ -164,21 +165,37 @@ class ScriptedSource final : public ReplicationSource {
       : slot_(slot), end_(wal.end), on_flush_(std::move(on_flush)) {
     const uint64_t from = std::max(start_lsn, slot.confirmed_flush);
     std::set<int> described;
+    std::map<int, std::string> names;
     for (const Txn& t : wal.txns) {
+      for (const auto& [table, name] : t.renamed) {
+        names[table] = name;
+        described.erase(table);  // the rename invalidates the relation: described again at its next change
+      }
       if (t.commit_lsn < from) continue;
       add(t.commit_lsn, PgoutputBytes().ch('B').u64(t.commit_lsn).u64(1000 + t.commit_lsn).u32(700));
       for (const auto& [table, id] : t.rows) {
         const uint32_t oid = kFirstOid + static_cast<uint32_t>(table);
         if (described.insert(table).second) {
+          const std::string name = names.count(table) ? names[table] : "t" + std::to_string(table);
           add(t.commit_lsn, PgoutputBytes()
-                                .ch('R').u32(oid).str("public").str("t" + std::to_string(table)).ch('d').u16(2)
-                                .u8(1).str("id").u32(kInt4).u32(0xFFFFFFFF)
-                                .u8(0).str("note").u32(kText).u32(0xFFFFFFFF));
+                                .ch('R')
+                                .u32(oid)
+                                .str("public")
+                                .str(name)
+                                .ch('d')
+                                .u16(2)
+                                .u8(1)
+                                .str("id")
+                                .u32(kInt4)
+                                .u32(0xFFFFFFFF)
+                                .u8(0)
+                                .str("note")
+                                .u32(kText)
+                                .u32(0xFFFFFFFF));
         }
         add(t.commit_lsn, PgoutputBytes().ch('I').u32(oid).ch('N').u16(2).text(std::to_string(id)).text(note_of(id)));
       }
-      add(t.commit_lsn,
-          PgoutputBytes().ch('C').u8(0).u64(t.commit_lsn).u64(t.end_lsn).u64(1000 + t.commit_lsn));
+      add(t.commit_lsn, PgoutputBytes().ch('C').u8(0).u64(t.commit_lsn).u64(t.end_lsn).u64(1000 + t.commit_lsn));
     }
   }
 
@@ -243,6 +260,11 @@ class CdcStreamCrashTest : public ::testing::Test {
     config_.target.s3.data_format = DataFormat::kCsv;
     config_.target.s3.cdc_min_file_size_kb = 1;  // a file closes after about ten rows, at a transaction's end
     config_.target.s3.cdc_max_batch_interval_s = 1000000;
+    SelectionRule all;
+    all.rule_id = all.rule_name = "1";
+    all.schema_pattern = "public";
+    all.table_pattern = "%";
+    config_.selection_rules = {all};  // so that every run also checks each Relation message (task/table_watch.h)
     for (int t = 0; t < kTables; ++t) {
       SourceTable table;
       table.oid = kFirstOid + static_cast<uint32_t>(t);
@@ -302,10 +324,19 @@ class CdcStreamCrashTest : public ::testing::Test {
   // Invariant 3: every transaction committed below `flush` is durable in full.
   void check_flush(const MemoryStore& store, const Wal& wal, uint64_t flush, const std::string& trial) {
     std::vector<std::multiset<int>> durable;
+    durable.reserve(kTables);
     for (int t = 0; t < kTables; ++t) durable.push_back(durable_ids(store, t));
     for (const Txn& txn : wal.txns) {
       if (txn.commit_lsn >= flush) break;
       for (const auto& [table, id] : txn.rows) {
+        if (removed_tables_.count(table) > 0) continue;
+        if (table >= kTables) {
+          ADD_FAILURE() << trial << ": flush position " << Lsn(flush).to_string() << " confirms the transaction at "
+                        << Lsn(txn.commit_lsn).to_string() << ", which holds a change of t" << table
+                        << ", a table the task does not know";
+          ++violations_;
+          return;
+        }
         if (durable[table].count(id) == 0) {
           ADD_FAILURE() << trial << ": flush position " << Lsn(flush).to_string() << " confirms the transaction at "
                         << Lsn(txn.commit_lsn).to_string() << ", but its change id " << id << " of table t" << table
@@ -320,7 +351,8 @@ class CdcStreamCrashTest : public ::testing::Test {
   // One life of the process: start from what the store holds, stream until the stop position. False when the store
   // died on the way.
   bool run_process(MemoryStore& store, Slot& slot, const Wal& wal, const std::string& trial,
-                   MemoryBudget* budget = nullptr, const std::string& spill_directory = {}) {
+                   MemoryBudget* budget = nullptr, const std::string& spill_directory = {},
+                   const std::function<Result<CatalogSnapshot>()>& read_catalog = nullptr) {
     auto loaded = Checkpoint::load(store, prefix_);
     if (!loaded.is_ok()) return false;
     EXPECT_TRUE(loaded->has_value()) << trial;
@@ -337,6 +369,10 @@ class CdcStreamCrashTest : public ::testing::Test {
     services.wall_clock = [this] { return wall_ += std::chrono::milliseconds(300); };
     services.memory_budget = budget;
     services.spill_directory = spill_directory;
+    if (read_catalog || catalog_) {
+      services.read_catalog = [fn = read_catalog ? read_catalog : catalog_](
+                                  const std::vector<uint32_t>&, const std::vector<uint32_t>&) { return fn(); };
+    }
     TaskConfig config = config_;
     config.cdc.stop_position = Lsn(wal.end).to_string();
     CdcStream stream(config, store, ledger, tables_, 2, std::move(services));
@@ -351,6 +387,15 @@ class CdcStreamCrashTest : public ::testing::Test {
 
   // Kills the first process after `die_after` store calls (none: a clean run), restarts until the stop position is
   // reached, then checks exactly-once. Returns the store calls of the first process.
+  // The table's checkpoint entry as the store holds it.
+  TableCheckpoint saved_entry(MemoryStore& store, int t) {
+    auto loaded = Checkpoint::load(store, prefix_);
+    EXPECT_TRUE(loaded.is_ok() && loaded->has_value());
+    if (!loaded.is_ok() || !loaded->has_value()) return {};
+    const TableCheckpoint* e = (*loaded)->find_table(kFirstOid + static_cast<uint32_t>(t), "", "");
+    return e != nullptr ? *e : TableCheckpoint{};
+  }
+
   uint64_t trial(const Wal& wal, std::optional<uint64_t> die_after, const std::string& name) {
     MemoryStore store;
     Slot slot;
@@ -366,6 +411,7 @@ class CdcStreamCrashTest : public ::testing::Test {
     EXPECT_TRUE(done) << name << ": the task did not reach its stop position";
     store.revive();
     std::vector<std::multiset<int>> durable;
+    durable.reserve(kTables);
     for (int t = 0; t < kTables; ++t) durable.push_back(durable_ids(store, t));
     size_t changes = 0;
     for (const Txn& txn : wal.txns) {
@@ -383,9 +429,9 @@ class CdcStreamCrashTest : public ::testing::Test {
       auto report = recover(store, prefix_, **loaded);
       EXPECT_TRUE(report.is_ok()) << name;
       if (report.is_ok()) {
-        EXPECT_TRUE(report->adopted.empty() && report->discarded.empty()) << name << ": a restart would adopt "
-                                                                          << report->adopted.size() << " and discard "
-                                                                          << report->discarded.size() << " file(s)";
+        EXPECT_TRUE(report->adopted.empty() && report->discarded.empty())
+            << name << ": a restart would adopt " << report->adopted.size() << " and discard "
+            << report->discarded.size() << " file(s)";
       }
     }
     return first_life;
@@ -410,6 +456,8 @@ class CdcStreamCrashTest : public ::testing::Test {
   std::chrono::steady_clock::time_point steady_{};
   std::chrono::system_clock::time_point wall_ = std::chrono::system_clock::time_point() + std::chrono::hours(500000);
   int violations_ = 0;
+  std::set<int> removed_tables_;  // tables whose objects the test expects removed (not checked by check_flush)
+  std::function<Result<CatalogSnapshot>()> catalog_;  // every process's catalog readings, when set
   Status last_error_;
 };
 
@@ -467,6 +515,102 @@ TEST_F(CdcStreamCrashTest, TransactionFilesKillAtEveryStoreStepThenRestartLosesA
   config_.target.s3.preserve_transactions = true;
   config_.target.s3.cdc_path = "txn";
   const Wal wal = make_wal(13, 60);
+  kill_at_every_store_call(wal);
+}
+
+// ALTER TABLE ... RENAME while streaming: pgoutput describes the table again under its new name, with the same OID.
+// The stream stops (kBadInput, naming both names) before the renamed table's change, and no status update
+// confirms that transaction; nothing is written under the new name.
+TEST_F(CdcStreamCrashTest, ARenameStopsTheStreamBeforeConfirmingTheRenamedTablesChange) {
+  Wal wal = make_wal(19, 40);
+  wal.txns[20].renamed[0] = "t0_renamed";
+  wal.txns[20].rows.emplace_back(0, 100000);
+  MemoryStore store;
+  Slot slot;
+  create_task(store, slot);
+  EXPECT_FALSE(run_process(store, slot, wal, "rename"));
+  EXPECT_EQ(last_error_.code(), StatusCode::kBadInput) << last_error_.message();
+  EXPECT_NE(last_error_.message().find("table \"public\".\"t0\" (relation OID 16384) was renamed to "
+                                       "\"public\".\"t0_renamed\""),
+            std::string::npos)
+      << last_error_.message();
+  EXPECT_LT(slot.confirmed_flush, wal.txns[20].commit_lsn);
+  const std::string renamed = table_prefix(config_.target.s3, "public", "t0_renamed");
+  for (const auto& [key, data] : store.objects) EXPECT_NE(key.rfind(renamed, 0), 0u) << key;
+  EXPECT_EQ(violations_, 0);
+}
+
+// A selected table the task does not know (a FOR ALL TABLES publication streams a table created after the full
+// load): the stream stops at its Relation message, before its first change, and confirms nothing of it.
+TEST_F(CdcStreamCrashTest, ASelectedTableTheTaskDoesNotKnowStopsTheStreamBeforeItsFirstChange) {
+  Wal wal = make_wal(23, 40);
+  wal.txns[15].rows.emplace_back(2, 100000);  // OID 16386, "t2": not among the task's tables
+  MemoryStore store;
+  Slot slot;
+  create_task(store, slot);
+  EXPECT_FALSE(run_process(store, slot, wal, "new table"));
+  EXPECT_EQ(last_error_.code(), StatusCode::kBadInput) << last_error_.message();
+  EXPECT_NE(last_error_.message().find("table \"public\".\"t2\" (relation OID 16386) is selected by tableMappings"),
+            std::string::npos)
+      << last_error_.message();
+  EXPECT_LT(slot.confirmed_flush, wal.txns[15].commit_lsn);
+  for (const auto& [key, data] : store.objects) EXPECT_EQ(key.find("/t2/"), std::string::npos) << key;
+}
+
+// DROP TABLE (pgoutput sends nothing): the catalog reading no longer lists t1. Its changes up to the WAL position read
+// with the catalog are still written; then HandleSourceTableDropped removes its objects (true) or keeps them
+// (false), and its entry is marked dropped. The other table is untouched and every change of it is written once.
+class CdcStreamDropTest : public CdcStreamCrashTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(CdcStreamDropTest, ADroppedTablesLastChangesAreWrittenThenTheDropPolicyApplies) {
+  config_.cdc.handle_source_table_dropped = GetParam();
+  if (GetParam()) removed_tables_ = {1};
+  Wal wal = make_wal(29, 60);
+  for (size_t i = 30; i < wal.txns.size(); ++i) {
+    for (auto& row : wal.txns[i].rows) row.first = 0;  // t1 is gone after transaction 29
+  }
+  CatalogSnapshot catalog;
+  catalog.tables = {{kFirstOid, "public", "t0", false}};
+  catalog.wal_insert_lsn = wal.txns[29].end_lsn;
+  MemoryStore store;
+  Slot slot;
+  create_task(store, slot);
+  ASSERT_TRUE(run_process(store, slot, wal, "drop", nullptr, {}, [&] { return catalog; })) << last_error_.message();
+  EXPECT_TRUE(saved_entry(store, 1).dropped);
+  const std::multiset<int> t1 = durable_ids(store, 1);
+  for (const Txn& txn : wal.txns) {
+    for (const auto& [table, id] : txn.rows) {
+      if (table == 1) {
+        EXPECT_EQ(t1.count(id), GetParam() ? 0u : 1u) << "change id " << id << " of the dropped t1";
+      }
+    }
+  }
+  const std::multiset<int> t0 = durable_ids(store, 0);
+  for (const Txn& txn : wal.txns) {
+    for (const auto& [table, id] : txn.rows) {
+      if (table == 0) {
+        EXPECT_EQ(t0.count(id), 1u) << "change id " << id << " of t0";
+      }
+    }
+  }
+  EXPECT_EQ(slot.confirmed_flush, wal.end);
+  EXPECT_EQ(violations_, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(HandleSourceTableDropped, CdcStreamDropTest, ::testing::Bool());
+
+// The drop's handling (flush, checkpoint entry marked dropped, its save) killed at every store call: with
+// HandleSourceTableDropped false, every change of the dropped table, as of the other, is still written exactly once.
+TEST_F(CdcStreamCrashTest, DroppedTableKillAtEveryStoreStepThenRestartLosesAndDuplicatesNothing) {
+  config_.cdc.handle_source_table_dropped = false;
+  Wal wal = make_wal(31, 40);
+  for (size_t i = 20; i < wal.txns.size(); ++i) {
+    for (auto& row : wal.txns[i].rows) row.first = 0;  // t1 is gone after transaction 19
+  }
+  CatalogSnapshot catalog;
+  catalog.tables = {{kFirstOid, "public", "t0", false}};
+  catalog.wal_insert_lsn = wal.txns[19].end_lsn;
+  catalog_ = [catalog] { return catalog; };
   kill_at_every_store_call(wal);
 }
 
