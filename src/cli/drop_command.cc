@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/object_key.h"
 #include "cli/status_command.h"
 #include "cli/task_file.h"
 #include "pg/connection.h"
@@ -108,13 +109,16 @@ Result<PurgePlan> plan_purge(ObjectStore& store, const TaskConfig& config) {
     size_t first = rest.find('/');
     size_t second = first == std::string::npos ? std::string::npos : rest.find('/', first + 1);
     if (second == std::string::npos) continue;  // not <schema>/<table>/<file>
-    std::string schema = rest.substr(0, first);
-    std::string table = rest.substr(first + 1, second - first - 1);
-    if (schema == "_pgs3") continue;  // another task's state
-    std::string prefix = folder + schema + "/" + table + "/";
+    // The folders' names are escaped (base/object_key.h); a folder no table name escapes to is not pgs3's.
+    const std::string schema_segment = rest.substr(0, first);
+    if (schema_segment == kStateFolderName) continue;  // another task's state
+    std::optional<std::string> schema = unescape_key_segment(schema_segment);
+    std::optional<std::string> table = unescape_key_segment(rest.substr(first + 1, second - first - 1));
+    if (!schema || !table) continue;
+    std::string prefix = table_prefix(s3, *schema, *table);
     bool named = false;
     for (const auto& p : checkpoint_prefixes) named = named || p == prefix;
-    if (named || selector.is_selected(schema, table)) plan.data[prefix].push_back(o.key);
+    if (named || selector.is_selected(*schema, *table)) plan.data[prefix].push_back(o.key);
   }
   // The checkpoint goes last: should the purge stop half-way, the task still shows as having run.
   auto checkpoint_object = store.get(checkpoint_key);

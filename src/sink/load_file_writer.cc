@@ -1,6 +1,7 @@
 #include "sink/load_file_writer.h"
 
 #include "base/log.h"
+#include "base/object_key.h"
 #include "sink/object_keys.h"
 
 namespace pgs3 {
@@ -16,7 +17,29 @@ LoadFileWriter::LoadFileWriter(ObjectStore& store, const S3Settings& settings, s
       metadata_(std::move(metadata)),
       file_(store, settings, RollingObjectWriter::Staging::kDirect) {}
 
+Status LoadFileWriter::remove_earlier_objects(const std::string& keep) {
+  PGS3_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store_.list(prefix_));
+  std::vector<std::string> keys;
+  size_t load_files = 0;
+  for (const ObjectInfo& o : objects) {
+    if (o.key == keep) continue;  // replaced in place when the new file commits
+    if (base_name(o.key).starts_with("LOAD")) ++load_files;
+    keys.push_back(o.key);
+  }
+  if (keys.empty()) return Status::ok();
+  PGS3_RETURN_IF_ERROR(store_.remove_all(keys));
+  log_info("removed " + std::to_string(keys.size()) + " earlier object(s) under " + prefix_ +
+           " before the new full load's first file (" + std::to_string(load_files) + " LOAD file(s), " +
+           std::to_string(keys.size() - load_files) +
+           " change file(s) or others): they would replay stale rows over the new load");
+  return Status::ok();
+}
+
 Status LoadFileWriter::close_current() {
+  // The table's earlier objects go before its first new file is visible: a reader then finds either the old files
+  // (with the one this file replaces) or the new ones, and a crash in between leaves nothing stale behind the new
+  // LOAD00000001 (the next run loads the table again). The key being committed is kept: its new object replaces it.
+  if (files_ == 0) PGS3_RETURN_IF_ERROR(remove_earlier_objects(file_.key()));
   PGS3_ASSIGN_OR_RETURN(uint64_t bytes, file_.commit(metadata_, nullptr));
   bytes_ += bytes;
   ++files_;
@@ -38,15 +61,8 @@ Status LoadFileWriter::write(const RecordBatch& batch) {
 
 Status LoadFileWriter::finish() {
   if (file_.is_open()) PGS3_RETURN_IF_ERROR(close_current());
-  PGS3_ASSIGN_OR_RETURN(auto existing, store_.list(prefix_ + "LOAD"));
-  for (const auto& obj : existing) {
-    std::string name = obj.key.substr(prefix_.size());
-    auto number = parse_load_file_name(name, extension_);
-    if (number && *number > files_) {
-      log_info("removing " + obj.key + ", left by an earlier load of the table with more files");
-      PGS3_RETURN_IF_ERROR(store_.remove(obj.key));
-    }
-  }
+  // An empty table writes no file: its earlier objects still go (the new image of the table is empty).
+  if (files_ == 0) PGS3_RETURN_IF_ERROR(remove_earlier_objects(""));
   return Status::ok();
 }
 

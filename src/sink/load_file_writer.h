@@ -2,9 +2,14 @@
 //
 // A new file is started when the current one reaches MaxFileSize (checked after each batch, so a file can exceed
 // the limit by at most one batch). Files are written straight into their objects (RollingObjectWriter, kDirect:
-// nothing about a LOAD file is unknown when it starts) and each appears atomically. finish() also removes LOAD
-// files numbered beyond the ones this load wrote — leftovers of an earlier, larger load of the same table — only
-// after the new files are in place, so a reader never finds the table empty. A table with no rows writes no file.
+// nothing about a LOAD file is unknown when it starts) and each appears atomically.
+//
+// A new full load replaces the table's image: every object found under its prefix when the first new file is about
+// to be committed — LOAD files of an earlier load (whatever their number or format) and change files of an earlier
+// CDC task (with their date folders) — is removed first, with a log line that counts them, so that no reader
+// replays stale history over the new LOAD files (the checkpoint that named them may be gone: a task started over).
+// The first file's own key is left to be replaced in place, so a one-file table is never seen empty. A table with no
+// rows writes no file; finish() then removes its earlier objects.
 // Used by one thread.
 #pragma once
 
@@ -35,6 +40,8 @@ class LoadFileWriter {
 
  private:
   Status close_current();
+  // Removes every object under the prefix but `keep`, logging how many.
+  Status remove_earlier_objects(const std::string& keep);
 
   ObjectStore& store_;
   const S3Settings& settings_;

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "base/object_key.h"
+
 namespace pgs3 {
 
 std::string file_extension(const S3Settings& settings) {
@@ -22,11 +24,11 @@ std::string folder_prefix(const S3Settings& settings) {
 std::string transaction_prefix(const S3Settings& settings) { return folder_prefix(settings) + settings.cdc_path + "/"; }
 
 std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table) {
-  return folder_prefix(settings) + schema + "/" + table + "/";
+  return folder_prefix(settings) + escape_key_segment(schema) + "/" + escape_key_segment(table) + "/";
 }
 
 std::string task_state_prefix(const S3Settings& settings, const std::string& task_id) {
-  return folder_prefix(settings) + "_pgs3/" + task_id + "/";
+  return folder_prefix(settings) + std::string(kStateFolderName) + "/" + task_id + "/";
 }
 
 std::string load_file_name(uint32_t number, const std::string& extension) {

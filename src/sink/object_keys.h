@@ -5,7 +5,10 @@
 //   <BucketFolder>/<CdcPath>/CDC_TXN-<yyyymmddhhmmssfff>.csv   PreserveTransactions: every table's changes in
 //                                                          transaction order (sink/transaction_file_writer.h)
 //   <BucketFolder>/_pgs3/<taskId>/...                      pgs3's own state (checkpoints)
-// Schema and table names are used as they are in PostgreSQL (mixed case, spaces, non-ASCII), as DMS does.
+// Schema and table names are used as they are in PostgreSQL (mixed case, spaces, non-ASCII), as DMS does, except
+// for what would break the layout ('/', '%', control characters, "." and "..", "_pgs3"), which is percent-encoded
+// (base/object_key.h, escape_key_segment()): every key of a table is built from table_prefix(), so a table's folder
+// holds its files only. The task id needs no escaping (rules/task_config.cc allows [A-Za-z0-9_-] only).
 #pragma once
 
 #include <cstdint>
@@ -18,7 +21,7 @@ namespace pgs3 {
 
 // "parquet", "csv" or "csv.gz".
 std::string file_extension(const S3Settings& settings);
-// "<BucketFolder>/<schema>/<table>/" ("<schema>/<table>/" when BucketFolder is empty).
+// "<BucketFolder>/<schema>/<table>/" ("<schema>/<table>/" when BucketFolder is empty), the names escaped.
 std::string table_prefix(const S3Settings& settings, const std::string& schema, const std::string& table);
 // "<BucketFolder>/<CdcPath>/": the transaction files of PreserveTransactions.
 std::string transaction_prefix(const S3Settings& settings);

@@ -1,11 +1,14 @@
 // SpillFile: a local temporary file that holds bytes the memory budget moved out of memory (DESIGN.md §3
 // invariant 5), written once from the start and read back once at the end.
 //
-// The file is "<directory>/pgs3-spill-<pid>-<n>" (n counts the files this process created), created with O_EXCL and
-// mode 0600, so two processes or two writers never share one. It is removed (unlinked) when the SpillFile is
-// destroyed, whatever happened; a process killed with SIGKILL leaves it behind, and the name says which process made
-// it: remove_stale() removes those of processes that no longer run (the CDC task calls it at start). The directory
-// is created (with its parents) when missing.
+// Spill files hold rows in plaintext, so no other user may read them: the file is
+// "<directory>/pgs3-spill-<pid>-XXXXXX/pgs3-spill-<pid>-<n>" (n counts the files this process created), created with
+// O_EXCL and mode 0600 inside a directory private to this process (mode 0700, made by mkdtemp when the process's
+// first spill file there is created, removed with its last one), so two processes or two writers never share one.
+// A file is removed (unlinked) when the SpillFile is destroyed, whatever happened; a process killed with SIGKILL
+// leaves its directory behind, and the name says which process made it: remove_stale() removes those of processes
+// that no longer run (the CDC task calls it at start), and the loose pgs3-spill-<pid>-<n> files of earlier pgs3
+// versions. `directory` itself is created (with its parents) when missing.
 //
 // Errors name the file or directory: a directory that cannot be created or a file that cannot be opened is kIoError;
 // a write that fails because the disk or the quota is full is kUnavailable (space may come back, the caller may retry
@@ -56,10 +59,12 @@ class SpillFile {
   const std::string& path() const { return path_; }
 
  private:
-  SpillFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  SpillFile(std::string directory, std::string path, int fd)
+      : directory_(std::move(directory)), path_(std::move(path)), fd_(fd) {}
   Status write_out(std::string_view bytes);
   Status flush_buffer();
 
+  std::string directory_;  // the spill directory (the private directory is in it)
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "base/process_alive.h"
@@ -22,29 +23,25 @@ constexpr char kTmpMarker[] = ".pgs3-tmp-";
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-Status fsync_path(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return Status::io_error("cannot open " + path + " to fsync it: " + errno_text(errno));
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Status::io_error("fsync of " + path + " failed: " + errno_text(err));
-  return Status::ok();
-}
-
-// Keys are relative, '/'-separated, and may not climb out of the root.
-Status check_key(const std::string& key) {
-  if (key.empty() || key.front() == '/') return Status::internal("object key must be relative: '" + key + "'");
+// Keys and prefixes are relative, '/'-separated, and may not climb out of the root (pgs3 escapes the names it puts in
+// keys, base/object_key.h; this is the last line of defence). A prefix may be empty (the whole root).
+Status check_relative(const std::string& key, bool prefix) {
+  if ((!prefix && key.empty()) || (!key.empty() && key.front() == '/')) {
+    return Status::internal("object key must be relative: '" + key + "'");
+  }
   for (const auto& part : fs::path(key)) {
     if (part == ".." || part == ".") return Status::internal("object key has a '.' or '..' part: '" + key + "'");
   }
   return Status::ok();
 }
+Status check_key(const std::string& key) { return check_relative(key, false); }
+
+}  // namespace
 
 class LocalObjectWriter final : public ObjectWriter {
  public:
-  LocalObjectWriter(std::string tmp_path, std::string final_path, int fd)
-      : tmp_path_(std::move(tmp_path)), final_path_(std::move(final_path)), fd_(fd) {}
+  LocalObjectWriter(const LocalStore& store, std::string tmp_path, std::string final_path, int fd)
+      : store_(store), tmp_path_(std::move(tmp_path)), final_path_(std::move(final_path)), fd_(fd) {}
   ~LocalObjectWriter() override { abort(); }
 
   Status append(std::string_view bytes) override {
@@ -78,7 +75,7 @@ class LocalObjectWriter final : public ObjectWriter {
       return Status::io_error("cannot rename " + tmp_path_ + " to " + final_path_ + ": " + errno_text(err));
     }
     committed_ = true;
-    return fsync_path(fs::path(final_path_).parent_path().string(), true);
+    return store_.sync_directory(fs::path(final_path_).parent_path().string());
   }
 
   void abort() override {
@@ -93,6 +90,7 @@ class LocalObjectWriter final : public ObjectWriter {
   }
 
  private:
+  const LocalStore& store_;
   std::string tmp_path_;
   std::string final_path_;
   int fd_;
@@ -100,6 +98,8 @@ class LocalObjectWriter final : public ObjectWriter {
   bool committed_ = false;
   bool aborted_ = false;
 };
+
+namespace {
 
 std::string version_of(const struct stat& st) {
   const int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
@@ -141,12 +141,39 @@ bool LocalStore::is_temporary_name(const std::string& name) {
   return !name.empty() && name.front() == '.' && name.find(kTmpMarker) != std::string::npos;
 }
 
+Status LocalStore::sync_directory(const std::string& path) const {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::io_error("cannot open directory " + path + " to fsync it: " + errno_text(errno));
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Status::io_error("fsync of directory " + path + " failed: " + errno_text(err));
+  if (sync_observer_) sync_observer_(path);
+  return Status::ok();
+}
+
+Status LocalStore::create_directories(const std::string& dir) const {
+  std::vector<fs::path> missing;  // deepest first
+  std::error_code ec;
+  for (fs::path p = dir; !p.empty() && !fs::is_directory(p, ec); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;  // "/"
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    // EEXIST: another writer made it a moment ago; its entry may not be durable yet, so the parent is synced anyway.
+    if (::mkdir(it->c_str(), 0755) != 0 && errno != EEXIST) {
+      return Status::io_error("cannot create directory " + it->string() + ": " + errno_text(errno));
+    }
+    const fs::path parent = it->parent_path();
+    PGS3_RETURN_IF_ERROR(sync_directory(parent.empty() ? "." : parent.string()));
+  }
+  return Status::ok();
+}
+
 Result<std::unique_ptr<ObjectWriter>> LocalStore::create(const std::string& key, const ObjectOptions& /*options*/) {
   PGS3_RETURN_IF_ERROR(check_key(key));
   fs::path final_path = fs::path(root_) / key;
-  std::error_code ec;
-  fs::create_directories(final_path.parent_path(), ec);
-  if (ec) return Status::io_error("cannot create directory " + final_path.parent_path().string() + ": " + ec.message());
+  PGS3_RETURN_IF_ERROR(create_directories(final_path.parent_path().string()));
   // The name starts from a std::string, not from "." + ...: GCC 12 at -O3 reports a false -Wrestrict on
   // operator+(const char*, std::string&&) (GCC bug 105329).
   std::string tmp_name(1, '.');
@@ -155,10 +182,11 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::create(const std::string& key,
   std::string tmp = (final_path.parent_path() / tmp_name).string();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::io_error("cannot create " + tmp + ": " + errno_text(errno));
-  return std::unique_ptr<ObjectWriter>(new LocalObjectWriter(tmp, final_path.string(), fd));
+  return std::unique_ptr<ObjectWriter>(new LocalObjectWriter(*this, tmp, final_path.string(), fd));
 }
 
 Result<std::vector<ObjectInfo>> LocalStore::list(const std::string& prefix) {
+  PGS3_RETURN_IF_ERROR(check_relative(prefix, true));
   std::vector<ObjectInfo> out;
   // Walk from the deepest directory the prefix names, then filter by the full prefix.
   std::string dir_part = prefix.substr(0, prefix.rfind('/') == std::string::npos ? 0 : prefix.rfind('/'));
@@ -191,16 +219,25 @@ Result<std::optional<std::string>> LocalStore::get(const std::string& key) {
   return std::optional<std::string>(ss.str());
 }
 
-Status LocalStore::remove(const std::string& key) {
-  PGS3_RETURN_IF_ERROR(check_key(key));
-  fs::path path = fs::path(root_) / key;
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return Status::io_error("cannot remove " + path.string() + ": " + errno_text(errno));
+Status LocalStore::remove(const std::string& key) { return remove_all({key}); }
+
+Status LocalStore::remove_all(const std::vector<std::string>& keys) {
+  std::set<std::string> directories;  // those a file was removed from: fsynced once each, after the unlinks
+  for (const std::string& key : keys) {
+    PGS3_RETURN_IF_ERROR(check_key(key));
+    fs::path path = fs::path(root_) / key;
+    if (::unlink(path.c_str()) == 0) {
+      directories.insert(path.parent_path().string());
+    } else if (errno != ENOENT) {
+      return Status::io_error("cannot remove " + path.string() + ": " + errno_text(errno));
+    }
   }
+  for (const std::string& dir : directories) PGS3_RETURN_IF_ERROR(sync_directory(dir));
   return Status::ok();
 }
 
 Result<int> LocalStore::remove_stale_temporaries(const std::string& prefix) {
+  PGS3_RETURN_IF_ERROR(check_relative(prefix, true));
   int removed = 0;
   fs::path start = fs::path(root_) / prefix;
   std::error_code ec;

@@ -78,7 +78,12 @@ test('S3TargetWritesTheSameBytesAsTheLocalTarget', async () => {
     await verifyTable({ cluster, targetDir: downloaded, bucketFolder: 'it', schema, table, settings: s3Settings });
   }
   assert.deepEqual(await t.server.listOpenUploads('lake'), [], 'no multipart upload left open');
-  assert.deepEqual(await listKeys(t, 'lake', 'it/_pgs3/'), [], 'the target check removed its probe object');
+  // The task's state folder holds its lease (released by the clean stop), and no probe object of the target check.
+  assert.deepEqual((await listKeys(t, 'lake', 'it/_pgs3/')).map((o) => o.key), ['it/_pgs3/it-s3/lease.json'],
+    'the target check removed its probe object');
+  const leaseFile = join(makeTempDir('pgs3-it-lease-'), 'lease.json');
+  await s3api(t, ['get-object', '--bucket', 'lake', '--key', 'it/_pgs3/it-s3/lease.json', leaseFile]);
+  assert.equal(JSON.parse(readFileSync(leaseFile, 'utf8')).released, true, 'the full load released its lease');
 });
 
 test('LargeFileIsUploadedInPartsAndNoUploadIsLeftOpen', async () => {

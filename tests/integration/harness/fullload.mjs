@@ -5,9 +5,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describeRun, fullLoadTask, makeTempDir, runPgs3 } from './pgs3.mjs';
-import { verifyTable } from './verify.mjs';
+import { keySegment, verifyTable } from './verify.mjs';
 
-// The <schema>/<table> folders under <target>/<BucketFolder>/, ignoring pgs3's own `_pgs3` state folder.
+// The <schema>/<table> folders under <target>/<BucketFolder>/ (escaped names, keySegment()), ignoring pgs3's own
+// `_pgs3` state folder.
 export function tableFolders(targetDir, bucketFolder) {
   const root = bucketFolder ? join(targetDir, bucketFolder) : targetDir;
   if (!existsSync(root)) return [];
@@ -53,7 +54,7 @@ export async function runFullLoad(o) {
       const r = await verifyTable({ cluster, targetDir, bucketFolder, schema, table, settings: s3Settings,
         run: { startMs, endMs }, ...(o.verifyOptions ?? {}) });
       results[`${schema}.${table}`] = r;
-      if (r.rows > 0) nonEmpty.push(`${schema}/${table}`);
+      if (r.rows > 0) nonEmpty.push(`${keySegment(schema)}/${keySegment(table)}`);
     } catch (e) {
       failures.push(e.message);
     }
@@ -63,7 +64,8 @@ export async function runFullLoad(o) {
     const folders = tableFolders(targetDir, bucketFolder).filter((f) => {
       // An empty table's folder may exist as long as it holds no file (verifyTable checked that).
       const [schema, table] = f.split('/');
-      return !tables.some(([s, t]) => s === schema && t === table && results[`${s}.${t}`].rows === 0);
+      return !tables.some(([s, t]) => keySegment(s) === schema && keySegment(t) === table &&
+        results[`${s}.${t}`].rows === 0);
     });
     assert.deepEqual([...folders].sort(), [...nonEmpty].sort(), `${label}: the table folders written`);
   }

@@ -12,9 +12,23 @@ import { pageTypes, parquetInfo, readWithDuckDB, readWithHyparquet } from './par
 import { canonFloat, parseFloatText, significantDigits } from './pgtext.mjs';
 import { describeTable, sourceRows } from './source.mjs';
 
-// The folder a table's files land in: <path>/<BucketFolder>/<schema>/<table>/ (names as-is).
+// A schema or table name as pgs3 writes it in object keys (README "Output layout", src/base/object_key.h): as-is,
+// but '%', '/' and control characters percent-encoded, and "." / ".." / "_pgs3" as "%2E" / "%2E%2E" / "%5Fpgs3".
+export function keySegment(name) {
+  const whole = { '.': '%2E', '..': '%2E%2E', _pgs3: '%5Fpgs3' };
+  if (Object.hasOwn(whole, name)) return whole[name];
+  let out = '';
+  for (const ch of name) {
+    const c = ch.codePointAt(0);
+    out += c === 0x25 || c === 0x2f || c < 0x20 || c === 0x7f ? `%${c.toString(16).toUpperCase().padStart(2, '0')}` : ch;
+  }
+  return out;
+}
+
+// The folder a table's files land in: <path>/<BucketFolder>/<schema>/<table>/ (names escaped by keySegment()).
 export function tableDir(targetDir, bucketFolder, schema, table) {
-  return bucketFolder ? join(targetDir, bucketFolder, schema, table) : join(targetDir, schema, table);
+  const parts = [keySegment(schema), keySegment(table)];
+  return bucketFolder ? join(targetDir, bucketFolder, ...parts) : join(targetDir, ...parts);
 }
 
 export function dataFormatOf(settings) {

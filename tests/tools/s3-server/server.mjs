@@ -16,7 +16,7 @@
 // delete and copy carry it along.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
@@ -25,8 +25,8 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 import { uriDecode, uriEncode, verifyPayload, verifyRequest } from './sigv4.mjs';
-import { S3Error, S3_XMLNS, el, errorDocument, newRequestId, parseCompleteXml, parseTaggingXml, xmlDocument }
-  from './xml.mjs';
+import { S3Error, S3_XMLNS, el, elements, errorDocument, firstText, newRequestId, parseCompleteXml, parseTaggingXml,
+  xmlDocument } from './xml.mjs';
 
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
@@ -476,6 +476,41 @@ export async function startS3Server({
       el('Key', t.key), el('ETag', `"${etag}"`)], ` xmlns="${S3_XMLNS}"`), sseResponseHeaders(extras));
   }
 
+  // DeleteObject / DeleteObjects, instead of s3rver's: its delete removes a key's emptied folders without minding
+  // that a concurrent delete of a neighbour may have removed them first (and then fails with a 500 every time the
+  // folder is gone). Deleting a key that does not exist is no error, as on S3.
+  async function removeObject(bucket, key) {
+    await serialized(bucket, key, async () => {
+      for (const suffix of ['object', 'object.md5', 'metadata.json']) {
+        await rm(store.getResourcePath(bucket, key, suffix), { force: true });
+      }
+    });
+    const bucketPath = store.getBucketPath(bucket);
+    const parts = key.split('/').slice(0, -1);
+    while (parts.length) {
+      try {
+        await rmdir(join(bucketPath, ...parts));
+      } catch (err) {
+        if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST') break;
+        if (err.code !== 'ENOENT') throw err;
+      }
+      parts.pop();
+    }
+  }
+
+  async function deleteObjects(t, body) {
+    const xml = body.toString('utf8');
+    const keys = elements(xml, 'Object').map((o) => firstText(o, 'Key'));
+    if (keys.length === 0 || keys.length > 1000 || keys.some((k) => k === undefined)) {
+      throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our ' +
+        'published schema: Delete needs 1 to 1000 Object elements with a Key.');
+    }
+    const quiet = /^\s*true\s*$/i.test(firstText(xml, 'Quiet') ?? '');
+    for (const key of keys) await removeObject(t.bucket, key);
+    return xmlReply(el('DeleteResult', quiet ? [] : keys.map((k) => el('Deleted', [el('Key', k)])),
+      ` xmlns="${S3_XMLNS}"`));
+  }
+
   async function abortMultipartUpload(t) {
     const upload = await openUpload(t.bucket, t.query.get('uploadId'), t.key);
     await rm(upload.dir, { recursive: true, force: true });
@@ -672,6 +707,7 @@ export async function startS3Server({
         return { status: 200, headers: {}, body: '' };
       }
       if (m === 'GET' && q.has('uploads')) return listMultipartUploads(t);
+      if (m === 'POST' && q.has('delete')) return deleteObjects(t, body);
       if (m === 'GET' && ['location', 'versioning', 'uploads', 'tagging', 'acl', 'cors', 'website', 'policy',
         'lifecycle', 'encryption'].every((p) => !q.has(p))) return listObjects(t);
       return 'forward';
@@ -695,6 +731,10 @@ export async function startS3Server({
     if (m === 'DELETE') {
       if (q.has('uploadId')) return abortMultipartUpload(t);
       if (q.has('tagging')) return deleteObjectTagging(t);
+      if (q.size === 0) {
+        await removeObject(t.bucket, t.key);
+        return { status: 204, headers: {}, body: '' };
+      }
       return 'forward';
     }
     if (m === 'GET' && q.has('uploadId')) return listPartsReply(t);

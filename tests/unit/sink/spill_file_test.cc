@@ -1,6 +1,7 @@
 #include "sink/spill_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -46,18 +47,45 @@ TEST_F(SpillFileTest, CreatesTheMissingDirectoryAndANamedFileRemovedOnDestructio
   const std::string name = fs::path((*file)->path()).filename().string();
   const std::string prefix = "pgs3-spill-" + std::to_string(::getpid()) + "-";
   EXPECT_EQ(name.rfind(prefix, 0), 0u) << name;
-  EXPECT_EQ(fs::path((*file)->path()).parent_path(), dir);
+  const fs::path private_dir = fs::path((*file)->path()).parent_path();
+  EXPECT_EQ(private_dir.parent_path(), dir);
+  EXPECT_EQ(private_dir.filename().string().rfind(prefix, 0), 0u) << private_dir;
   EXPECT_TRUE(fs::exists((*file)->path()));
-  EXPECT_EQ(fs::status((*file)->path()).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 
   auto second = SpillFile::create(dir.string());
   ASSERT_TRUE(second.is_ok());
   EXPECT_NE((*second)->path(), (*file)->path());
-  EXPECT_EQ(files(dir).size(), 2u);
+  EXPECT_EQ(fs::path((*second)->path()).parent_path(), private_dir) << "one private directory per process";
+  EXPECT_EQ(files(dir).size(), 1u);
+  EXPECT_EQ(files(private_dir).size(), 2u);
 
   file = Status::internal("released");  // destroys the first file
+  EXPECT_EQ(files(private_dir).size(), 1u);
   second = Status::internal("released");
-  EXPECT_TRUE(files(dir).empty());
+  EXPECT_TRUE(files(dir).empty()) << "the private directory goes with its last file";
+}
+
+// Spill files hold rows in plaintext (issue 11, item 10): other users may neither read them nor list their names,
+// whatever the umask and however open the spill directory is (/tmp is 1777).
+TEST_F(SpillFileTest, FilesAre0600InsideAPrivate0700Directory) {
+  fs::create_directories(root_);
+  fs::permissions(root_, fs::perms::all);
+  const mode_t saved_umask = ::umask(0);
+  auto file = SpillFile::create(root_.string());
+  ::umask(saved_umask);
+  ASSERT_TRUE(file.is_ok()) << file.status().message();
+  struct stat st {};
+  ASSERT_EQ(::stat((*file)->path().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+  const fs::path private_dir = fs::path((*file)->path()).parent_path();
+  EXPECT_NE(private_dir, root_) << "the file must not sit in the shared spill directory itself";
+  struct stat dir_st {};
+  ASSERT_EQ(::lstat(private_dir.c_str(), &dir_st), 0);
+  EXPECT_TRUE(S_ISDIR(dir_st.st_mode));
+  EXPECT_EQ(dir_st.st_mode & 07777, 0700u);
+  EXPECT_EQ(dir_st.st_uid, ::geteuid());
 }
 
 TEST_F(SpillFileTest, ReadAllReturnsTheAppendedBytesInOrderInBoundedChunks) {
@@ -130,7 +158,7 @@ TEST_F(SpillFileTest, DefaultDirectoryIsTmpdirOrTmp) {
   EXPECT_EQ(SpillFile::default_directory(), root_.string());
   auto file = SpillFile::create("");
   ASSERT_TRUE(file.is_ok()) << file.status().message();
-  EXPECT_EQ(fs::path((*file)->path()).parent_path(), root_);
+  EXPECT_EQ(fs::path((*file)->path()).parent_path().parent_path(), root_);
   ::setenv("TMPDIR", "", 1);
   EXPECT_EQ(SpillFile::default_directory(), "/tmp");
   if (saved) {
@@ -163,6 +191,25 @@ TEST(SpillFileStaleTest, RemoveStaleRemovesOnlyTheFilesOfDeadProcesses) {
   fs::remove_all(dir);
 }
 
+// The private directories a killed process left (its files inside) go too; a live process's stays, and so does its
+// open file: remove_stale() keeps working with files in private directories.
+TEST(SpillFileStaleTest, RemoveStaleRemovesThePrivateDirectoriesOfDeadProcesses) {
+  const fs::path dir = fs::temp_directory_path() / ("pgs3-spill-stale-dirs-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const fs::path dead = dir / "pgs3-spill-99999999-Ab12Cd";  // above any pid_max
+  fs::create_directories(dead);
+  std::ofstream(dead / "pgs3-spill-99999999-1") << "rows";
+  std::ofstream(dead / "pgs3-spill-99999999-2") << "rows";
+  auto live = SpillFile::create(dir.string());
+  ASSERT_TRUE(live.is_ok()) << live.status().message();
+  auto removed = SpillFile::remove_stale(dir.string());
+  ASSERT_TRUE(removed.is_ok()) << removed.status().message();
+  EXPECT_EQ(*removed, 2);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists((*live)->path()));
+  live = Status::internal("released");
+  fs::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace pgs3

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
-#include <fstream>
 
 namespace pgs3 {
 namespace {
@@ -69,6 +71,72 @@ TEST_F(LocalStoreTest, KeysMayNotEscapeTheRoot) {
   LocalStore store(root_.string());
   EXPECT_FALSE(store.create("../evil").is_ok());
   EXPECT_FALSE(store.create("/abs").is_ok());
+  EXPECT_FALSE(store.create("public/../x").is_ok());
+  EXPECT_FALSE(store.create("public/./x").is_ok());
+  EXPECT_FALSE(store.get("public/../x").is_ok());
+  EXPECT_FALSE(store.remove("a/../../x").is_ok());
+  EXPECT_FALSE(store.remove_all({"a/ok", "a/../x"}).is_ok());
+}
+
+// Prefixes are checked as keys are: a table named ".." (had it not been escaped) must not list or clean the parent.
+TEST_F(LocalStoreTest, PrefixesWithDotPartsAreRefused) {
+  LocalStore store(root_.string());
+  EXPECT_FALSE(store.list("public/../").is_ok());
+  EXPECT_FALSE(store.list("../").is_ok());
+  EXPECT_FALSE(store.list("/etc/").is_ok());
+  EXPECT_FALSE(store.remove_stale_temporaries("public/../").is_ok());
+  EXPECT_TRUE(store.list("").is_ok());
+  EXPECT_TRUE(store.list("public/%2E%2E/").is_ok());
+  EXPECT_TRUE(store.remove_stale_temporaries("").is_ok());
+}
+
+// Durability (issue 11, item 10): every directory level a new object creates is recorded in its parent by an fsync
+// of that parent, and the object's own directory is fsynced after the rename.
+TEST_F(LocalStoreTest, NewDirectoriesAreFsyncedInTheirParentsAtEveryLevel) {
+  fs::create_directories(root_);
+  LocalStore store(root_.string());
+  std::vector<std::string> synced;
+  store.set_directory_sync_observer([&synced](const std::string& dir) { synced.push_back(dir); });
+  auto w = store.create("lake/public/orders/LOAD00000001.csv");
+  ASSERT_TRUE(w.is_ok()) << w.status().message();
+  const std::vector<std::string> made = {root_.string(), (root_ / "lake").string(),
+                                         (root_ / "lake" / "public").string()};
+  EXPECT_EQ(synced, made) << "each new level's parent, top down";
+  ASSERT_TRUE((*w)->commit().is_ok());
+  ASSERT_EQ(synced.size(), 4u);
+  EXPECT_EQ(synced.back(), (root_ / "lake" / "public" / "orders").string());
+
+  // A second object in existing folders makes no directory: only its own folder is synced, after the rename.
+  synced.clear();
+  auto second = store.create("lake/public/orders/LOAD00000002.csv");
+  ASSERT_TRUE(second.is_ok());
+  EXPECT_TRUE(synced.empty());
+  ASSERT_TRUE((*second)->commit().is_ok());
+  EXPECT_EQ(synced, std::vector<std::string>{(root_ / "lake" / "public" / "orders").string()});
+}
+
+// A removal is durable only once the directory entry is gone on disk: the directory is fsynced after the unlinks,
+// once per directory for remove_all(), and not at all when nothing was removed.
+TEST_F(LocalStoreTest, RemovalsFsyncEachDirectoryTheyRemovedFromOnce) {
+  LocalStore store(root_.string());
+  for (const char* key : {"t/a/1", "t/a/2", "t/a/3", "t/b/1"}) {
+    auto w = store.create(key);
+    ASSERT_TRUE(w.is_ok());
+    ASSERT_TRUE((*w)->commit().is_ok());
+  }
+  std::vector<std::string> synced;
+  store.set_directory_sync_observer([&synced](const std::string& dir) { synced.push_back(dir); });
+  ASSERT_TRUE(store.remove_all({"t/a/1", "t/a/2", "t/b/1", "t/b/missing"}).is_ok());
+  std::sort(synced.begin(), synced.end());
+  EXPECT_EQ(synced, (std::vector<std::string>{(root_ / "t" / "a").string(), (root_ / "t" / "b").string()}));
+  synced.clear();
+  ASSERT_TRUE(store.remove("t/a/3").is_ok());
+  EXPECT_EQ(synced, std::vector<std::string>{(root_ / "t" / "a").string()});
+  synced.clear();
+  ASSERT_TRUE(store.remove("t/a/3").is_ok());
+  EXPECT_TRUE(synced.empty()) << "nothing was removed";
+  EXPECT_FALSE(fs::exists(root_ / "t" / "a" / "1"));
+  EXPECT_FALSE(fs::exists(root_ / "t" / "b" / "1"));
 }
 
 TEST_F(LocalStoreTest, ListFiltersByPrefix) {
