@@ -28,6 +28,7 @@
 #include "task/full_load.h"
 #include "task/progress.h"
 #include "task/slot_identity.h"
+#include "task/source_connection_log.h"
 #include "task/table_selection.h"
 #include "task/target_store.h"
 
@@ -207,12 +208,15 @@ Status wait_for_slot(ReplicationConnection& repl, const std::string& slot) {
   }
 }
 
-// Opens the replication connection and starts streaming, retrying with backoff while the server cannot be reached.
-Result<std::unique_ptr<ReplicationConnection>> connect_and_start(const TaskConfig& config, CdcStream& stream) {
+// Starts streaming, retrying with backoff while the server cannot be reached: on `opened` first when given (the
+// connection that created the slot and served the full load's snapshot, idle since), then on new connections.
+Result<std::unique_ptr<ReplicationConnection>> connect_and_start(const TaskConfig& config, CdcStream& stream,
+                                                                 std::unique_ptr<ReplicationConnection> opened) {
   std::chrono::milliseconds backoff(1000);
   while (true) {
     Status st;
-    auto repl = ReplicationConnection::open(config.source.connection);
+    Result<std::unique_ptr<ReplicationConnection>> repl = std::move(opened);
+    if (*repl == nullptr) repl = ReplicationConnection::open(config.source.connection);
     if (repl.is_ok()) {
       st = wait_for_slot(**repl, config.source.slot_name);
       if (st.is_ok()) st = (*repl)->start(stream.start_options((*repl)->server_version_num()));
@@ -235,6 +239,8 @@ Status open_source_and_target(CdcContext& ctx) {
   const TaskConfig& config = ctx.config;
   PGS3_ASSIGN_OR_RETURN(ctx.coordinator, PgConnection::open(config.source.connection));
   ctx.source = ctx.coordinator->describe();
+  // The preflight's check "tls" has warned already when the server's certificate is not verified.
+  log_source_connection(*ctx.coordinator, /*warn_unverified=*/false);
   PGS3_ASSIGN_OR_RETURN(std::vector<SourceTable> all, list_tables(*ctx.coordinator));
   PGS3_ASSIGN_OR_RETURN(ctx.tables, select_tables(config, std::move(all), ctx.source));
   PGS3_ASSIGN_OR_RETURN(ctx.money_digits, money_fraction_digits(*ctx.coordinator));
@@ -328,8 +334,10 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   CdcStream stream(config, *ctx.store, ledger, ctx.tables, ctx.money_digits, std::move(services));
   ctx.coordinator.reset();  // not needed while streaming
 
-  std::unique_ptr<ReplicationConnection> conn = std::move(ctx.repl);
-  PGS3_RETURN_IF_ERROR(conn->start(stream.start_options(conn->server_version_num())));
+  // The first start, after a full load that may have taken hours, is retried like every later reconnect: the
+  // connection that served the load's snapshot may have been cut meanwhile, and the checkpoint is already saved.
+  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ReplicationConnection> conn,
+                        connect_and_start(config, stream, std::move(ctx.repl)));
   if (metrics != nullptr) metrics->phase.set(2);
   log_info("streaming changes of " + std::to_string(ctx.tables.size()) + " table(s) from slot \"" +
            config.source.slot_name + "\" at " + Lsn(ledger.confirmed_lsn()).to_string() + " into " +
@@ -348,7 +356,7 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
     log_warn(end.status().message() + "; closing open files and reconnecting");
     conn.reset();
     PGS3_RETURN_IF_ERROR(stream.finish(nullptr));
-    PGS3_ASSIGN_OR_RETURN(conn, connect_and_start(config, stream));
+    PGS3_ASSIGN_OR_RETURN(conn, connect_and_start(config, stream, nullptr));
     log_info("replication resumed at " + Lsn(ledger.confirmed_lsn()).to_string());
   }
 }
