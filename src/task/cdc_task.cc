@@ -26,6 +26,7 @@
 #include "task/cancellation.h"
 #include "task/cdc_stream.h"
 #include "task/full_load.h"
+#include "task/heartbeat.h"
 #include "task/progress.h"
 #include "task/slot_identity.h"
 #include "task/source_connection_log.h"
@@ -318,19 +319,8 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
     }
     return lsn->value();
   };
-  std::unique_ptr<PgConnection> heartbeat;
-  if (config.source.heartbeat_enable) {
-    auto hb = PgConnection::open(config.source.connection);
-    if (hb.is_ok())
-      heartbeat = std::move(hb).value();
-    else
-      log_warn("heartbeat connection failed: " + hb.status().message());
-  }
-  if (heartbeat != nullptr) {
-    services.emit_heartbeat = [&heartbeat]() {
-      return heartbeat->exec("SELECT pg_catalog.pg_logical_emit_message(false, 'pgs3-heartbeat', '')");
-    };
-  }
+  HeartbeatSession heartbeat(config.source.connection);
+  if (config.source.heartbeat_enable) services.emit_heartbeat = [&heartbeat]() { return heartbeat.emit(); };
   CdcStream stream(config, *ctx.store, ledger, ctx.tables, ctx.money_digits, std::move(services));
   ctx.coordinator.reset();  // not needed while streaming
 
