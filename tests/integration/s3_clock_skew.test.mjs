@@ -22,7 +22,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-for (const [name, offsetMs, shown] of [['AnHourAhead', 3600000, /\+3600\.\d s/], ['TwentyMinutesBehind', -1200000, /-1200\.\d s/]]) {
+for (const [name, offsetMs, shown] of [['AnHourAhead', 3600000, /\+(3599|3600)\.\d s/], ['TwentyMinutesBehind', -1200000, /-(1200|1199)\.\d s/]]) {
   test(`FullLoadSucceedsAgainstAnS3WhoseClockIs${name}`, { timeout: 120000 }, async () => {
     const s3 = await startS3({ clockOffsetMs: offsetMs });
     servers.push(s3.server);
@@ -36,10 +36,11 @@ for (const [name, offsetMs, shown] of [['AnHourAhead', 3600000, /\+3600\.\d s/],
     assert.equal(told[0].level, 'warn');
     assert.match(told[0].msg, shown);
     assert.match(told[0].msg, /Fix the machine's clock/);
-    const keys = (await listKeys(s3, 'lake', 'it/public/skew/')).map((k) => k.key);
-    assert.deepEqual(keys, ['it/public/skew/LOAD00000001.parquet']);
-    // Refused once, until the offset was known; then every request was accepted.
+    // Refused once or twice (a HEAD's refusal has no code), until the offset was known; then always accepted.
     const skewed = s3.server.requestLog.filter((e) => e.code === 'RequestTimeTooSkewed');
     assert.ok(skewed.length >= 1 && skewed.length <= 2, `refusals: ${skewed.length}`);
+    s3.server.setClockOffset(0);  // for the AWS CLI, which signs with this machine's clock
+    const keys = (await listKeys(s3, 'lake', 'it/public/skew/')).map((k) => k.key);
+    assert.deepEqual(keys, ['it/public/skew/LOAD00000001.parquet']);
   });
 }
