@@ -18,6 +18,7 @@
 #include "task/cdc_task.h"
 #include "task/full_load.h"
 #include "task/progress.h"
+#include "task/source_connection_log.h"
 #include "task/table_selection.h"
 #include "task/target_store.h"
 
@@ -34,6 +35,7 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   if (!coordinator.is_ok()) return fail(coordinator.status());
   PgConnection& conn = **coordinator;
   const std::string source = conn.describe();
+  log_source_connection(conn, /*warn_unverified=*/true);
 
   // The snapshot is taken first, and the table list read inside it, so the list matches the data the workers read.
   auto snapshot = export_snapshot(conn);

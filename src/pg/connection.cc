@@ -146,24 +146,43 @@ Result<std::unique_ptr<PgConnection>> PgConnection::open(const std::string& conn
     return Status::bad_input("the PostgreSQL connection string is invalid: " + redact(redact_parse_error(reason), ""));
   }
   std::string password;
+  std::vector<ConnectionOption> given;
   for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
-    if (std::strcmp(o->keyword, "password") == 0 && o->val != nullptr) password = o->val;
+    if (o->val == nullptr) continue;
+    if (std::strcmp(o->keyword, "password") == 0) password = o->val;
+    given.push_back({o->keyword, o->val});
   }
   PQconninfoFree(parsed);
+  std::vector<ConnectionOption> added = connection_defaults(given, process_environment);
 
-  // expand_dbname = 1: the first "dbname" value is a whole connection string or URI. fallback_application_name
-  // names us unless the user named the application.
-  const char* const keywords[] = {"dbname", "fallback_application_name", nullptr};
-  const char* const values[] = {conninfo.c_str(), "pgs3", nullptr};
-  PGconn* conn = PQconnectdbParams(keywords, values, 1);
+  // pgs3's defaults come first: keywords are applied in order and the last value wins, so everything the
+  // connection string sets overrides them. expand_dbname = 1: the "dbname" value is a whole connection string or
+  // URI. fallback_application_name names us unless the user named the application.
+  std::vector<const char*> keywords;
+  std::vector<const char*> values;
+  for (const ConnectionOption& o : added) {
+    keywords.push_back(o.keyword.c_str());
+    values.push_back(o.value.c_str());
+  }
+  keywords.insert(keywords.end(), {"dbname", "fallback_application_name", nullptr});
+  values.insert(values.end(), {conninfo.c_str(), "pgs3", nullptr});
+  PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 1);
   if (conn == nullptr) return Status::unavailable("cannot connect to PostgreSQL: libpq is out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message =
         "cannot connect to PostgreSQL (" + describe_conn(conn) + "): " + one_line(PQerrorMessage(conn));
+    for (const ConnectionOption& o : added) {
+      // "server does not support SSL, but SSL was required", a certificate that does not verify, ...
+      if (o.keyword == "sslmode" && message.find("SSL") != std::string::npos) {
+        message += " (pgs3 connects to a remote host with sslmode=" + o.value +
+                   " when source.connection and PGSSLMODE name none: enable TLS on the server, or set sslmode in "
+                   "source.connection)";
+      }
+    }
     PQfinish(conn);
     return Status::bad_input(redact(std::move(message), password));
   }
-  std::unique_ptr<PgConnection> c(new PgConnection(conn));
+  std::unique_ptr<PgConnection> c(new PgConnection(conn, std::move(added)));
   // Every value PostgreSQL sends in text then has one known form (README "Type mapping": DateStyle ISO,
   // IntervalStyle postgres); extra_float_digits 3 makes float text exact on servers before 12.
   Status s = c->exec(
@@ -173,7 +192,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::open(const std::string& conn
   return c;
 }
 
-PgConnection::PgConnection(PGconn* conn) : conn_(conn), cancel_(PQgetCancel(conn)) {}
+PgConnection::PgConnection(PGconn* conn, std::vector<ConnectionOption> added)
+    : conn_(conn), cancel_(PQgetCancel(conn)), added_(std::move(added)) {}
 
 PgConnection::~PgConnection() {
   if (cancel_ != nullptr) PQfreeCancel(cancel_);
@@ -297,6 +317,44 @@ Status PgConnection::copy_out(const std::string& sql, const std::function<Status
 int PgConnection::server_version_num() const { return PQserverVersion(conn_); }
 
 std::string PgConnection::describe() const { return describe_conn(conn_); }
+
+ConnectionSettings PgConnection::settings() const {
+  ConnectionSettings out;
+  // Only these keywords are read: PQconninfo's list also holds the password.
+  constexpr const char* kShown[] = {"sslmode",         "sslrootcert",         "connect_timeout",  "keepalives",
+                                    "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
+  PQconninfoOption* options = PQconninfo(conn_);
+  for (const char* keyword : kShown) {
+    std::string value;
+    for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+      if (std::strcmp(o->keyword, keyword) == 0 && o->val != nullptr) value = o->val;
+    }
+    if (std::strcmp(keyword, "sslmode") == 0) out.sslmode = value;
+    if (value.empty() && std::strcmp(keyword, "sslrootcert") == 0) continue;
+    if (!out.text.empty()) out.text += ", ";
+    out.text += std::string(keyword) + "=" + (value.empty() ? "(none)" : value);
+    for (const ConnectionOption& o : added_) {
+      if (o.keyword == keyword && o.value == value) {
+        out.text += o.keyword == "sslmode" ? " (pgs3's default for a remote host)" : " (pgs3's default)";
+      }
+    }
+    if (std::strcmp(keyword, "sslmode") == 0) {
+      out.tls_in_use = PQsslInUse(conn_) != 0;
+      const char* protocol = out.tls_in_use ? PQsslAttribute(conn_, "protocol") : nullptr;
+      out.text += out.tls_in_use ? std::string(", TLS ") + (protocol != nullptr ? protocol : "in use") : ", no TLS";
+    }
+  }
+  if (options != nullptr) PQconninfoFree(options);
+  out.server_verified = out.tls_in_use && sslmode_verifies_server(out.sslmode);
+  return out;
+}
+
+std::string ConnectionSettings::unverified_reason() const {
+  if (server_verified) return "";
+  return std::string("the PostgreSQL server's certificate is not verified (sslmode=") + sslmode +
+         (tls_in_use ? ", TLS without a certificate check" : ", no TLS: the data travels in plaintext") +
+         "): a machine on the network path could impersonate the server, or read and change the replicated data";
+}
 
 std::string PgConnection::user() const {
   const char* u = PQuser(conn_);

@@ -4,7 +4,8 @@
 // ~/.pgpass, PGPASSFILE; pgs3 never handles it) and then fixes the session so that every value PostgreSQL sends has
 // one known form: DateStyle ISO, IntervalStyle postgres, extra_float_digits 3, TimeZone UTC, client_encoding UTF8.
 // application_name defaults to "pgs3" (libpq's fallback_application_name: a name given in the connection string
-// wins).
+// wins). Unless the user chose them, pgs3 also sets sslmode (require for a remote host), connect_timeout, TCP
+// keepalives and tcp_user_timeout (pg/connection_defaults.h); settings() tells what the connection ended up with.
 //
 // Failures are Status values whose messages name the server (describe()) and carry the server's own message; they
 // never contain the password. The code follows the SQLSTATE: connection problems (08), resources (53), server
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "pg/connection_defaults.h"
 
 typedef struct pg_conn PGconn;
 typedef struct pg_result PGresult;
@@ -60,6 +62,21 @@ class PgResult {
   PGresult* result_ = nullptr;
 };
 
+// How a connection is protected and timed: the effective libpq values, wherever they came from (the connection
+// string, libpq's environment variables or service file, pgs3's defaults, libpq's defaults). Holds no secret.
+struct ConnectionSettings {
+  std::string sslmode;
+  bool tls_in_use = false;
+  bool server_verified = false;  // TLS in use with sslmode verify-ca or verify-full
+  // "sslmode=require (pgs3's default for a remote host), TLS TLSv1.3, connect_timeout=10, keepalives=1, ..."
+  std::string text;
+  // For a connection whose server is not verified: what that exposes ("" when verified); kVerifyFix says what to do.
+  std::string unverified_reason() const;
+  static constexpr const char* kVerifyFix =
+      "set sslmode=verify-full and sslrootcert=<the server's CA file> in source.connection (or PGSSLMODE and "
+      "PGSSLROOTCERT)";
+};
+
 class PgConnection {
  public:
   // Connects and applies the session settings above. A failure to connect is kBadInput with a message
@@ -92,6 +109,8 @@ class PgConnection {
   int server_version_num() const;
   // "host H port P user U database D", from libpq's view of the connection; never the password.
   std::string describe() const;
+  // The effective TLS mode and timeouts, for the start-up log.
+  ConnectionSettings settings() const;
   // The role name the connection logged in as.
   std::string user() const;
   // The SQLSTATE of the last failed statement ("" if the last statement succeeded or failed without one).
@@ -101,7 +120,7 @@ class PgConnection {
   PGconn* raw() { return conn_; }
 
  private:
-  explicit PgConnection(PGconn* conn);
+  PgConnection(PGconn* conn, std::vector<ConnectionOption> added);
   // Builds the Status for a failed result (or a connection failure when result is null) and records its SQLSTATE.
   Status failure(const PGresult* result, const std::string& what);
   Status drain_after_copy_failure();
@@ -110,6 +129,7 @@ class PgConnection {
   PGcancel* cancel_ = nullptr;
   std::atomic<bool> cancelled_{false};
   std::string last_sqlstate_;
+  std::vector<ConnectionOption> added_;  // the options pgs3 added to the user's (connection_defaults)
 };
 
 // SQL quoting with PostgreSQL's rules (standard_conforming_strings on, the default since 9.1).

@@ -94,6 +94,7 @@ class SourceChecker {
     if (!load_server_facts()) return std::move(checks_);
     add("connection", CheckStatus::kPass, "connected to " + conn_->describe() + (rds_ ? " (Amazon RDS / Aurora)" : ""),
         "");
+    check_tls();
     if (!check_version()) return std::move(checks_);
     check_selection();
     if (!options_.cdc) return std::move(checks_);
@@ -114,6 +115,17 @@ class SourceChecker {
  private:
   void add(std::string name, CheckStatus status, std::string detail, std::string fix) {
     checks_.push_back({std::move(name), status, std::move(detail), std::move(fix)});
+  }
+
+  // The server's certificate is checked (sslmode verify-ca or verify-full), or a warning says what that exposes.
+  void check_tls() {
+    ConnectionSettings settings = conn_->settings();
+    if (settings.server_verified) {
+      add("tls", CheckStatus::kPass, settings.text, "");
+    } else {
+      add("tls", CheckStatus::kWarn, settings.unverified_reason() + " [" + settings.text + "]",
+          ConnectionSettings::kVerifyFix);
+    }
   }
 
   // A query failure becomes a failed check named `name`; returns false then.

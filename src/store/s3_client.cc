@@ -18,7 +18,8 @@ namespace {
 struct S3Error {
   std::string code;
   std::string message;
-  std::string region;  // <Region> of AuthorizationHeaderMalformed / PermanentRedirect
+  std::string region;       // <Region> of AuthorizationHeaderMalformed / PermanentRedirect
+  std::string server_time;  // <ServerTime> of RequestTimeTooSkewed
 };
 
 // S3 answers errors as <Error><Code>..</Code><Message>..</Message>..</Error>; HEAD answers have no body.
@@ -30,6 +31,7 @@ S3Error parse_error(const HttpResponse& response) {
     e.code = error.child_value("Code");
     e.message = error.child_value("Message");
     e.region = error.child_value("Region");
+    e.server_time = error.child_value("ServerTime");
   }
   if (e.region.empty()) e.region = response.header("x-amz-bucket-region").value_or("");
   if (e.code.empty()) {
@@ -235,7 +237,7 @@ Result<HttpResponse> S3Client::execute(const Request& request) {
     if (!options_.expected_bucket_owner.empty()) {
       signable.headers.emplace_back("x-amz-expected-bucket-owner", options_.expected_bucket_owner);
     }
-    SignedRequest signed_request = sign_v4(signable, creds, options_.region, "s3", std::chrono::system_clock::now());
+    SignedRequest signed_request = sign_v4(signable, creds, options_.region, "s3", clock_skew_.now());
     HttpRequest http_request;
     http_request.method = request.method;
     http_request.url = scheme_ + "://" + host + path +
@@ -255,6 +257,8 @@ Result<HttpResponse> S3Client::execute(const Request& request) {
       if (r.status == 404 && request.not_found_is_answer && e.code != "NoSuchBucket") return response;
       if (r.status == 403 && request.forbidden_is_answer) return response;
       if ((r.status == 412 || r.status == 409) && request.precondition_is_answer) return response;
+      // The retry would fail the same way with the same clock: sign the next attempts with S3's.
+      if (e.code == "RequestTimeTooSkewed") clock_skew_.observe(r.header("date"), e.server_time);
       if (!retryable_s3_error(error_in_200 ? 500 : r.status, e.code, &cause)) {
         return error_status(request, r, e.code, e.message);
       }
@@ -289,7 +293,11 @@ Result<std::string> S3Client::head_bucket() {
   // 403). The same question as a GET returns S3's error code, which makes the message name the right fix.
   Request list{"ListObjectsV2", "GET", "", {{"list-type", "2"}, {"max-keys", "0"}}, {}, {}};
   PGS3_RETURN_IF_ERROR(execute(list).status());
-  return error_status(r, response, "AccessDenied", "");
+  // The GET was allowed: the HEAD's 403 may have been a clock S3 has corrected us on since (a HEAD's refusal has no
+  // code to tell RequestTimeTooSkewed apart), so it is asked once more.
+  PGS3_ASSIGN_OR_RETURN(HttpResponse again, execute(r));
+  if (again.status != 403) return again.header("x-amz-bucket-region").value_or(options_.region);
+  return error_status(r, again, "AccessDenied", "");
 }
 
 Result<std::string> S3Client::get_bucket_versioning() {

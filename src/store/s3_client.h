@@ -13,6 +13,7 @@
 // Thread-safe: one client serves every worker of a task.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,6 +24,7 @@
 
 #include "base/status.h"
 #include "store/aws_credentials.h"
+#include "store/clock_skew.h"
 #include "store/http_client.h"
 #include "store/object_store.h"
 #include "store/retry_policy.h"
@@ -71,6 +73,9 @@ class S3Client {
   S3Client(S3ClientOptions options, HttpClient& http, CredentialsProvider& credentials, RetryPolicy& retry);
 
   const S3ClientOptions& options() const { return options_; }
+  // The offset to S3's clock learnt from RequestTimeTooSkewed answers (0 until then): requests are signed with
+  // the local clock plus it (store/clock_skew.h).
+  std::chrono::milliseconds clock_offset() const { return clock_skew_.offset(); }
   // "s3://bucket" (and the endpoint when it is not AWS's), for messages.
   std::string describe() const;
 
@@ -133,6 +138,7 @@ class S3Client {
   HttpClient& http_;
   CredentialsProvider& credentials_;
   RetryPolicy& retry_;
+  ClockSkew clock_skew_;  // S3's clock less ours, once S3 said RequestTimeTooSkewed
 };
 
 }  // namespace pgs3

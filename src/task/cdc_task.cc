@@ -27,8 +27,10 @@
 #include "task/cancellation.h"
 #include "task/cdc_stream.h"
 #include "task/full_load.h"
+#include "task/heartbeat.h"
 #include "task/progress.h"
 #include "task/slot_identity.h"
+#include "task/source_connection_log.h"
 #include "task/table_selection.h"
 #include "task/table_watch.h"
 #include "task/target_store.h"
@@ -222,12 +224,15 @@ Status wait_for_slot(ReplicationConnection& repl, const std::string& slot) {
   }
 }
 
-// Opens the replication connection and starts streaming, retrying with backoff while the server cannot be reached.
-Result<std::unique_ptr<ReplicationConnection>> connect_and_start(const TaskConfig& config, CdcStream& stream) {
+// Starts streaming, retrying with backoff while the server cannot be reached: on `opened` first when given (the
+// connection that created the slot and served the full load's snapshot, idle since), then on new connections.
+Result<std::unique_ptr<ReplicationConnection>> connect_and_start(const TaskConfig& config, CdcStream& stream,
+                                                                 std::unique_ptr<ReplicationConnection> opened) {
   std::chrono::milliseconds backoff(1000);
   while (true) {
     Status st;
-    auto repl = ReplicationConnection::open(config.source.connection);
+    Result<std::unique_ptr<ReplicationConnection>> repl = std::move(opened);
+    if (*repl == nullptr) repl = ReplicationConnection::open(config.source.connection);
     if (repl.is_ok()) {
       st = wait_for_slot(**repl, config.source.slot_name);
       if (st.is_ok()) st = (*repl)->start(stream.start_options((*repl)->server_version_num()));
@@ -250,6 +255,8 @@ Status open_source(CdcContext& ctx) {
   const TaskConfig& config = ctx.config;
   PGS3_ASSIGN_OR_RETURN(ctx.coordinator, PgConnection::open(config.source.connection));
   ctx.source = ctx.coordinator->describe();
+  // The preflight's check "tls" has warned already when the server's certificate is not verified.
+  log_source_connection(*ctx.coordinator, /*warn_unverified=*/false);
   PGS3_ASSIGN_OR_RETURN(std::vector<SourceTable> all, list_tables(*ctx.coordinator));
   PGS3_ASSIGN_OR_RETURN(ctx.tables, select_tables(config, std::move(all), ctx.source));
   PGS3_ASSIGN_OR_RETURN(ctx.money_digits, money_fraction_digits(*ctx.coordinator));
@@ -376,19 +383,8 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
     }
     return lsn->value();
   };
-  std::unique_ptr<PgConnection> heartbeat;
-  if (config.source.heartbeat_enable) {
-    auto hb = PgConnection::open(config.source.connection);
-    if (hb.is_ok())
-      heartbeat = std::move(hb).value();
-    else
-      log_warn("heartbeat connection failed: " + hb.status().message());
-  }
-  if (heartbeat != nullptr) {
-    services.emit_heartbeat = [&heartbeat]() {
-      return heartbeat->exec("SELECT pg_catalog.pg_logical_emit_message(false, 'pgs3-heartbeat', '')");
-    };
-  }
+  HeartbeatSession heartbeat(config.source.connection);
+  if (config.source.heartbeat_enable) services.emit_heartbeat = [&heartbeat]() { return heartbeat.emit(); };
   // The table watch's catalog readings (task/table_watch.h), on a connection of their own, reopened after a failure.
   std::unique_ptr<PgConnection> watch;
   services.read_catalog = [&watch, &config](const std::vector<uint32_t>& roots,
@@ -410,8 +406,10 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   CdcStream stream(config, *ctx.store, ledger, ctx.tables, ctx.money_digits, std::move(services));
   ctx.coordinator.reset();  // not needed while streaming
 
-  std::unique_ptr<ReplicationConnection> conn = std::move(ctx.repl);
-  PGS3_RETURN_IF_ERROR(conn->start(stream.start_options(conn->server_version_num())));
+  // The first start, after a full load that may have taken hours, is retried like every later reconnect: the
+  // connection that served the load's snapshot may have been cut meanwhile, and the checkpoint is already saved.
+  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ReplicationConnection> conn,
+                        connect_and_start(config, stream, std::move(ctx.repl)));
   if (metrics != nullptr) metrics->phase.set(2);
   log_info("streaming changes of " + std::to_string(ctx.tables.size()) + " table(s) from slot \"" +
            config.source.slot_name + "\" at " + Lsn(ledger.confirmed_lsn()).to_string() + " into " +
@@ -430,7 +428,7 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
     log_warn(end.status().message() + "; closing open files and reconnecting");
     conn.reset();
     PGS3_RETURN_IF_ERROR(stream.finish(nullptr));
-    PGS3_ASSIGN_OR_RETURN(conn, connect_and_start(config, stream));
+    PGS3_ASSIGN_OR_RETURN(conn, connect_and_start(config, stream, nullptr));
     log_info("replication resumed at " + Lsn(ledger.confirmed_lsn()).to_string());
   }
 }

@@ -23,9 +23,10 @@ export function newCredentials() {
 }
 
 // Starts the test server with one account and the given buckets. Returns { server, creds, env, endpoint }.
-export async function startS3({ region = 'eu-west-1', buckets = [{ name: 'lake' }], denyActions, tls } = {}) {
+export async function startS3({ region = 'eu-west-1', buckets = [{ name: 'lake' }], denyActions, tls,
+  clockOffsetMs } = {}) {
   const creds = newCredentials();
-  const server = await startS3Server({ port: 0, region, credentials: [creds], buckets, denyActions, tls,
+  const server = await startS3Server({ port: 0, region, credentials: [creds], buckets, denyActions, tls, clockOffsetMs,
     dataDir: makeTempDir('pgs3-it-s3-') });
   return { server, creds, region, endpoint: server.endpoint, env: awsEnv(creds, region) };
 }

@@ -4,6 +4,7 @@
 //
 //   node tests/tools/s3-server/main.mjs --port 0 --region us-east-1 --bucket lake [--bucket other:OWNER:Enabled]
 //        [--access-key AK --secret-key SK [--session-token T]] [--deny s3:PutObjectTagging] [--data-dir DIR]
+//        [--clock-offset-ms MS]   the server's clock runs MS ahead of the machine's (negative: behind)
 //
 // Credentials default to AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. --bucket is
 // NAME[:OWNER_ACCOUNT_ID[:VERSIONING_STATUS]]. Without --data-dir the objects live in a temporary directory that is
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'session-token': { type: 'string', default: process.env.AWS_SESSION_TOKEN },
     deny: { type: 'string', multiple: true, default: [] },
     'data-dir': { type: 'string' },
+    'clock-offset-ms': { type: 'string', default: '0' },
   },
 });
 
@@ -41,6 +43,7 @@ const server = await startS3Server({
   buckets,
   denyActions: values.deny,
   dataDir: values['data-dir'],
+  clockOffsetMs: Number(values['clock-offset-ms']),
 });
 process.stdout.write(JSON.stringify({ endpoint: server.endpoint, port: server.port, region: server.region,
   dataDir: server.dataDir, buckets: buckets.map((b) => b.name) }) + '\n');

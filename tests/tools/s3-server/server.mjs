@@ -11,6 +11,11 @@
 //   ... s3.endpoint, s3.requestLog, await s3.listOpenUploads('lake'), await s3.headObjectMeta('lake', key) ...
 //   await s3.stop();
 //
+// Clock: like S3, a request whose x-amz-date is more than 15 minutes from the server's clock is refused with 403
+// RequestTimeTooSkewed (its <ServerTime> and the answer's Date header give the server's time). `clockOffsetMs` (or
+// setClockOffset()) makes the server's clock run that far from the machine's — e.g. 3600000: an hour ahead — so a
+// client signing with the machine's clock is refused until it adopts the server's time.
+//
 // Both servers bind 127.0.0.1 only. Request bodies are read whole into memory before they are checked (test sizes).
 // Extra per-object state (SSE, ACL, tagging) lives in s3rver's metadata.json beside the object, so that s3rver's own
 // delete and copy carry it along.
@@ -212,8 +217,10 @@ function keyIsStorable(key) {
 
 export async function startS3Server({
   port = 0, region = 'us-east-1', credentials = [], buckets = [], denyActions = [], dataDir, defaultOwner = DEFAULT_OWNER,
-  tls,
+  tls, clockOffsetMs = 0,
 } = {}) {
+  let clockOffset = clockOffsetMs;
+  const serverNow = () => Date.now() + clockOffset;
   const ownDataDir = !dataDir;
   const root = dataDir ?? mkdtempSync(join(tmpdir(), 'pgs3-s3-'));
   await mkdir(root, { recursive: true });
@@ -669,6 +676,7 @@ export async function startS3Server({
           const out = { ...upRes.headers };
           delete out.connection;
           delete out['keep-alive'];
+          delete out.date;  // s3rver's clock is the machine's: the Date set in handle() stays
           Object.assign(out, await extraHeaders(upRes.statusCode));
           res.writeHead(upRes.statusCode, out);
           upRes.pipe(res);
@@ -760,6 +768,8 @@ export async function startS3Server({
     res.on('finish', () => { entry.status = res.statusCode; });
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
+    // Every answer's Date is the server's clock (HTTP's own Date header would be the machine's).
+    res.setHeader('date', new Date(serverNow()).toUTCString());
     let body;
     try {
       body = await readBody(req);
@@ -772,7 +782,7 @@ export async function startS3Server({
       const headers = req.headers;
       const { accessKeyId, payloadHash } = verifyRequest(
         { method: req.method, rawPath: t.rawPath, rawQuery: t.rawQuery, rawHeaders: req.rawHeaders },
-        { lookup: (id) => keys.get(id), region: t.bucket ? configOf(t.bucket).region : region });
+        { lookup: (id) => keys.get(id), region: t.bucket ? configOf(t.bucket).region : region, now: serverNow() });
       entry.accessKeyId = accessKeyId;
       verifyPayload(body, payloadHash, headers['content-md5']);
       entry.actions = actionsOf(req.method, t, headers);
@@ -850,6 +860,7 @@ export async function startS3Server({
     listOpenUploads,
     headObjectMeta,
     setDenyActions(list) { denied = [...list]; },
+    setClockOffset(ms) { clockOffset = ms; },
     setBucketVersioning(bucket, status) { bucketConfig.set(bucket, { ...configOf(bucket), versioning: status }); },
     async stop() {
       if (stopped) return;

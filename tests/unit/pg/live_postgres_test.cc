@@ -3,7 +3,9 @@
 // 127.0.0.1 port, and stops by its postmaster PID (pg_ctl stop) when the suite ends, pass or fail.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,55 +21,18 @@
 #include "pg/connection.h"
 #include "pg/snapshot.h"
 #include "pg/table_reader.h"
+#include "testing/throwaway_postgres.h"
 
 namespace pgs3 {
 namespace {
 
-std::string pg_bindir() {
-  const char* env = std::getenv("PGS3_PG_BINDIR");
-  return env != nullptr ? env : "/usr/lib/postgresql/15/bin";
-}
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Runs a shell command; initdb and postgres refuse to run as root, so as root they run as the postgres user.
-int run(const std::string& command) {
-  std::string full = geteuid() == 0 ? "runuser -u postgres -- " + command : command;
-  return std::system(full.c_str());
-}
-
 class LivePostgresTest : public testing::Test {
  public:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/pgs3-pg-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    if (geteuid() == 0) {
-      passwd* pw = getpwnam("postgres");
-      ASSERT_NE(pw, nullptr) << "running as root needs the postgres user (Debian's postgresql-15 package)";
-      ASSERT_EQ(chown(dir_.c_str(), pw->pw_uid, pw->pw_gid), 0);
-    }
-    port_ = free_port();
-    ASSERT_EQ(run(pg_bindir() + "/initdb -D " + dir_ +
-                  "/data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 "
-                  "--no-sync >" +
-                  dir_ + "/initdb.log 2>&1"),
-              0)
-        << "initdb failed; see " << dir_ << "/initdb.log";
-    int rc = run(pg_bindir() + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/server.log -w -o \"-p " +
-                 std::to_string(port_) + " -k " + dir_ + " -c listen_addresses=127.0.0.1 -c fsync=off\" start >" +
-                 dir_ + "/pg_ctl.log 2>&1");
-    ASSERT_EQ(rc, 0) << "pg_ctl start failed; see " << dir_ << "/server.log";
+    server_ = new test_support::ThrowawayPostgres();
+    const std::string error = server_->start();
+    ASSERT_EQ(error, "");
+    port_ = server_->port();
     started_ = true;
     create_schema();
   }
@@ -125,12 +90,9 @@ class LivePostgresTest : public testing::Test {
   }
 
   static void TearDownTestSuite() {
-    if (started_) {
-      // pg_ctl stops the postmaster whose PID is in data/postmaster.pid: ours, and only ours.
-      run(pg_bindir() + "/pg_ctl -D " + dir_ + "/data -m immediate -w stop >/dev/null 2>&1");
-      started_ = false;
-    }
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    delete server_;  // stops the server, pass or fail
+    server_ = nullptr;
+    started_ = false;
   }
 
  protected:
@@ -154,7 +116,7 @@ class LivePostgresTest : public testing::Test {
   }
   void SetUp() override { ASSERT_TRUE(started_) << "the test server did not start"; }
 
-  static inline std::string dir_;
+  static inline test_support::ThrowawayPostgres* server_ = nullptr;
   static inline int port_ = 0;
   static inline bool started_ = false;
 };
@@ -183,6 +145,44 @@ TEST_F(LivePostgresTest, SessionSettingsAndApplicationName) {
   auto named = connect("application_name=nightly");
   ASSERT_NE(named, nullptr);
   EXPECT_EQ(one_value(*named, "SHOW application_name"), "nightly");
+}
+
+int tcp_option(PgConnection& conn, int option) {
+  int value = -1;
+  socklen_t len = sizeof value;
+  EXPECT_EQ(getsockopt(PQsocket(conn.raw()), IPPROTO_TCP, option, &value, &len), 0);
+  return value;
+}
+
+TEST_F(LivePostgresTest, TimeoutsAndKeepalivesAreSetOnTheSocketUnlessTheUserGaveThem) {
+  auto conn = connect();
+  ASSERT_NE(conn, nullptr);
+  // The kernel's view: without pgs3's defaults, TCP_USER_TIMEOUT is 0 and TCP_KEEPIDLE the system's 7200 s.
+  EXPECT_EQ(tcp_option(*conn, TCP_USER_TIMEOUT), 60000);
+  EXPECT_EQ(tcp_option(*conn, TCP_KEEPIDLE), 30);
+  EXPECT_EQ(tcp_option(*conn, TCP_KEEPINTVL), 10);
+  EXPECT_EQ(tcp_option(*conn, TCP_KEEPCNT), 3);
+  ConnectionSettings settings = conn->settings();
+  // Loopback: libpq's sslmode stays (prefer), and the test server offers no TLS, so nothing is verified.
+  EXPECT_EQ(settings.sslmode, "prefer");
+  EXPECT_FALSE(settings.tls_in_use);
+  EXPECT_FALSE(settings.server_verified);
+  EXPECT_NE(settings.unverified_reason().find("sslmode=prefer, no TLS"), std::string::npos);
+  EXPECT_NE(settings.text.find("sslmode=prefer, no TLS, connect_timeout=10 (pgs3's default), keepalives=1 (pgs3's "
+                               "default), keepalives_idle=30 (pgs3's default)"),
+            std::string::npos)
+      << settings.text;
+  EXPECT_NE(settings.text.find("tcp_user_timeout=60000 (pgs3's default)"), std::string::npos) << settings.text;
+
+  auto own = connect("connect_timeout=3 keepalives_idle=7 tcp_user_timeout=5000 sslmode=disable");
+  ASSERT_NE(own, nullptr);
+  EXPECT_EQ(tcp_option(*own, TCP_USER_TIMEOUT), 5000);
+  EXPECT_EQ(tcp_option(*own, TCP_KEEPIDLE), 7);
+  EXPECT_EQ(tcp_option(*own, TCP_KEEPCNT), 3);
+  settings = own->settings();
+  EXPECT_EQ(settings.sslmode, "disable");
+  EXPECT_NE(settings.text.find("connect_timeout=3, "), std::string::npos) << settings.text;
+  EXPECT_EQ(settings.text.find("password"), std::string::npos);
 }
 
 TEST_F(LivePostgresTest, QueryParamsAndErrors) {
