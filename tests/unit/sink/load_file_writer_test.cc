@@ -33,6 +33,12 @@ class EventStore final : public ObjectStore {
     events.push_back("remove " + key);
     return local_.remove(key);
   }
+  Result<std::optional<VersionedObject>> get_versioned(const std::string& key) override {
+    return local_.get_versioned(key);
+  }
+  Result<std::string> put_if(const std::string& key, std::string_view bytes, const std::string& expected) override {
+    return local_.put_if(key, bytes, expected);
+  }
 
   std::vector<std::string> events;
 
