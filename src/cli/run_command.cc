@@ -48,6 +48,7 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   // is written before every check passed.
   auto target = open_task_target(config);
   if (!target.is_ok()) return fail(target.status());
+  if (Status taken = take_task_lease(*target, config); !taken.is_ok()) return fail(taken);
   if (Status cleaned = clean_task_leftovers(*target, config, *tables); !cleaned.is_ok()) return fail(cleaned);
   ObjectStore& store = *target->store;
 

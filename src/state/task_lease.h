@@ -91,6 +91,9 @@ class TaskLease {
   // "<prefix>lease.json"; `prefix` is task_state_prefix() (ends with '/').
   static std::string object_key(const std::string& prefix);
 
+  // Ok when the lease of the task whose state is under `prefix` could be taken now; kConflict naming the holder when
+  // another process holds it. Writes nothing: a start refuses early, before checks that would wait on the source.
+  static Status peek(ObjectStore& store, const std::string& prefix, const std::string& task);
   // Takes the lease of the task whose state is under `prefix` (see the file comment) and starts renewing it.
   // `task` names the task in messages. `store` must outlive the lease.
   static Result<std::unique_ptr<TaskLease>> acquire(ObjectStore& store, const std::string& prefix,

@@ -144,26 +144,47 @@ Status run_full_load_in_snapshot(CdcContext& ctx, const std::string& snapshot, c
   return Status::ok();
 }
 
+// The database system and the task's slot as the replication connection finds them.
+struct SlotState {
+  SystemIdentity system;
+  std::optional<SlotInfo> info;  // none: the slot does not exist
+};
+
+// The slot against a checkpoint of the task (`loaded`: read from the target): the slot it names, its identity
+// (task/slot_identity.h), and a "cdc" checkpoint's slot must exist. Writes nothing: it runs on the checkpoint as
+// found before the lease is taken, so that a refused start leaves the target as it was, and again under the lease.
+Result<SlotState> check_slot(const CdcContext& ctx, const Checkpoint& checkpoint, bool loaded) {
+  const TaskConfig& config = ctx.config;
+  const std::string& slot = config.source.slot_name;
+  if (loaded && checkpoint.slot_name != slot) {
+    return Status::bad_input("the checkpoint of task \"" + config.task_id + "\" belongs to replication slot \"" +
+                             checkpoint.slot_name + "\", but the task file names slot \"" + slot +
+                             "\"; set source.slotName back, or drop the task");
+  }
+  SlotState state;
+  PGS3_ASSIGN_OR_RETURN(state.system, ctx.repl->identify_system());
+  PGS3_ASSIGN_OR_RETURN(state.info, ctx.repl->slot_info(slot));
+  PGS3_RETURN_IF_ERROR(check_slot_identity(config, checkpoint, loaded, state.system, state.info));
+  if (loaded && checkpoint.phase == CheckpointPhase::kCdc && !state.info) {
+    return Status::slot_lost(
+        "replication slot \"" + slot + "\" of task \"" + config.task_id + "\" does not exist on " + ctx.source +
+        " any more, so the changes made since the checkpoint (" + Lsn(checkpoint.confirmed_lsn).to_string() +
+        ") are lost to this task. Start it over with a new full load: `pgs3 drop --purge-target` the task, then run "
+        "it again");
+  }
+  return state;
+}
+
 // Step 4 of the header: the slot, the full load when one is due, the "cdc" checkpoint.
 Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptions& options, TaskMetrics* metrics) {
   const TaskConfig& config = ctx.config;
   const std::string& slot = config.source.slot_name;
-  PGS3_ASSIGN_OR_RETURN(SystemIdentity system, repl.identify_system());
-  PGS3_ASSIGN_OR_RETURN(std::optional<SlotInfo> info, repl.slot_info(slot));
-  PGS3_RETURN_IF_ERROR(check_slot_identity(config, ctx.checkpoint, ctx.checkpoint_loaded, system, info));
+  PGS3_ASSIGN_OR_RETURN(SlotState found, check_slot(ctx, ctx.checkpoint, ctx.checkpoint_loaded));
+  const std::optional<SlotInfo>& info = found.info;
   // Recorded for the next starts' checks (a checkpoint written before they were recorded takes them now).
-  ctx.checkpoint.system_identifier = system.system_id;
-  ctx.checkpoint.database = system.database;
-  if (ctx.checkpoint_loaded && ctx.checkpoint.phase == CheckpointPhase::kCdc) {
-    if (!info) {
-      return Status::slot_lost(
-          "replication slot \"" + slot + "\" of task \"" + config.task_id + "\" does not exist on " + ctx.source +
-          " any more, so the changes made since the checkpoint (" + Lsn(ctx.checkpoint.confirmed_lsn).to_string() +
-          ") are lost to this task. Start it over with a new full load: `pgs3 drop --purge-target` the task, then run "
-          "it again");
-    }
-    return Status::ok();
-  }
+  ctx.checkpoint.system_identifier = found.system.system_id;
+  ctx.checkpoint.database = found.system.database;
+  if (ctx.checkpoint_loaded && ctx.checkpoint.phase == CheckpointPhase::kCdc) return Status::ok();
 
   const bool load = config.migration_type == MigrationType::kFullLoadAndCdc;
   uint64_t start_lsn = 0;
@@ -250,7 +271,7 @@ Result<std::unique_ptr<ReplicationConnection>> connect_and_start(const TaskConfi
   }
 }
 
-// Step 2 of the header: the source's tables and settings; what a killed run left in the target.
+// Step 2 of the header: the source's tables and settings.
 Status open_source(CdcContext& ctx) {
   const TaskConfig& config = ctx.config;
   PGS3_ASSIGN_OR_RETURN(ctx.coordinator, PgConnection::open(config.source.connection));
@@ -260,8 +281,18 @@ Status open_source(CdcContext& ctx) {
   PGS3_ASSIGN_OR_RETURN(std::vector<SourceTable> all, list_tables(*ctx.coordinator));
   PGS3_ASSIGN_OR_RETURN(ctx.tables, select_tables(config, std::move(all), ctx.source));
   PGS3_ASSIGN_OR_RETURN(ctx.money_digits, money_fraction_digits(*ctx.coordinator));
-  PGS3_RETURN_IF_ERROR(clean_task_leftovers(ctx.target, config, ctx.tables));
   return Status::ok();
+}
+
+// Step 2, continued: the slot against the checkpoint as found, then the lease; what a killed run left in the target
+// is cleaned up.
+Status take_lease(CdcContext& ctx) {
+  PGS3_ASSIGN_OR_RETURN(std::optional<Checkpoint> found, Checkpoint::load(*ctx.target.raw, ctx.prefix));
+  PGS3_ASSIGN_OR_RETURN(ctx.repl, ReplicationConnection::open(ctx.config.source.connection));
+  PGS3_RETURN_IF_ERROR(check_slot(ctx, found ? *found : Checkpoint{}, found.has_value()).status());
+  PGS3_RETURN_IF_ERROR(take_task_lease(ctx.target, ctx.config));
+  ctx.store = ctx.target.store.get();
+  return clean_task_leftovers(ctx.target, ctx.config, ctx.tables);
 }
 
 // Step 2, continued: the checkpoint, and the files a crash left out of it (state/recovery.h).
@@ -271,11 +302,7 @@ Status load_state(CdcContext& ctx) {
   if (loaded) {
     ctx.checkpoint = std::move(*loaded);
     ctx.checkpoint_loaded = true;
-    if (ctx.checkpoint.slot_name != config.source.slot_name) {
-      return Status::bad_input("the checkpoint of task \"" + config.task_id + "\" belongs to replication slot \"" +
-                               ctx.checkpoint.slot_name + "\", but the task file names slot \"" +
-                               config.source.slot_name + "\"; set source.slotName back, or drop the task");
-    }
+    // Read again under the lease: the slot is checked against it again in step 4.
   } else {
     ctx.checkpoint.task_id = config.task_id;
     ctx.checkpoint.slot_name = config.source.slot_name;
@@ -433,10 +460,9 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   }
 }
 
-// Step 1 of the header: the target, and the task's lease in it.
+// Step 1 of the header: the target, checked, with no other process holding the task's lease (nothing written yet).
 Status open_target(CdcContext& ctx) {
   PGS3_ASSIGN_OR_RETURN(ctx.target, open_task_target(ctx.config));
-  ctx.store = ctx.target.store.get();
   ctx.prefix = task_state_prefix(ctx.config.target.s3, ctx.config.task_id);
   return Status::ok();
 }
@@ -446,10 +472,10 @@ Status start(CdcContext& ctx, const RunOptions& options, TaskMetrics* metrics) {
   PGS3_RETURN_IF_ERROR(open_target(ctx));
   PGS3_RETURN_IF_ERROR(preflight(ctx.config));
   PGS3_RETURN_IF_ERROR(open_source(ctx));
+  PGS3_RETURN_IF_ERROR(take_lease(ctx));
   PGS3_RETURN_IF_ERROR(load_state(ctx));
   PGS3_RETURN_IF_ERROR(check_tables(ctx));
   PGS3_RETURN_IF_ERROR(prepare_publication(ctx));
-  PGS3_ASSIGN_OR_RETURN(ctx.repl, ReplicationConnection::open(ctx.config.source.connection));
   Status st = prepare_slot(ctx, *ctx.repl, options, metrics);
   if (!st.is_ok() && st.code() != StatusCode::kCancelled && !st.needs_user_action() &&
       ctx.checkpoint.phase == CheckpointPhase::kFullLoad) {

@@ -120,11 +120,17 @@ Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config)
 Result<TaskTarget> open_task_target(const TaskConfig& config) {
   TaskTarget target;
   PGS3_ASSIGN_OR_RETURN(target.raw, open_target_store(config));
+  PGS3_RETURN_IF_ERROR(
+      TaskLease::peek(*target.raw, task_state_prefix(config.target.s3, config.task_id), config.task_id));
+  return target;
+}
+
+Status take_task_lease(TaskTarget& target, const TaskConfig& config) {
   PGS3_ASSIGN_OR_RETURN(target.lease, TaskLease::acquire(*target.raw, task_state_prefix(config.target.s3, config.task_id),
                                                          config.task_id, std::chrono::seconds(config.target.lease_s)));
   TaskLease* lease = target.lease.get();
   target.store = std::make_unique<GuardedStore>(*target.raw, [lease] { return lease->check(); });
-  return target;
+  return Status::ok();
 }
 
 Status clean_task_leftovers(TaskTarget& target, const TaskConfig& config, const std::vector<SourceTable>& tables) {

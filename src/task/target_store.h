@@ -24,10 +24,11 @@ S3StoreConfig s3_store_config(const TaskConfig& config);
 // The task's target store, opened and checked (kBadInput, exit code 2, nothing written, when it cannot be used).
 Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config);
 
-// The target of a task that runs (`pgs3 run`): the store opened and checked, and the task's lease taken
-// (state/task_lease.h: kConflict, exit code 2, when another process runs the task). Everything the task writes goes
-// through `store`, which checks the lease before every change (store/guarded_store.h). Destroying it releases the
-// lease.
+// The target of a task that runs (`pgs3 run`), in two steps, so that a start refused by a check writes nothing:
+// open_task_target() opens and checks the store and checks that no other process holds the task's lease
+// (state/task_lease.h: kConflict, exit code 2, naming the holder), writing nothing; take_task_lease() then takes the
+// lease (kConflict when another process took it meanwhile). From then on everything the task writes goes through
+// `store`, which checks the lease before every change (store/guarded_store.h). Destroying it releases the lease.
 struct TaskTarget {
   TaskTarget() = default;
   TaskTarget(TaskTarget&&) = default;
@@ -36,9 +37,10 @@ struct TaskTarget {
 
   std::unique_ptr<ObjectStore> raw;
   std::unique_ptr<TaskLease> lease;
-  std::unique_ptr<ObjectStore> store;  // a GuardedStore over `raw`
+  std::unique_ptr<ObjectStore> store;  // a GuardedStore over `raw`, once the lease is taken
 };
 Result<TaskTarget> open_task_target(const TaskConfig& config);
+Status take_task_lease(TaskTarget& target, const TaskConfig& config);
 
 // What a killed earlier run of the task left besides objects — multipart uploads left open (S3) or temporary files
 // (a directory) — removed, only under the task's own folders (`tables`: its selected tables; with its state and

@@ -168,7 +168,7 @@ describe('metrics endpoint', () => {
       writeFileSync(join(outputLogDir, `${process.pid}-metrics-run.log`), stderr);
       assert.ok(!knownPasswords().some((pw) => stderr.includes(pw)), 'pgs3 printed a password');
       assert.equal(code, 0, stderr);
-      assert.deepEqual(listFiles(target), ['it/public/readings/LOAD00000001.csv']);
+      assert.deepEqual(listFiles(target), ['it/_pgs3/it-metrics/lease.json', 'it/public/readings/LOAD00000001.csv']);
       // The server stopped with the task.
       assert.ok((await httpGet(port, '/healthz')).error, 'the metrics port is still served after the task ended');
     } finally {

@@ -121,8 +121,9 @@ describe('status, drop and JSON logs', () => {
     assert.equal(text.code, 0, text.stdout + text.stderr);
     assert.match(text.stdout, /^checkpoint: none in directory .*: the task has not run yet/m);
     assert.match(text.stdout, /^slot "pgs3_ops_fl": does not exist \(a full-load task uses none\)$/m);
-    // status wrote nothing: the target holds the LOAD files only.
-    assert.ok(listFiles(target).every((f) => /^lake\/public\/(orders|items)\/LOAD0000000\d\.parquet$/.test(f)),
+    // status wrote nothing: the target holds the LOAD files and the lease the full load released.
+    assert.ok(listFiles(target).every((f) =>
+      /^lake\/public\/(orders|items)\/LOAD0000000\d\.parquet$/.test(f) || f === 'lake/_pgs3/ops-fl/lease.json'),
       listFiles(target).join('\n'));
   });
 
@@ -374,7 +375,8 @@ describe('status, drop and JSON logs', () => {
     assert.match(r.stdout, /^removed 2 object\(s\) under lake\/public\/orders\/$/m);
     assert.match(r.stdout, /^removed 1 object\(s\) under lake\/public\/items\/$/m);
     assert.match(r.stdout, /^removed 1 object\(s\) under lake\/public\/dropped_since\/$/m);
-    assert.match(r.stdout, /^removed 1 object\(s\) under lake\/_pgs3\/ops-purge\/$/m);
+    // The checkpoint and the lease the full load released.
+    assert.match(r.stdout, /^removed 2 object\(s\) under lake\/_pgs3\/ops-purge\/$/m);
     assert.deepEqual(listFiles(target), [
       'elsewhere/public/orders/LOAD00000001.parquet',
       'lake/_pgs3/another-task/checkpoint.json',

@@ -153,7 +153,7 @@ describe('good cluster', () => {
       { env: cluster.pgs3Env({ user: cluster.reader }), label: 'full-load-reader' });
     assert.equal(r.code, 0, r.stdout);
     assert.deepEqual(r.doc.checks.map((c) => c.name),
-      ['connection', 'server_version', 'selection', 'select_privilege', 'target_directory']);
+      ['connection', 'tls', 'server_version', 'selection', 'select_privilege', 'target_directory']);
 
     await cluster.sql(`REVOKE SELECT ON public.items FROM ${cluster.reader}`);
     try {

@@ -69,7 +69,8 @@ test('S3TargetWritesTheSameBytesAsTheLocalTarget', async () => {
   const keys = (await downloadAll(t, 'lake', downloaded, 'it/')).filter((k) => !k.startsWith('it/_pgs3/'));
   const localFiles = listFiles(localDir).filter((k) => !k.startsWith('it/_pgs3/'));
   assert.deepEqual(keys.sort(), localFiles.sort(), 'the same object keys as the local files');
-  assert.ok(keys.includes('it/Sales Data/Order Items+=%~*é/LOAD00000001.parquet'), `keys: ${keys}`);
+  // '%' is escaped in object keys (%25), the other characters of the name are kept as they are.
+  assert.ok(keys.includes('it/Sales Data/Order Items+=%25~*é/LOAD00000001.parquet'), `keys: ${keys}`);
   for (const k of keys) {
     assert.ok(readFileSync(join(downloaded, k)).equals(readFileSync(join(localDir, k))), `${k}: bytes differ`);
   }
