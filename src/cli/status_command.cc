@@ -16,6 +16,7 @@
 #include "sink/change_file_name.h"
 #include "sink/object_keys.h"
 #include "state/checkpoint.h"
+#include "state/task_lease.h"
 #include "store/local_store.h"
 #include "store/s3_store.h"
 #include "task/target_store.h"
@@ -114,7 +115,16 @@ struct TargetState {
   std::string key;     // the checkpoint object's key
   std::optional<Checkpoint> checkpoint;
   std::string error;
+  std::optional<LeaseState> lease;  // none: no process has run the task yet
+  std::string lease_error;
 };
+
+// "held", or why a start would take the lease: "released", "expired", "holder gone".
+std::string lease_state_name(const LeaseState& l) {
+  if (!l.verdict.free) return "held";
+  if (l.record.released) return "released";
+  return l.age.count() >= l.record.duration_s ? "expired" : "holder gone";
+}
 
 TargetState read_target(const TaskConfig& config) {
   TargetState t;
@@ -132,6 +142,12 @@ TargetState read_target(const TaskConfig& config) {
     return t;
   }
   t.checkpoint = std::move(*loaded);
+  auto lease = TaskLease::inspect(**store, prefix);
+  if (lease.is_ok()) {
+    t.lease = std::move(*lease);
+  } else {
+    t.lease_error = lease.status().message();
+  }
   return t;
 }
 
@@ -185,6 +201,18 @@ Json to_json(const TaskConfig& config, const ServerState& s, const TargetState& 
   doc["migration_type"] = migration_type_name(config.migration_type);
   doc["target"] = t.target;
   doc["checkpoint_key"] = t.key;
+  if (t.lease) {
+    const LeaseRecord& r = t.lease->record;
+    doc["lease"] = {{"state", lease_state_name(*t.lease)},
+                    {"generation", r.generation},
+                    {"host", r.holder.host},
+                    {"pid", r.holder.pid},
+                    {"since", r.since},
+                    {"written_seconds_ago", t.lease->age.count()},
+                    {"duration_s", r.duration_s}};
+  } else {
+    doc["lease"] = nullptr;
+  }
   if (t.checkpoint) {
     const Checkpoint& c = *t.checkpoint;
     doc["checkpoint"] = {{"sequence", c.sequence()},
@@ -249,6 +277,7 @@ Json to_json(const TaskConfig& config, const ServerState& s, const TargetState& 
   doc["publication"] = publication;
   Json errors = Json::array();
   if (!t.error.empty()) errors.push_back("target: " + t.error);
+  if (!t.lease_error.empty()) errors.push_back("lease: " + t.lease_error);
   if (!s.error.empty()) errors.push_back("server: " + s.error);
   doc["errors"] = errors;
   return doc;
@@ -270,6 +299,22 @@ void print_text(const TaskConfig& config, const ServerState& s, const TargetStat
                 static_cast<unsigned long long>(c.sequence()));
     std::printf("  phase          %s\n", c.phase == CheckpointPhase::kCdc ? "cdc" : "full-load");
     std::printf("  confirmed LSN  %s\n", Lsn(c.confirmed_lsn).to_string().c_str());
+  }
+
+  // Who runs the task (state/task_lease.h).
+  if (!t.lease_error.empty()) {
+    std::printf("lease: cannot be read: %s\n", t.lease_error.c_str());
+  } else if (t.lease) {
+    const LeaseRecord& r = t.lease->record;
+    const std::string state = lease_state_name(*t.lease);
+    const std::string shown = state == "held" ? state : "free (" + state + ")";
+    std::printf("lease: %s, generation %llu: host %s, PID %lld, since %s (written %lld s ago, for %lld s)\n",
+                shown.c_str(),
+                static_cast<unsigned long long>(r.generation), r.holder.host.c_str(),
+                static_cast<long long>(r.holder.pid), r.since.c_str(), static_cast<long long>(t.lease->age.count()),
+                static_cast<long long>(r.duration_s));
+  } else if (t.error.empty()) {
+    std::printf("lease: none (no pgs3 has run the task)\n");
   }
 
   // The server part.

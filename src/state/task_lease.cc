@@ -148,30 +148,32 @@ LeaseVerdict judge_lease(const LeaseRecord& current, std::chrono::seconds age,
 
 std::string TaskLease::object_key(const std::string& prefix) { return prefix + "lease.json"; }
 
+Result<std::optional<LeaseState>> TaskLease::inspect(ObjectStore& store, const std::string& prefix) {
+  const std::string key = object_key(prefix);
+  PGS3_ASSIGN_OR_RETURN(std::optional<VersionedObject> current, store.get_versioned(key));
+  if (!current) return std::optional<LeaseState>();
+  LeaseState state;
+  PGS3_ASSIGN_OR_RETURN(state.record, parse_lease(current->bytes, key + " in " + store.describe()));
+  state.etag = current->etag;
+  state.age = current->age;
+  state.verdict = judge_lease(state.record, current->age, holder_may_run);
+  return std::optional<LeaseState>(std::move(state));
+}
+
 namespace {
 
-// The lease object as it is now, and whether it may be taken (kConflict naming the holder when not).
-struct CurrentLease {
-  std::optional<LeaseRecord> record;  // none: there is no lease object
-  std::string etag;
-  std::string why_free;
-};
-Result<CurrentLease> read_free_lease(ObjectStore& store, const std::string& key, const std::string& task) {
-  PGS3_ASSIGN_OR_RETURN(std::optional<VersionedObject> current, store.get_versioned(key));
-  CurrentLease lease;
-  if (!current) return lease;
-  PGS3_ASSIGN_OR_RETURN(lease.record, parse_lease(current->bytes, key + " in " + store.describe()));
-  LeaseVerdict verdict = judge_lease(*lease.record, current->age, holder_may_run);
-  if (!verdict.free) return Status::conflict("task \"" + task + "\": " + verdict.why);
-  lease.etag = current->etag;
-  lease.why_free = verdict.why;
-  return lease;
+// The lease as it is now when it may be taken (kConflict naming the holder when not); nullopt: there is none.
+Result<std::optional<LeaseState>> read_free_lease(ObjectStore& store, const std::string& prefix,
+                                                  const std::string& task) {
+  PGS3_ASSIGN_OR_RETURN(std::optional<LeaseState> current, TaskLease::inspect(store, prefix));
+  if (current && !current->verdict.free) return Status::conflict("task \"" + task + "\": " + current->verdict.why);
+  return current;
 }
 
 }  // namespace
 
 Status TaskLease::peek(ObjectStore& store, const std::string& prefix, const std::string& task) {
-  return read_free_lease(store, object_key(prefix), task).status();
+  return read_free_lease(store, prefix, task).status();
 }
 
 Result<std::unique_ptr<TaskLease>> TaskLease::acquire(ObjectStore& store, const std::string& prefix,
@@ -181,12 +183,14 @@ Result<std::unique_ptr<TaskLease>> TaskLease::acquire(ObjectStore& store, const 
   mine.holder = this_process_holder();
   mine.since = utc_now_text(UtcTimeStyle::kIso8601Millis);
   mine.duration_s = duration.count();
-  PGS3_ASSIGN_OR_RETURN(CurrentLease current, read_free_lease(store, key, task));
+  PGS3_ASSIGN_OR_RETURN(std::optional<LeaseState> current, read_free_lease(store, prefix, task));
   std::string expected;
-  if (current.record) {
-    if (!current.record->released) log_warn("task \"" + task + "\": taking over its lease, as " + current.why_free);
-    mine.generation = current.record->generation + 1;
-    expected = current.etag;
+  if (current) {
+    if (!current->record.released) {
+      log_warn("task \"" + task + "\": taking over its lease, as " + current->verdict.why);
+    }
+    mine.generation = current->record.generation + 1;
+    expected = current->etag;
   } else {
     mine.generation = 1;
   }

@@ -83,6 +83,14 @@ struct LeaseVerdict {
 LeaseVerdict judge_lease(const LeaseRecord& current, std::chrono::seconds age,
                          const std::function<bool(const LeaseHolder&)>& may_run);
 
+// A task's lease object as read now, and what it means.
+struct LeaseState {
+  LeaseRecord record;
+  std::string etag;
+  std::chrono::seconds age{0};  // since it was last written, by the store's clock
+  LeaseVerdict verdict;         // free: a start would take it
+};
+
 class TaskLease {
  public:
   using Clock = std::chrono::steady_clock;
@@ -91,6 +99,9 @@ class TaskLease {
   // "<prefix>lease.json"; `prefix` is task_state_prefix() (ends with '/').
   static std::string object_key(const std::string& prefix);
 
+  // The lease of the task whose state is under `prefix`, as it is now (nullopt: none); for `pgs3 status` and
+  // `pgs3 drop`. Writes nothing.
+  static Result<std::optional<LeaseState>> inspect(ObjectStore& store, const std::string& prefix);
   // Ok when the lease of the task whose state is under `prefix` could be taken now; kConflict naming the holder when
   // another process holds it. Writes nothing: a start refuses early, before checks that would wait on the source.
   static Status peek(ObjectStore& store, const std::string& prefix, const std::string& task);

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  MARKER_TABLE, assertRunning, cdcTask, defaultSlotName, endWithin, makeTempDir, planStop, reachStop, readCheckpoint,
-  startPgs3, tableFiles, verifyCdcTable, waitFor,
+  MARKER_TABLE, cdcTask, defaultSlotName, endWithin, makeTempDir, planStop, reachStop, startStreaming, tableFiles,
+  verifyCdcTable, waitFor,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { readWithDuckDB } from './harness/parquet.mjs';
@@ -30,11 +30,8 @@ const TASK_ID = 'reload-it';
 // One run of the task to a fresh stop position; `during` runs once the full load is over. Requires exit 0.
 async function runOnce(task, targetDir, label, during = async () => {}) {
   const stop = await planStop(cluster);
-  const h = startPgs3(task, { env: cluster.pgs3Env(), args: ['--cdc-stop-position', stop], timeoutMs: 150000, label });
+  const h = await startStreaming(cluster, task, label, { stop });
   try {
-    await waitFor(() => h.finished() || readCheckpoint(targetDir, 'it', TASK_ID)?.phase === 'cdc',
-      { timeoutMs: 60000, what: `${label}: the full load to finish` });
-    await assertRunning(h, `${label}: pgs3 ended during the full load`);
     await during();
     await reachStop(cluster, stop, SCHEMA);
     const run = await endWithin(h, 60000, `${label}: the run to the stop position ${stop}`);

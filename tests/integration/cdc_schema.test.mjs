@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 
 import {
   MARKER_TABLE, assertRunning, cdcTask, defaultSlotName, duckUnionByName, endWithin, makeTempDir, planStop, reachStop,
-  readCheckpoint, readTableFile, sleep, startPgs3, tableFiles, verifyCdcTable, waitFor,
+  readTableFile, sleep, startStreaming, tableFiles, verifyCdcTable, waitFor,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { parquetInfo } from './harness/parquet.mjs';
@@ -36,16 +36,7 @@ async function startTask({ schema, taskId, tables, s3Settings, label }) {
   const targetDir = makeTempDir('pgs3-it-target-');
   const task = cdcTask({ cluster, targetDir, taskId, migrationType: 'full-load-and-cdc', s3Settings,
     rules: [...tables, MARKER_TABLE].map((t) => selectionRule(schema, t)) });
-  const h = startPgs3(task, { env: cluster.pgs3Env(), args: ['--cdc-stop-position', stop], timeoutMs: 150000, label });
-  try {
-    await waitFor(() => h.finished() || readCheckpoint(targetDir, 'it', taskId)?.phase === 'cdc',
-      { timeoutMs: 60000, what: `${label}: the full load to finish` });
-    await assertRunning(h, `${label}: pgs3 ended during the full load`);
-  } catch (e) {
-    await h.signal('SIGKILL');
-    await h.done.catch(() => {});
-    throw e;
-  }
+  const h = await startStreaming(cluster, task, label, { stop });
   return {
     targetDir, h,
     async step(sql) {

@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  MARKER_TABLE, assertRunning, cdcTask, defaultSlotName, endWithin, makeTempDir, planStop, reachStop, readCheckpoint,
-  readTableFile, sleep, slotInfo, startPgs3, tableFiles, verifyCdcTable, waitFor, lsnValue,
+  MARKER_TABLE, assertRunning, cdcTask, defaultSlotName, endWithin, lsnValue, makeTempDir, planStop, reachStop,
+  readCheckpoint, readTableFile, sleep, slotInfo, startPgs3, startStreaming, tableFiles, verifyCdcTable, waitFor,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { assertPgs3Works, describeRun, runPgs3, selectionRule } from './harness/pgs3.mjs';
@@ -56,20 +56,7 @@ async function createSchema(schema, sql) {
 }
 
 // Starts the task in the background and waits for the stream (a "cdc" checkpoint). `stop`: a planned stop position.
-async function startTask(task, label, { stop } = {}) {
-  const args = stop ? ['--cdc-stop-position', stop] : [];
-  const h = startPgs3(task, { env: cluster.pgs3Env(), args, timeoutMs: 150000, label });
-  try {
-    await waitFor(() => h.finished() || readCheckpoint(task.target.path, 'it', task.taskId)?.phase === 'cdc',
-      { timeoutMs: 60000, what: `${label}: the stream to start` });
-    await assertRunning(h, `${label}: pgs3 ended before streaming`);
-  } catch (e) {
-    await h.signal('SIGKILL');
-    await h.done.catch(() => {});
-    throw e;
-  }
-  return h;
-}
+const startTask = (task, label, options) => startStreaming(cluster, task, label, options);
 
 // Waits for the background run to stop by itself with exit 2 and an error matching every pattern; returns the text.
 async function expectStop(h, label, patterns) {

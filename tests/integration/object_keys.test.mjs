@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 
 import {
   MARKER_TABLE, assertRunning, cdcTask, defaultSlotName, endWithin, makeTempDir, planStop, reachStop, readCheckpoint,
-  sleep, startPgs3, tableFiles, verifyCdcTable, waitFor,
+  sleep, startStreaming, tableFiles, verifyCdcTable, waitFor,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { assertPgs3Works, describeRun, listFiles, selectionRule } from './harness/pgs3.mjs';
@@ -57,7 +57,7 @@ test('OddNamesGetFoldersOfTheirOwnAndTruncateOfAKeepsTheFilesOfAB', { timeout: 1
     // that only it matches here.
     rules: [...TABLES, [SCHEMA, MARKER_TABLE]].map(([schema, table]) =>
       selectionRule(schema, table, table.includes('%') ? 'include' : 'explicit')) });
-  const h = startPgs3(task, { env: cluster.pgs3Env(), args: ['--cdc-stop-position', stop], timeoutMs: 150000, label });
+  const h = await startStreaming(cluster, task, label, { stop });
   const files = (schema, table) => tableFiles(targetDir, 'it', schema, table, s3Settings);
   const step = async (sql) => {
     await assertRunning(h, `${label}: pgs3 ended mid-stream`);
@@ -66,10 +66,6 @@ test('OddNamesGetFoldersOfTheirOwnAndTruncateOfAKeepsTheFilesOfAB', { timeout: 1
   };
   let beforeTruncate;
   try {
-    await waitFor(() => h.finished() || readCheckpoint(targetDir, 'it', TASK_ID)?.phase === 'cdc',
-      { timeoutMs: 60000, what: `${label}: the full load to finish` });
-    await assertRunning(h, `${label}: pgs3 ended during the full load`);
-
     // Each table in its own folder, nothing outside the BucketFolder, the checkpoint where it belongs.
     for (const [schema, table, folder] of TABLES) {
       assert.ok(existsSync(join(targetDir, 'it', folder)), `${label}: no folder it/${folder} for ${schema}.${table}`);

@@ -4,8 +4,9 @@
 // checkpoint is written by hand in src/state/checkpoint.h's format (full-load tasks keep none).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -62,6 +63,19 @@ function writeCheckpoint(targetDir, folder, checkpoint) {
   const dir = join(targetDir, folder, '_pgs3', checkpoint.task_id);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ format: 'pgs3-checkpoint', version: 1, ...checkpoint }));
+}
+
+// Writes <target>/<folder>/_pgs3/<taskId>/lease.json (src/state/task_lease.h) naming this test process as the
+// holder: a live process of this machine, so the lease is held until `released` or its duration passes.
+function writeLease(targetDir, folder, taskId, { released = false } = {}) {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const dir = join(targetDir, folder, '_pgs3', taskId);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'lease.json'), JSON.stringify({ format: 'pgs3-task-lease', version: 1, generation: 4,
+    holder: { host: hostname(), pid: process.pid, boot, started, token: 'test' }, since: '2026-12-01T10:00:00.000Z',
+    duration_s: 120, renewals: 9, released }));
 }
 
 async function slotRow(cluster, name) {
@@ -340,6 +354,47 @@ describe('status, drop and JSON logs', () => {
       if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
       await cluster.sql(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
                           WHERE slot_name = 'pgs3_busy' AND NOT active`);
+    }
+  });
+
+  // A pgs3 that runs the task holds its lease also where the slot does not show it (during its full load, while it
+  // reconnects): status names the holder, and drop refuses until the lease is released.
+  test('StatusNamesTheLeaseHolderAndDropRefusesWhileTheLeaseIsHeld', async () => {
+    const target = makeTempDir('pgs3-it-target-');
+    await cluster.sql(`SELECT pg_create_logical_replication_slot('pgs3_leased', 'pgoutput')`);
+    try {
+      const taskFile = writeTask(cdcTask(cluster, target,
+        { taskId: 'ops-leased', slot: 'pgs3_leased', publication: 'pgs3_leased' }));
+      const none = await statusJson(taskFile, cluster.pgs3Env(), 'status-no-lease');
+      assert.equal(none.doc.lease, null, JSON.stringify(none.doc));
+
+      writeLease(target, 'lake', 'ops-leased');
+      const s = await statusJson(taskFile, cluster.pgs3Env(), 'status-leased');
+      assert.equal(s.code, 0, s.stdout + s.stderr);
+      assert.deepEqual({ ...s.doc.lease, written_seconds_ago: 0 }, { state: 'held', generation: 4, host: hostname(),
+        pid: process.pid, since: '2026-12-01T10:00:00.000Z', written_seconds_ago: 0, duration_s: 120 });
+      const text = await pgs3(['status', taskFile], { env: cluster.pgs3Env(), label: 'status-leased-text' });
+      assert.match(text.stdout, new RegExp(`^lease: held, generation 4: host ${hostname()}, PID ${process.pid}, since `,
+        'm'), text.stdout);
+
+      const refused = await pgs3(['drop', taskFile, '--yes', '--purge-target'],
+        { env: cluster.pgs3Env(), label: 'drop-leased' });
+      assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, new RegExp(`another pgs3 runs this task: host ${hostname()}, PID ${process.pid}`));
+      assert.match(refused.stderr, /Nothing was removed/);
+      assert.notEqual(await slotRow(cluster, 'pgs3_leased'), null, 'the slot was dropped under a running task');
+      assert.deepEqual(listFiles(target), ['lake/_pgs3/ops-leased/lease.json']);
+
+      writeLease(target, 'lake', 'ops-leased', { released: true });
+      assert.equal((await statusJson(taskFile, cluster.pgs3Env(), 'status-released')).doc.lease.state, 'released');
+      const ok = await pgs3(['drop', taskFile, '--yes', '--purge-target'], { env: cluster.pgs3Env(),
+        label: 'drop-released-lease' });
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.equal(await slotRow(cluster, 'pgs3_leased'), null);
+      assert.deepEqual(listFiles(target), []);
+    } finally {
+      await cluster.sql(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+                          WHERE slot_name = 'pgs3_leased'`);
     }
   });
 

@@ -203,6 +203,27 @@ export function readCheckpoint(targetDir, bucketFolder, taskId) {
   }
 }
 
+/**
+ * Starts `task` (a local target) in the background with `cluster`'s environment and waits until it streams: its
+ * checkpoint in phase "cdc", that is its full load over. `stop`: a planned --cdc-stop-position. A run that ended
+ * or did not get there in time is killed and the wait throws naming `label`. Returns the run's handle (startPgs3).
+ */
+export async function startStreaming(cluster, task, label, { stop, timeoutMs = 150000, loadTimeoutMs = 60000 } = {}) {
+  const args = stop ? ['--cdc-stop-position', stop] : [];
+  const h = startPgs3(task, { env: cluster.pgs3Env(), args, timeoutMs, label });
+  const bucketFolder = task.target.s3Settings?.BucketFolder ?? 'it';
+  try {
+    await waitFor(() => h.finished() || readCheckpoint(task.target.path, bucketFolder, task.taskId)?.phase === 'cdc',
+      { timeoutMs: loadTimeoutMs, what: `${label}: the full load to finish (checkpoint phase "cdc")` });
+    await assertRunning(h, `${label}: pgs3 ended before streaming`);
+  } catch (e) {
+    await h.signal('SIGKILL');
+    await h.done.catch(() => {});
+    throw e;
+  }
+  return h;
+}
+
 // The replication slot of a task on the server, or null.
 export async function slotInfo(cluster, slotName) {
   const rows = await cluster.sql(`SELECT slot_name, plugin, active, active_pid, confirmed_flush_lsn
