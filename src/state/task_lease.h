@@ -28,6 +28,13 @@
 //
 // release() (a clean stop) writes the lease as released, so the next start takes it at once.
 //
+// Why an object in the target and not a PostgreSQL advisory lock held by the replication session: what must be
+// fenced is writing to the target, and the target is the one place both processes must reach to do harm. An
+// advisory lock lives on the source: a process cut off from PostgreSQL but not from S3 (a partition, a failover that
+// ends the session) loses the lock without knowing and may keep uploading, and a lock cannot make the checkpoint
+// save conditional. The lease's generation, recorded in the checkpoint and the journal, also lets recovery tell a
+// fenced process's files.
+//
 // Thread-safe.
 #pragma once
 

@@ -799,7 +799,10 @@ export async function startS3Server({
       const result = await dispatch(req, res, t, headers, body);
       if (result === 'forward') {
         const isObjectRead = t.key !== undefined && (req.method === 'GET' || req.method === 'HEAD') && t.query.size === 0;
-        await forward(req, res, t, body, async (status) => {
+        // One at a time with the key's writes: s3rver answers a read from the object's metadata and data files, which
+        // a write replaces one after the other, so a read between them announced the old Content-Length over the new
+        // data and the client waited for the missing bytes until its read timeout.
+        const forwarded = () => forward(req, res, t, body, async (status) => {
           if (status >= 300) return {};
           if (creating) {
             if (!bucketConfig.has(t.bucket)) configureBucket({ name: t.bucket });
@@ -816,6 +819,7 @@ export async function startS3Server({
           return { ...sseResponseHeaders(meta), ...(req.method === 'GET' && tagCount ? { 'x-amz-tagging-count':
             String(tagCount) } : {}) };
         });
+        await (t.key !== undefined ? serialized(t.bucket, t.key, forwarded) : forwarded());
         return;
       }
       res.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(result.body) });

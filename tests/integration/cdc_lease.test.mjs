@@ -1,6 +1,3 @@
-// NOT YET PASSING (not run by run.sh): in its last runs the wait for the holder's "cdc" checkpoint (read through the
-// AWS CLI) never saw it, and the S3 test server's DeleteObjects raced (fixed since in server.mjs). Move it back to
-// tests/integration/ once it passes.
 // Two processes on one task (issue 11, item 2; DESIGN.md §3 invariant 7, state/task_lease.h): a full-load-and-cdc
 // task writes to the S3 test server (which enforces If-Match / If-None-Match) during the random workload.
 //   1. A second `pgs3 run` of the task while the first streams refuses at once: exit 2, naming the holder's host and
@@ -11,16 +8,17 @@
 // The successor then runs to a stop position planned ahead, and every table rebuilt from the bucket must equal the
 // source, with no change written twice.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import {
-  MARKER_TABLE, Workload, cdcTask, createWorkloadTables, endWithin, makeTempDir, planStop, reachStop, sleep,
+  MARKER_TABLE, Workload, assertRunning, cdcTask, createWorkloadTables, endWithin, makeTempDir, planStop, reachStop, sleep,
   startPgs3, tableFiles, testSeed, verifyWorkloadTables, waitFor, workloadRules,
-} from '../harness/cdc.mjs';
-import { startCluster } from '../harness/cluster.mjs';
-import { assertPgs3Works, describeRun } from '../harness/pgs3.mjs';
-import { awsEnv, downloadAll, newCredentials, s3api } from '../harness/s3.mjs';
-import { startS3Server } from '../../tools/s3-server/server.mjs';
+} from './harness/cdc.mjs';
+import { startCluster } from './harness/cluster.mjs';
+import { assertPgs3Works, describeRun } from './harness/pgs3.mjs';
+import { awsEnv, downloadAll, newCredentials, s3api } from './harness/s3.mjs';
+import { startS3Server } from '../tools/s3-server/server.mjs';
 
 const LEASE_SECONDS = 6;
 const REGION = 'eu-west-1';
@@ -47,7 +45,6 @@ async function readObject(s3, key) {
   } catch {
     return null;
   }
-  const { readFileSync } = await import('node:fs');
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
@@ -88,7 +85,7 @@ test('SecondRunIsRefusedAndAStalledHolderIsFencedByItsSuccessor', { timeout: 300
     holderPid = await holder.pid();
     await waitFor(async () => holder.finished() || (await readObject(s3, stateKey('checkpoint.json')))?.phase === 'cdc',
       { timeoutMs: 90000, intervalMs: 500, what: 'the holder to finish its full load' });
-    assert.ok(!holder.finished(), `the holder ended early: ${describeRun(await holder.done)}`);
+    await assertRunning(holder, 'the holder ended during its full load');
     const leaseBefore = await readObject(s3, stateKey('lease.json'));
     assert.equal(leaseBefore.holder.pid, holderPid, 'the lease names the holder');
 
@@ -99,7 +96,7 @@ test('SecondRunIsRefusedAndAStalledHolderIsFencedByItsSuccessor', { timeout: 300
     assert.match(refused.stderr, new RegExp(`another pgs3 runs this task: host [^,]+, PID ${holderPid}, since`),
       describeRun(refused));
     assert.deepEqual(acceptedWrites(server, second.accessKeyId, logMark), [], 'the refused run wrote to the bucket');
-    assert.ok(!holder.finished(), 'the holder keeps streaming');
+    await assertRunning(holder, 'the holder ended while the second run was refused');
 
     // 2. The holder stalls past its lease; a successor takes over.
     await sleep(1500);
@@ -111,7 +108,7 @@ test('SecondRunIsRefusedAndAStalledHolderIsFencedByItsSuccessor', { timeout: 300
     await waitFor(async () => successor.finished() ||
       (await readObject(s3, stateKey('lease.json')))?.holder?.pid === await successor.pid(),
     { timeoutMs: 30000, intervalMs: 500, what: 'the successor to take the lease over' });
-    assert.ok(!successor.finished(), `the successor ended: ${describeRun(await successor.done)}`);
+    await assertRunning(successor, 'the successor ended');
     const leaseAfter = await readObject(s3, stateKey('lease.json'));
     assert.ok(leaseAfter.generation > leaseBefore.generation, 'the successor has a newer generation');
     await waitFor(async () => successor.finished() ||
@@ -128,7 +125,7 @@ test('SecondRunIsRefusedAndAStalledHolderIsFencedByItsSuccessor', { timeout: 300
     assert.match(stale.stderr, /took over the task's lease/, describeRun(stale));
     assert.deepEqual(acceptedWrites(server, first.accessKeyId, wakeMark).map((e) => `${e.method} ${e.key}`), [],
       'the stale holder changed the bucket after its lease was taken over');
-    assert.ok(!successor.finished(), `the successor ended: ${describeRun(await successor.done)}`);
+    await assertRunning(successor, 'the successor ended');
 
     const stats = await workload.stop();
     process.stderr.write(`# ${label}: workload ${JSON.stringify(stats)}, refusals ` +
