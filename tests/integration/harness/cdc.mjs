@@ -205,12 +205,14 @@ export function readCheckpoint(targetDir, bucketFolder, taskId) {
 
 /**
  * Starts `task` (a local target) in the background with `cluster`'s environment and waits until it streams: its
- * checkpoint in phase "cdc", that is its full load over. `stop`: a planned --cdc-stop-position. A run that ended
- * or did not get there in time is killed and the wait throws naming `label`. Returns the run's handle (startPgs3).
+ * checkpoint in phase "cdc", that is its full load over. `stop`: a planned --cdc-stop-position; `env`: added to the
+ * cluster's environment. A run that ended or did not get there in time is killed and the wait throws naming
+ * `label`. Returns the run's handle (startPgs3).
  */
-export async function startStreaming(cluster, task, label, { stop, timeoutMs = 150000, loadTimeoutMs = 60000 } = {}) {
+export async function startStreaming(cluster, task, label,
+  { stop, env = {}, timeoutMs = 150000, loadTimeoutMs = 60000 } = {}) {
   const args = stop ? ['--cdc-stop-position', stop] : [];
-  const h = startPgs3(task, { env: cluster.pgs3Env(), args, timeoutMs, label });
+  const h = startPgs3(task, { env: { ...cluster.pgs3Env(), ...env }, args, timeoutMs, label });
   const bucketFolder = task.target.s3Settings?.BucketFolder ?? 'it';
   try {
     await waitFor(() => h.finished() || readCheckpoint(task.target.path, bucketFolder, task.taskId)?.phase === 'cdc',
