@@ -12,8 +12,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import {
-  MARKER_TABLE, Workload, assertRunning, cdcTask, createWorkloadTables, endWithin, makeTempDir, planStop, reachStop, sleep,
-  startPgs3, tableFiles, testSeed, verifyWorkloadTables, waitFor, workloadRules,
+  MARKER_TABLE, Workload, assertRunning, cdcTask, createWorkloadTables, endWithin, makeTempDir, planStop, reachStop,
+  sleep, startPgs3, tableFiles, testSeed, verifyWorkloadTables, waitFor, workloadRules,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { assertPgs3Works, describeRun } from './harness/pgs3.mjs';
