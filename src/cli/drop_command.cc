@@ -208,7 +208,8 @@ int run_drop_command(const std::string& task_file, const DropOptions& options) {
                    free.message().c_str());
       return 1;
     }
-    if (!free.is_ok()) std::fprintf(stderr, "pgs3 drop: warning: cannot read the task's lease: %s\n", free.message().c_str());
+    if (!free.is_ok())
+      std::fprintf(stderr, "pgs3 drop: warning: cannot read the task's lease: %s\n", free.message().c_str());
   } else if (options.purge_target) {
     std::fprintf(stderr, "pgs3 drop: %s\nNothing was removed.\n", opened.status().message().c_str());
     return 1;

@@ -52,8 +52,8 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   if (Status cleaned = clean_task_leftovers(*target, config, *tables); !cleaned.is_ok()) return fail(cleaned);
   ObjectStore& store = *target->store;
 
-  log_info("full load of " + std::to_string(tables->size()) + " table(s) from " + source + " into " +
-           store.describe() + ", " + std::to_string(config.full_load.max_full_load_sub_tasks) + " at a time");
+  log_info("full load of " + std::to_string(tables->size()) + " table(s) from " + source + " into " + store.describe() +
+           ", " + std::to_string(config.full_load.max_full_load_sub_tasks) + " at a time");
   Progress progress(options.live_progress && stderr_is_terminal());
   FullLoad load(config, store, progress);
   auto summary = load.run(*tables, *snapshot, utc_now_text(UtcTimeStyle::kDmsMicros));

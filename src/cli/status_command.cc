@@ -309,8 +309,7 @@ void print_text(const TaskConfig& config, const ServerState& s, const TargetStat
     const std::string state = lease_state_name(*t.lease);
     const std::string shown = state == "held" ? state : "free (" + state + ")";
     std::printf("lease: %s, generation %llu: host %s, PID %lld, since %s (written %lld s ago, for %lld s)\n",
-                shown.c_str(),
-                static_cast<unsigned long long>(r.generation), r.holder.host.c_str(),
+                shown.c_str(), static_cast<unsigned long long>(r.generation), r.holder.host.c_str(),
                 static_cast<long long>(r.holder.pid), r.since.c_str(), static_cast<long long>(t.lease->age.count()),
                 static_cast<long long>(r.duration_s));
   } else if (t.error.empty()) {

@@ -20,7 +20,7 @@ constexpr std::string_view kTopNames[] = {"taskId",        "migrationType", "sou
 constexpr std::string_view kSourceNames[] = {"connection",      "slotName",           "publicationName",
                                              "HeartbeatEnable", "HeartbeatFrequency", "HeartbeatSchema"};
 constexpr std::string_view kTargetNames[] = {
-    "type",     "path",     "endpointUrl", "region", "caBundle", "addressingStyle", "stallTimeoutSeconds",
+    "type",         "path",      "endpointUrl", "region", "caBundle", "addressingStyle", "stallTimeoutSeconds",
     "leaseSeconds", "s3Settings"};
 constexpr std::string_view kAddressingStyles[] = {"auto", "path", "virtual"};
 

@@ -329,8 +329,8 @@ TableCheckpoint& Checkpoint::table_entry(uint32_t relation_oid, const std::strin
 bool Checkpoint::same_content(const Checkpoint& other) const {
   return task_id == other.task_id && slot_name == other.slot_name && system_identifier == other.system_identifier &&
          database == other.database && slot_created_lsn == other.slot_created_lsn &&
-         lease_generation == other.lease_generation && phase == other.phase &&
-         confirmed_lsn == other.confirmed_lsn && tables == other.tables;
+         lease_generation == other.lease_generation && phase == other.phase && confirmed_lsn == other.confirmed_lsn &&
+         tables == other.tables;
 }
 
 }  // namespace pgs3

@@ -158,7 +158,8 @@ Result<uint64_t> FileJournal::record(const FileIntent& intent) {
   const std::string key = intent_key(prefix_, sequence);
   FileIntent stamped = intent;
   stamped.lease_generation = lease_generation_;
-  PGS3_RETURN_IF_ERROR(store_->put_if(key, intent_to_json(stamped), "").status().with_context("writing file intent " + key));
+  PGS3_RETURN_IF_ERROR(
+      store_->put_if(key, intent_to_json(stamped), "").status().with_context("writing file intent " + key));
   ++next_sequence_;
   outstanding_.push_back(JournalEntry{.sequence = sequence, .journal_key = key, .intent = std::move(stamped)});
   return sequence;

@@ -87,7 +87,10 @@ class FileJournal {
 
  private:
   FileJournal(ObjectStore& store, std::string prefix, uint64_t next_sequence, uint64_t lease_generation)
-      : store_(&store), prefix_(std::move(prefix)), next_sequence_(next_sequence), lease_generation_(lease_generation) {}
+      : store_(&store),
+        prefix_(std::move(prefix)),
+        next_sequence_(next_sequence),
+        lease_generation_(lease_generation) {}
 
   ObjectStore* store_;
   std::string prefix_;

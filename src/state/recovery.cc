@@ -38,8 +38,9 @@ Result<RecoveryReport> recover(ObjectStore& store, const std::string& prefix, Ch
     PGS3_ASSIGN_OR_RETURN(bool exists, object_exists(store, intent.key));
     if (intent.lease_generation != 0 && intent.lease_generation < checkpoint.lease_generation) {
       if (exists) {
-        PGS3_RETURN_IF_ERROR(store.remove(intent.key).with_context("removing " + intent.key +
-                                                                   ", written by a process whose lease was taken over"));
+        PGS3_RETURN_IF_ERROR(
+            store.remove(intent.key)
+                .with_context("removing " + intent.key + ", written by a process whose lease was taken over"));
         report.fenced.push_back(intent.key);
       }
       continue;

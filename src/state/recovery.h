@@ -30,8 +30,9 @@ struct RecoveryReport {
 // changes come again from the slot, since confirmed_lsn never passed them). An intent of a lease generation below the
 // checkpoint's lease_generation was written by a process after its successor's recovery had settled the journal
 // (that process had lost its lease: state/task_lease.h); its file, if any, holds changes the successor wrote too,
-// and is removed. Saves the checkpoint when a file was adopted, then removes the intents. On failure nothing is lost: the intents left are settled by the next recovery.
-// `checkpoint` must be the one the task goes on with (its sequence and saved state move on with the save).
+// and is removed. Saves the checkpoint when a file was adopted, then removes the intents. On failure nothing is lost:
+// the intents left are settled by the next recovery. `checkpoint` must be the one the task goes on with (its sequence
+// and saved state move on with the save).
 Result<RecoveryReport> recover(ObjectStore& store, const std::string& prefix, Checkpoint& checkpoint);
 
 }  // namespace pgs3

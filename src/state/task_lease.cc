@@ -265,12 +265,11 @@ Status TaskLease::rewrite_locked(bool released) {
   auto now = store_.get_versioned(key_);
   if (now.is_ok() && *now) {
     auto record = parse_lease((*now)->bytes, key_);
-    if (record.is_ok()) holder = describe_holder(record->holder) + " (generation " +
-                                 std::to_string(record->generation) + ")";
+    if (record.is_ok())
+      holder = describe_holder(record->holder) + " (generation " + std::to_string(record->generation) + ")";
   }
   lost_ = "task \"" + task_ + "\": " + holder + " took over the task's lease while this process (generation " +
-          std::to_string(record_.generation) +
-          ") could not renew it; this process stops without writing anything more";
+          std::to_string(record_.generation) + ") could not renew it; this process stops without writing anything more";
   log_error(*lost_);
   return Status::conflict(*lost_);
 }
@@ -285,11 +284,10 @@ Status TaskLease::check() {
   // Stale: a renewal now tells whether the lease is still this process's.
   Status renewed = rewrite_locked(false);
   if (renewed.is_ok() || renewed.code() == StatusCode::kConflict) return renewed;
-  return Status::unavailable("task \"" + task_ + "\": its lease could not be renewed for " +
-                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() -
-                                                                                             valid_from_)
-                                                .count()) +
-                             " s, so nothing is written until it is (last error: " + last_error_ + ")");
+  return Status::unavailable(
+      "task \"" + task_ + "\": its lease could not be renewed for " +
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - valid_from_).count()) +
+      " s, so nothing is written until it is (last error: " + last_error_ + ")");
 }
 
 Status TaskLease::raise_generation(uint64_t generation) {
@@ -313,8 +311,10 @@ Status TaskLease::release() {
   std::lock_guard<std::mutex> lock(mu_);
   Status st = rewrite_locked(true);
   if (!st.is_ok()) {
-    log_warn("task \"" + task_ + "\": could not release its lease (the next start waits until it expires, or "
-             "takes it at once on this machine): " + st.message());
+    log_warn("task \"" + task_ +
+             "\": could not release its lease (the next start waits until it expires, or "
+             "takes it at once on this machine): " +
+             st.message());
   }
   return st;
 }
@@ -324,7 +324,8 @@ void TaskLease::renew_loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_ && !lost_) {
     // After a failed renewal, try again sooner (but not in a tight loop).
-    const auto wait = last_error_.empty() ? every : std::max<std::chrono::milliseconds>(every / 4, std::chrono::milliseconds(500));
+    const auto wait =
+        last_error_.empty() ? every : std::max<std::chrono::milliseconds>(every / 4, std::chrono::milliseconds(500));
     if (wake_.wait_for(lock, wait, [this] { return stopping_; })) break;
     (void)rewrite_locked(false);
   }

@@ -58,9 +58,9 @@ namespace pgs3 {
 struct LeaseHolder {
   std::string host;
   int64_t pid = 0;
-  std::string boot;     // /proc/sys/kernel/random/boot_id
+  std::string boot;      // /proc/sys/kernel/random/boot_id
   uint64_t started = 0;  // /proc/<pid>/stat starttime
-  std::string token;    // random: tells this process's versions from another's with the same PID
+  std::string token;     // random: tells this process's versions from another's with the same PID
   bool operator==(const LeaseHolder&) const = default;
 };
 
@@ -145,11 +145,11 @@ class TaskLease {
   const std::chrono::seconds duration_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  LeaseRecord record_;       // as last written
-  std::string etag_;         // its version
-  Clock::time_point valid_from_;  // when the last successful write was sent
+  LeaseRecord record_;               // as last written
+  std::string etag_;                 // its version
+  Clock::time_point valid_from_;     // when the last successful write was sent
   std::optional<std::string> lost_;  // set when another process took the lease over: why
-  std::string last_error_;            // the last failed renewal, while it keeps failing
+  std::string last_error_;           // the last failed renewal, while it keeps failing
   bool stopping_ = false;
   std::thread renewer_;
 };

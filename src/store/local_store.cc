@@ -297,14 +297,16 @@ Result<std::string> LocalStore::put_if(const std::string& key, std::string_view 
   PGS3_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::take(final_path.parent_path().string()));
   struct stat st {};
   const bool exists = ::stat(final_path.c_str(), &st) == 0;
-  if (!exists && errno != ENOENT) return Status::io_error("cannot stat " + final_path.string() + ": " + errno_text(errno));
+  if (!exists && errno != ENOENT)
+    return Status::io_error("cannot stat " + final_path.string() + ": " + errno_text(errno));
   const std::string current = exists ? version_of(st) : "";
   if (current != expected_etag) {
     auto now = get_versioned(key);
     if (now.is_ok() && *now && (*now)->bytes == bytes) return (*now)->etag;
-    return Status::conflict(final_path.string() + (expected_etag.empty() ? " exists already"
-                                                                          : (exists ? " was changed by another writer"
-                                                                                    : " was removed by another writer")));
+    return Status::conflict(final_path.string() +
+                            (expected_etag.empty()
+                                 ? " exists already"
+                                 : (exists ? " was changed by another writer" : " was removed by another writer")));
   }
   PGS3_RETURN_IF_ERROR(file->commit());
   if (::stat(final_path.c_str(), &st) != 0) {

@@ -327,8 +327,8 @@ Result<std::string> S3Client::put_object(const std::string& key, std::string_vie
 }
 
 Result<std::optional<std::string>> S3Client::put_object_if(const std::string& key, std::string_view body,
-                                                          const S3PutOptions& options,
-                                                          const std::string& expected_etag) {
+                                                           const S3PutOptions& options,
+                                                           const std::string& expected_etag) {
   Request r{"PutObject", "PUT", key, {}, {}, body};
   add_put_headers(options, &r.headers);
   if (expected_etag.empty()) {

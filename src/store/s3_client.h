@@ -124,7 +124,7 @@ class S3Client {
     std::string_view body;
     // A 404 other than NoSuchBucket is an answer (the object or upload is not there), not an error.
     bool not_found_is_answer = false;
-    bool forbidden_is_answer = false;  // a 403 is returned as a response, for the caller to explain
+    bool forbidden_is_answer = false;     // a 403 is returned as a response, for the caller to explain
     bool precondition_is_answer = false;  // a 412 or 409 is returned as a response (a conditional write)
   };
   Result<HttpResponse> execute(const Request& request);

@@ -135,16 +135,17 @@ Result<std::string> S3Store::put_if(const std::string& key, std::string_view byt
   // was lost), or be unchanged (409: a concurrent conditional write that did not win either), worth one more try.
   constexpr int kAttempts = 3;
   for (int attempt = 1;; ++attempt) {
-    PGS3_ASSIGN_OR_RETURN(std::optional<std::string> etag, client_->put_object_if(key, bytes, config_.put, expected_etag));
+    PGS3_ASSIGN_OR_RETURN(std::optional<std::string> etag,
+                          client_->put_object_if(key, bytes, config_.put, expected_etag));
     if (etag) return *etag;
     PGS3_ASSIGN_OR_RETURN(std::optional<VersionedObject> now, client_->get_object_versioned(key));
     if (now && now->bytes == bytes) return now->etag;
     const bool unchanged = now ? now->etag == expected_etag : expected_etag.empty();
     if (!unchanged || attempt == kAttempts) {
       return Status::conflict("s3://" + config_.client.bucket + "/" + key +
-                              (expected_etag.empty() ? " exists already"
-                                                     : (now ? " was changed by another writer"
-                                                            : " was removed by another writer")));
+                              (expected_etag.empty()
+                                   ? " exists already"
+                                   : (now ? " was changed by another writer" : " was removed by another writer")));
     }
   }
 }

@@ -140,8 +140,9 @@ Result<TaskTarget> open_task_target(const TaskConfig& config) {
 }
 
 Status take_task_lease(TaskTarget& target, const TaskConfig& config) {
-  PGS3_ASSIGN_OR_RETURN(target.lease, TaskLease::acquire(*target.raw, task_state_prefix(config.target.s3, config.task_id),
-                                                         config.task_id, std::chrono::seconds(config.target.lease_s)));
+  PGS3_ASSIGN_OR_RETURN(
+      target.lease, TaskLease::acquire(*target.raw, task_state_prefix(config.target.s3, config.task_id), config.task_id,
+                                       std::chrono::seconds(config.target.lease_s)));
   TaskLease* lease = target.lease.get();
   target.store = std::make_unique<GuardedStore>(*target.raw, [lease] { return lease->check(); });
   return Status::ok();
