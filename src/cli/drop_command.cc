@@ -20,6 +20,7 @@
 #include "sink/object_keys.h"
 #include "state/checkpoint.h"
 #include "state/task_lease.h"
+#include "task/target_store.h"
 
 namespace pgs3 {
 namespace {
@@ -194,28 +195,19 @@ int run_drop_command(const std::string& task_file, const DropOptions& options) {
   const bool publication_exists = pub->get_bool(0, 0);
 
   // A pgs3 that runs the task holds its lease, also while it does not stream (its full load, a reconnect).
+  // Without --purge-target, a target that cannot be read only costs that check (a warning).
   std::unique_ptr<ObjectStore> store;
   auto opened = open_target_store_without_checks(*config);
-  if (opened.is_ok()) {
-    store = std::move(*opened);
-    Status free = TaskLease::peek(*store, task_state_prefix(config->target.s3, config->task_id), config->task_id);
-    if (free.code() == StatusCode::kConflict) {
-      std::fprintf(stderr, "pgs3 drop: %s\nNothing was removed.\n", free.message().c_str());
-      return 1;
-    }
-    if (!free.is_ok() && options.purge_target) {
-      std::fprintf(stderr, "pgs3 drop: cannot read the task's lease: %s\nNothing was removed.\n",
-                   free.message().c_str());
-      return 1;
-    }
-    if (!free.is_ok())
-      std::fprintf(stderr, "pgs3 drop: warning: cannot read the task's lease: %s\n", free.message().c_str());
-  } else if (options.purge_target) {
-    std::fprintf(stderr, "pgs3 drop: %s\nNothing was removed.\n", opened.status().message().c_str());
+  if (opened.is_ok()) store = std::move(*opened);
+  Status free = store ? TaskLease::peek(*store, task_state_prefix(config->target.s3, config->task_id), config->task_id)
+                      : opened.status();
+  if (free.code() == StatusCode::kConflict || (!free.is_ok() && options.purge_target)) {
+    std::fprintf(stderr, "pgs3 drop: %s\nNothing was removed.\n", free.message().c_str());
     return 1;
-  } else {
-    std::fprintf(stderr, "pgs3 drop: warning: the target cannot be opened to see whether a pgs3 runs the task: %s\n",
-                 opened.status().message().c_str());
+  }
+  if (!free.is_ok()) {
+    std::fprintf(stderr, "pgs3 drop: warning: cannot see whether a pgs3 runs the task (its lease): %s\n",
+                 free.message().c_str());
   }
   PurgePlan plan;
   if (options.purge_target) {

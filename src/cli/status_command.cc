@@ -17,8 +17,6 @@
 #include "sink/object_keys.h"
 #include "state/checkpoint.h"
 #include "state/task_lease.h"
-#include "store/local_store.h"
-#include "store/s3_store.h"
 #include "task/target_store.h"
 
 namespace pgs3 {
@@ -378,14 +376,6 @@ void print_text(const TaskConfig& config, const ServerState& s, const TargetStat
 }
 
 }  // namespace
-
-Result<std::unique_ptr<ObjectStore>> open_target_store_without_checks(const TaskConfig& config) {
-  if (config.target.type == TargetType::kS3) {
-    PGS3_ASSIGN_OR_RETURN(auto store, S3Store::open(s3_store_config(config)));
-    return std::unique_ptr<ObjectStore>(std::move(store));
-  }
-  return std::unique_ptr<ObjectStore>(new LocalStore(config.target.path));
-}
 
 int run_status_command(const std::string& task_file, const StatusOptions& options) {
   auto config = load_task_file(task_file);

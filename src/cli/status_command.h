@@ -29,8 +29,4 @@ struct StatusOptions {
 
 int run_status_command(const std::string& task_file, const StatusOptions& options);
 
-// The task's target store, opened without writing anything: unlike open_target_store() (task/target_store.h) it runs
-// no target check (the check puts a probe object) and aborts no multipart upload. Shared by status and drop.
-Result<std::unique_ptr<ObjectStore>> open_target_store_without_checks(const TaskConfig& config);
-
 }  // namespace pgs3

@@ -67,22 +67,18 @@ std::vector<std::string> task_prefixes(const TaskConfig& config, const std::vect
   return ours;
 }
 
-// The store, not yet checked.
-Result<std::unique_ptr<ObjectStore>> open_unchecked(const TaskConfig& config) {
-  if (config.target.type == TargetType::kS3) {
-    PGS3_ASSIGN_OR_RETURN(auto store, S3Store::open(s3_store_config(config)));
-    return std::unique_ptr<ObjectStore>(std::move(store));
-  }
-  if (!config.tagging_rules.empty()) {
-    log_warn("tableMappings: post-processing add-tag rules have no effect on a local target (tags are an S3 feature)");
-  }
-  return std::unique_ptr<ObjectStore>(std::make_unique<LocalStore>(config.target.path));
-}
-
-// The checks of store/s3_target_check.h on an S3 target (they write and remove a probe object); none on a directory.
+// The checks of store/s3_target_check.h on an S3 target (they write and remove a probe object); on a directory, a
+// warning for the S3-only add-tag rules.
 Status check_target(ObjectStore& store, const TaskConfig& config) {
   auto* s3 = dynamic_cast<S3Store*>(&store);
-  if (s3 == nullptr) return Status::ok();
+  if (s3 == nullptr) {
+    if (!config.tagging_rules.empty()) {
+      log_warn(
+          "tableMappings: post-processing add-tag rules have no effect on a local target (tags are an S3 "
+          "feature)");
+    }
+    return Status::ok();
+  }
   std::vector<S3TargetCheck> checks =
       check_s3_target(*s3, task_state_prefix(config.target.s3, config.task_id), !config.tagging_rules.empty());
   for (const auto& c : checks) {
@@ -121,15 +117,23 @@ Status clean_leftovers(ObjectStore& store, const TaskConfig& config, const std::
 
 }  // namespace
 
+Result<std::unique_ptr<ObjectStore>> open_target_store_without_checks(const TaskConfig& config) {
+  if (config.target.type == TargetType::kS3) {
+    PGS3_ASSIGN_OR_RETURN(auto store, S3Store::open(s3_store_config(config)));
+    return std::unique_ptr<ObjectStore>(std::move(store));
+  }
+  return std::unique_ptr<ObjectStore>(std::make_unique<LocalStore>(config.target.path));
+}
+
 Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config) {
-  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, open_unchecked(config));
+  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, open_target_store_without_checks(config));
   PGS3_RETURN_IF_ERROR(check_target(*store, config));
   return store;
 }
 
 Result<TaskTarget> open_task_target(const TaskConfig& config) {
   TaskTarget target;
-  PGS3_ASSIGN_OR_RETURN(target.raw, open_unchecked(config));
+  PGS3_ASSIGN_OR_RETURN(target.raw, open_target_store_without_checks(config));
   // The lease first: a task that another pgs3 runs is not even probed. A lease that cannot be read is reported
   // after the checks, which name the cause better (a missing bucket, a denied permission).
   Status free = TaskLease::peek(*target.raw, task_state_prefix(config.target.s3, config.task_id), config.task_id);

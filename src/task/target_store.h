@@ -23,6 +23,9 @@ S3StoreConfig s3_store_config(const TaskConfig& config);
 
 // The task's target store, opened and checked (kBadInput, exit code 2, nothing written, when it cannot be used).
 Result<std::unique_ptr<ObjectStore>> open_target_store(const TaskConfig& config);
+// The same store opened without writing anything: no target check (it puts a probe object). For `pgs3 status` and
+// `pgs3 drop`, and the first step of open_task_target().
+Result<std::unique_ptr<ObjectStore>> open_target_store_without_checks(const TaskConfig& config);
 
 // The target of a task that runs (`pgs3 run`), in two steps, so that a start refused by a check writes nothing:
 // open_task_target() opens and checks the store and checks that no other process holds the task's lease

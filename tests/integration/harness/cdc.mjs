@@ -21,6 +21,7 @@ import { pgs3Bin } from './env.mjs';
 import { duckQuery, parquetInfo, readWithDuckDB, sqlString } from './parquet.mjs';
 import { describeRun, fullLoadTask, makeTempDir, runPgs3, selectionRule } from './pgs3.mjs';
 import { canonFloat, parseFloatText } from './pgtext.mjs';
+import { downloadAll } from './s3.mjs';
 import { describeTable, qualified, quoteIdent, sourceRows } from './source.mjs';
 import { NULL_OR_EMPTY, dataFormatOf, fileExtension, tableDir } from './verify.mjs';
 
@@ -825,6 +826,18 @@ export async function verifyCdcTable(o) {
   assert.ok(problems.length === 0, `${label}: the rebuild from ${files.load.length} LOAD and ${files.changes.length} ` +
     `change files differs from the source (${expected.length} rows):\n  ${problems.join('\n  ')}`);
   return { stats, files };
+}
+
+/**
+ * Downloads the S3 test server's `lake/it/` and verifies every workload table of `schema` from it, with its LOAD files
+ * (verifyWorkloadTables), and that nothing of the marker's transaction past the stop position was written.
+ */
+export async function verifyWorkloadInBucket(s3, { cluster, settings, schema, label }) {
+  const dir = makeTempDir('pgs3-it-bucket-');
+  await downloadAll(s3, 'lake', dir, 'it/');
+  await verifyWorkloadTables({ cluster, targetDir: dir, settings, schema, expectLoad: true, label });
+  assert.deepEqual(tableFiles(dir, 'it', schema, MARKER_TABLE, settings).changes, [],
+    'the transaction past the stop position was not written');
 }
 
 /** Verifies every workload table; all failures are reported together. Returns { table: stats }. */
