@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <mutex>
 
 namespace pgs3 {
@@ -119,10 +120,13 @@ size_t write_header(char* data, size_t size, size_t nitems, void* userdata) {
 // a window of several seconds, so after a burst it notices a stall only seconds late.
 struct StallWatch {
   std::chrono::milliseconds limit;
+  const std::function<bool()>* abandon = nullptr;  // HttpClientOptions::abandon_stalled
+  std::chrono::milliseconds abandon_after{0};
   std::chrono::steady_clock::time_point last_progress = std::chrono::steady_clock::now();
   curl_off_t downloaded = 0;
   curl_off_t uploaded = 0;
   bool stalled = false;
+  bool abandoned = false;
 };
 
 int watch_progress(void* userdata, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
@@ -137,6 +141,10 @@ int watch_progress(void* userdata, curl_off_t, curl_off_t dlnow, curl_off_t, cur
   if (now - watch->last_progress > watch->limit) {
     watch->stalled = true;
     return 1;  // aborts the transfer with CURLE_ABORTED_BY_CALLBACK
+  }
+  if (*watch->abandon && now - watch->last_progress >= watch->abandon_after && (*watch->abandon)()) {
+    watch->abandoned = true;
+    return 1;
   }
   return 0;
 }
@@ -246,7 +254,8 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
   long stall_seconds = static_cast<long>((options_.stall_timeout.count() + 999) / 1000);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, stall_seconds));
-  StallWatch watch{std::max(options_.stall_timeout, std::chrono::milliseconds(1))};
+  StallWatch watch{std::max(options_.stall_timeout, std::chrono::milliseconds(1)), &options_.abandon_stalled,
+                   options_.abandon_after};
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, watch_progress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &watch);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -299,6 +308,10 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   if (rc != CURLE_OK) {
     std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(rc);
+    if (rc == CURLE_ABORTED_BY_CALLBACK && watch.abandoned) {
+      return Status::cancelled(what + ": given up because the task is stopping (no byte moved for " +
+                               std::to_string(watch.abandon_after.count()) + " ms)");
+    }
     if (rc == CURLE_ABORTED_BY_CALLBACK && watch.stalled) {
       long long ms = watch.limit.count();
       detail = "stalled: no byte moved for " +

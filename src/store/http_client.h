@@ -6,13 +6,15 @@
 // verification off.
 //
 // send() makes one attempt: retries belong to the caller (store/retry_policy.h), which knows what is safe to repeat.
-// A transport failure (refused, reset, DNS, TLS, timeout, stalled transfer) is Status kUnavailable naming the host;
+// A transport failure (refused, reset, DNS, TLS, timeout, stalled transfer) is Status kUnavailable naming the host
+// (kCancelled for a transfer given up by HttpClientOptions::abandon_stalled);
 // any HTTP status, 5xx included, is a successful send() with that status in the response. Messages never carry
 // request headers (they hold signatures and tokens).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +51,11 @@ struct HttpClientOptions {
   std::chrono::milliseconds stall_timeout{30000};
   // The whole request may not take longer than this (0 = no limit beyond the stall timeout).
   std::chrono::milliseconds total_timeout{0};
+  // While this returns true (the task is stopping and its grace is over: task/cancellation.h), a transfer that has
+  // moved no byte for `abandon_after` is abandoned (kCancelled) instead of waiting for the stall timeout, so a stop
+  // does not wait on an unreachable or stalled server. A transfer that moves bytes goes on. Null: never.
+  std::function<bool()> abandon_stalled;
+  std::chrono::milliseconds abandon_after{1000};
 };
 
 // "scheme://host:port" of a URL, without user info, path or query (they can hold capabilities): what a message may

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <thread>
 
 namespace pgs3 {
 
@@ -24,6 +25,17 @@ std::chrono::milliseconds RetryPolicy::delay_before(int attempt) const {
                                             options_.base_delay.count() * (int64_t{1} << std::min(exponent, 20)));
   std::uniform_int_distribution<int64_t> pick(0, std::max<int64_t>(ceiling, 1));
   return std::chrono::milliseconds(pick(rng));
+}
+
+bool RetryPolicy::wait(std::chrono::milliseconds delay) const {
+  constexpr auto kStep = std::chrono::milliseconds(50);
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (true) {
+    if (giving_up()) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) return true;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kStep, until - now));
+  }
 }
 
 bool retryable_s3_error(long status, std::string_view code, RetryCause* cause) {

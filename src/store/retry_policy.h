@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,9 @@ struct RetryPolicyOptions {
   int max_attempts = 8;  // the first attempt included
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds max_delay{20000};
+  // While this returns true (the task is stopping and its grace is over: task/cancellation.h), no retry is made and
+  // a wait in progress ends early: wait() returns false. Null: never.
+  std::function<bool()> give_up;
 };
 
 class RetryPolicy {
@@ -33,6 +37,9 @@ class RetryPolicy {
   int max_attempts() const { return options_.max_attempts; }
   // The wait before attempt number `attempt` (2 for the first retry), jittered.
   std::chrono::milliseconds delay_before(int attempt) const;
+  // Sleeps `delay` in short steps; false (at once, or as soon as it turns true) when options' give_up() is true.
+  bool wait(std::chrono::milliseconds delay) const;
+  bool giving_up() const { return options_.give_up && options_.give_up(); }
   void count(RetryCause cause) { counts_[static_cast<size_t>(cause)].fetch_add(1, std::memory_order_relaxed); }
   uint64_t retries(RetryCause cause) const { return counts_[static_cast<size_t>(cause)].load(); }
 

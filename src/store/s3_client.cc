@@ -6,7 +6,6 @@
 #include <chrono>
 #include <optional>
 #include <pugixml.hpp>
-#include <thread>
 
 #include "base/log.h"
 #include "base/utc_time.h"
@@ -266,6 +265,11 @@ Result<HttpResponse> S3Client::execute(const Request& request) {
     } else {
       last = response.status();
     }
+    auto given_up = [&] {
+      return Status::cancelled("S3 " + request.action + " " + object_url_for_messages(options_.bucket, request.key) +
+                               " given up because the task is stopping; last error: " + last.message());
+    };
+    if (last.code() == StatusCode::kCancelled || retry_.giving_up()) return given_up();
     if (attempt >= retry_.max_attempts()) {
       return Status::unavailable("S3 " + request.action + " " + object_url_for_messages(options_.bucket, request.key) +
                                  " failed after " + std::to_string(attempt) +
@@ -280,7 +284,7 @@ Result<HttpResponse> S3Client::execute(const Request& request) {
       log_debug("S3 " + request.action + " retry " + std::to_string(attempt) + " after " +
                 std::to_string(wait.count()) + " ms: " + last.message());
     }
-    std::this_thread::sleep_for(wait);
+    if (!retry_.wait(wait)) return given_up();
   }
 }
 

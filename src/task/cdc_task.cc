@@ -441,17 +441,26 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   log_info("streaming changes of " + std::to_string(ctx.tables.size()) + " table(s) from slot \"" +
            config.source.slot_name + "\" at " + Lsn(ledger.confirmed_lsn()).to_string() + " into " +
            ctx.store->describe());
+  // A stop whose grace ended before the open files were uploaded (task/cancellation.h: the store gave up) is a
+  // runtime failure (exit 1), though nothing is lost.
+  auto incomplete_stop = [&ledger](const Status& st) {
+    if (st.code() != StatusCode::kCancelled) return st;
+    return Status::unavailable(st.message() +
+                               "; stopped before every open file was durable: nothing is lost, the next run resumes "
+                               "after the last checkpoint (confirmed " +
+                               Lsn(ledger.confirmed_lsn()).to_string() + ")");
+  };
   while (true) {
     Result<CdcEnd> end = stream.run(*conn);
     if (end.is_ok()) {
-      PGS3_RETURN_IF_ERROR(stream.finish(conn.get()));
+      if (Status finished = stream.finish(conn.get()); !finished.is_ok()) return incomplete_stop(finished);
       log_info(std::string(*end == CdcEnd::kStopPosition ? "reached the CDC stop position" : "stopped") +
                ": confirmed " + Lsn(ledger.confirmed_lsn()).to_string() + "; " +
                std::to_string(stream.totals().changes) + " changes, " + std::to_string(stream.totals().files) +
                " files written in this run");
       return Status::ok();
     }
-    if (end.status().code() != StatusCode::kUnavailable) return end.status();
+    if (end.status().code() != StatusCode::kUnavailable) return incomplete_stop(end.status());
     log_warn(end.status().message() + "; closing open files and reconnecting");
     conn.reset();
     PGS3_RETURN_IF_ERROR(stream.finish(nullptr));

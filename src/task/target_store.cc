@@ -9,6 +9,7 @@
 #include "store/local_store.h"
 #include "store/s3_store.h"
 #include "store/s3_target_check.h"
+#include "task/cancellation.h"
 
 namespace pgs3 {
 namespace {
@@ -40,6 +41,9 @@ S3StoreConfig s3_store_config(const TaskConfig& config) {
   store_config.client.expected_bucket_owner = s.expected_bucket_owner;
   store_config.http.ca_bundle = t.ca_bundle;
   store_config.http.stall_timeout = std::chrono::seconds(t.stall_timeout_s);
+  // A stop past its grace does not wait on S3 (task/cancellation.h).
+  store_config.http.abandon_stalled = stop_grace_over;
+  store_config.retry.give_up = stop_grace_over;
   // SSE_S3 is S3's own default since 2023; the header is sent on AWS, and on other services only when the task asks
   // for it by name (MinIO, for one, refuses it unless a KMS is configured).
   if (s.encryption_mode == EncryptionMode::kSseKms) {

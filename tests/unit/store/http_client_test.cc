@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -243,6 +244,37 @@ TEST(HttpClient, ServerThatNeverAnswersIsStalled) {
   ASSERT_FALSE(response.is_ok());
   EXPECT_EQ(response.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(response.status().message(), HasSubstr("stalled"));
+}
+
+TEST(HttpClient, StoppingAbandonsAStalledTransferButNotOneThatMovesBytes) {
+  LoopbackHttpServer::Response silent{200, {}, "never"};
+  silent.behavior = Behavior::kStall;
+  LoopbackHttpServer server(always(silent));
+  std::atomic<bool> stopping{false};
+  HttpClientOptions options;
+  options.stall_timeout = std::chrono::seconds(60);
+  options.abandon_stalled = [&stopping] { return stopping.load(); };
+  options.abandon_after = std::chrono::milliseconds(200);
+  HttpClient client(options);
+  std::thread stop([&stopping] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stopping = true;
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto response = client.send({"PUT", server.url() + "/k", {}, "payload"});
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  stop.join();
+  ASSERT_FALSE(response.is_ok());
+  EXPECT_EQ(response.status().code(), StatusCode::kCancelled);
+  EXPECT_THAT(response.status().message(), HasSubstr("stopping"));
+  // Given up once the stop came, not after the 60 s stall timeout (a bound on a hang, not a speed check).
+  EXPECT_LT(elapsed, std::chrono::seconds(30));
+
+  // A transfer that keeps moving bytes is not cut while stopping.
+  LoopbackHttpServer fine(always(LoopbackHttpServer::Response{200, {}, pattern_bytes(4 << 20)}));
+  auto big = client.send({"GET", fine.url() + "/big", {}, {}});
+  ASSERT_TRUE(big.is_ok()) << big.status().message();
+  EXPECT_EQ(big->body.size(), size_t{4} << 20);
 }
 
 TEST(HttpClient, TotalTimeoutIsUnavailableAndSaysTimedOut) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "loopback_http_server.h"
 #include "store/sigv4.h"
@@ -141,6 +142,44 @@ TEST(S3Client, RetriesStopAfterMaxAttemptsWithTheLastError) {
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(calls.load(), 4);
   EXPECT_NE(r.status().message().find("after 4 attempts"), std::string::npos) << r.status().message();
+}
+
+TEST(S3Client, GivingUpEndsTheRetryWaitAndMakesNoFurtherAttempt) {
+  std::atomic<int> calls{0};
+  std::atomic<bool> stopping{false};
+  LoopbackHttpServer server([&](const auto&) {
+    ++calls;
+    return error(503, "SlowDown");
+  });
+  HttpClient http(Fixture::http_options());
+  FixedCredentials credentials;
+  RetryPolicyOptions retry_options;
+  retry_options.max_attempts = 8;
+  retry_options.base_delay = std::chrono::seconds(20);  // every wait is long: only giving up can end it early
+  retry_options.max_delay = std::chrono::seconds(20);
+  retry_options.give_up = [&stopping] { return stopping.load(); };
+  RetryPolicy retry(retry_options);
+  S3Client client(Fixture::with_endpoint({}, server.url()), http, credentials, retry);
+  std::thread stop([&] {
+    while (calls.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stopping = true;
+  });
+  auto r = client.put_object("k", "x", {});
+  stop.join();
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
+  EXPECT_NE(r.status().message().find("given up because the task is stopping"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("SlowDown"), std::string::npos) << r.status().message();
+  // Either the first wait was cut short (1 call) or it happened to draw a short delay (2): never all 8 attempts.
+  EXPECT_LE(calls.load(), 2);
+
+  // Once giving up, a failed request is not retried at all.
+  calls = 0;
+  auto again = client.put_object("k", "x", {});
+  EXPECT_EQ(again.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(calls.load(), 1);
 }
 
 TEST(S3Client, AccessDeniedIsNotRetriedAndNamesThePermission) {
