@@ -105,6 +105,7 @@ struct TargetConfig {
   std::string addressing = "auto";  // s3: addressingStyle auto | path | virtual (see store/s3_client.h)
   int64_t stall_timeout_s = 30;     // s3: stallTimeoutSeconds, a request that moves no byte this long is retried
   int64_t lease_s = 120;            // leaseSeconds: the task lease's duration (state/task_lease.h)
+  int64_t upload_concurrency = 4;   // uploadConcurrency: change files and checkpoints uploaded at once, off the loop
   S3Settings s3;
 };
 

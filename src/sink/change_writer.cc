@@ -34,7 +34,11 @@ std::chrono::system_clock::time_point ChangeWriter::now() const {
 Status ChangeWriter::fail(Status status) {
   // The oldest change lost: the open file's first (any change being appended comes after it), or the change being
   // appended when no file is open.
-  if (status_.is_ok()) lost_from_ = file_.is_open() ? std::optional<uint64_t>(open_.first.commit_lsn) : appending_lsn_;
+  if (status_.is_ok()) {
+    lost_from_ = !in_flight_.empty() ? std::optional<uint64_t>(in_flight_.front().first.commit_lsn)
+                 : file_.is_open()   ? std::optional<uint64_t>(open_.first.commit_lsn)
+                                     : appending_lsn_;
+  }
   abort();
   status_ = status;
   return status;
@@ -47,13 +51,13 @@ void ChangeWriter::abort() {
   open_ = FileSummary{};
   spill_bytes_reported_ = 0;
   spill_file_reported_ = false;
-  // Lowering a consumer's bytes never spills, so this cannot fail.
-  if (options_.memory_budget) (void)options_.memory_budget->update(this, 0);
+  // What is left is the files being uploaded: no more than before, so this does not spill.
+  if (options_.memory_budget) (void)options_.memory_budget->update(this, in_flight_memory_);
 }
 
 uint64_t ChangeWriter::memory_bytes() const {
-  if (!file_.is_open()) return 0;
-  return file_.memory_bytes() + rows_.payload_bytes();
+  if (!file_.is_open()) return in_flight_memory_;
+  return in_flight_memory_ + file_.memory_bytes() + rows_.payload_bytes();
 }
 
 Status ChangeWriter::spill() {
@@ -91,6 +95,7 @@ Status ChangeWriter::report_memory() {
 
 std::optional<uint64_t> ChangeWriter::oldest_pending_commit_lsn() const {
   if (!status_.is_ok()) return lost_from_;
+  if (!in_flight_.empty()) return in_flight_.front().first.commit_lsn;
   if (!file_.is_open()) return std::nullopt;
   return open_.first.commit_lsn;
 }
@@ -262,21 +267,43 @@ Status ChangeWriter::close_file() {
   add_file_metadata(*shape_, metadata);
   metadata.emplace_back("pgs3.position.first", format_change_position(open_.first));
   metadata.emplace_back("pgs3.position.last", format_change_position(open_.last));
-  auto before_upload = [this](uint64_t bytes) -> Status {
-    open_.bytes = bytes;
-    return options_.before_upload ? options_.before_upload(open_) : Status::ok();
-  };
-  Result<uint64_t> bytes = file_.commit(metadata, before_upload);
-  if (!bytes.is_ok()) return fail(bytes.status().with_context("change file " + open_.key));
-  open_.bytes = *bytes;
-  ++stats_.files;
-  stats_.bytes += open_.bytes;
-  stats_.rows += open_.rows;
-  last_file_ = open_;
-  if (!durable_ || *durable_ < open_.last) durable_ = open_.last;
+  Result<std::unique_ptr<SealedObject>> sealed = file_.seal(metadata);
+  if (!sealed.is_ok()) return fail(sealed.status().with_context("change file " + open_.key));
+  open_.bytes = (*sealed)->size();
+  const uint64_t memory = (*sealed)->memory_bytes();
+  in_flight_.push_back(open_);
+  in_flight_memory_ += memory;
   abort();  // releases the staged rows and resets the open file's summary
+  std::shared_ptr<SealedObject> object = std::move(sealed).value();
+  UploadQueue::Work work = [object, file = in_flight_.back(), before = options_.before_upload]() -> Status {
+    if (before) PGS3_RETURN_IF_ERROR(before(file));
+    return object->upload();
+  };
+  UploadQueue::Done done = [this, memory](const Status& st) { on_uploaded(st, memory); };
+  if (options_.uploads == nullptr) {
+    done(work());
+  } else {
+    options_.uploads->submit(this, std::move(work), std::move(done), memory);
+  }
+  if (!status_.is_ok()) return status_;
+  return report_memory();
+}
+
+void ChangeWriter::on_uploaded(const Status& st, uint64_t memory) {
+  if (in_flight_.empty()) return;  // cannot happen: one job per file, in order
+  if (!st.is_ok() && status_.is_ok()) (void)fail(st.with_context("change file " + in_flight_.front().key));
+  FileSummary file = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  in_flight_memory_ -= memory;
+  // Lowering a consumer's bytes never spills.
+  if (options_.memory_budget) (void)options_.memory_budget->update(this, memory_bytes());
+  if (!status_.is_ok()) return;  // this or an earlier file failed: nothing after it is durable for this writer
+  ++stats_.files;
+  stats_.bytes += file.bytes;
+  stats_.rows += file.rows;
+  last_file_ = file;
+  if (!durable_ || *durable_ < file.last) durable_ = file.last;
   if (options_.after_commit) options_.after_commit(*last_file_);
-  return Status::ok();
 }
 
 Status ChangeWriter::close_if_due(std::chrono::system_clock::time_point at) {

@@ -34,8 +34,15 @@
 // with pgs3.version) and in S3 user metadata (pgs3-position-first, ...). options.before_upload is called with the
 // file's summary just before its object is created (a journal intent), options.after_commit right after the commit.
 // durable_position() is the position of the last change in a committed file (or the skip_through() position,
-// whichever is higher); oldest_pending_commit_lsn() is the commit LSN of the oldest change in the open file — the
-// confirmed flush LSN must stay below it (invariant 3). Changes at or below the highest position already seen
+// whichever is higher); oldest_pending_commit_lsn() is the commit LSN of the oldest change not in a committed file
+// (a file being uploaded, or the open file) — the confirmed flush LSN must stay below it (invariant 3).
+//
+// Uploads (options.uploads, sink/upload_queue.h): a file that closes is sealed (its bytes and metadata fixed,
+// sink/sealed_object.h) and handed to the queue, with before_upload run on the worker just before the object is
+// created; the writer goes on with its next file at once. Its durable position, statistics, last_file() and
+// after_commit move when the queue's collect() reports the upload done; a failed upload fails the writer. Sealed
+// files still count in memory_bytes() (what they hold in memory) until then. Without a queue the upload happens
+// inside the call that closes the file. Changes at or below the highest position already seen
 // (skip_through(), or a change already written: a stream resumed after a reconnect resends transactions that are not
 // confirmed) are dropped and counted (stats().replayed), so nothing is written twice.
 //
@@ -60,6 +67,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -79,6 +87,7 @@
 #include "sink/dms_row_shape.h"
 #include "sink/memory_budget.h"
 #include "sink/rolling_object_writer.h"
+#include "sink/upload_queue.h"
 #include "store/object_store.h"
 
 namespace pgs3 {
@@ -110,6 +119,9 @@ struct ChangeWriterOptions {
   std::string spill_directory;
   // Under REPLICA IDENTITY FULL: the names of the table's key columns (RowShapeOptions::full_identity_key_columns).
   std::vector<std::string> identity_full_key_columns;
+  // Where closed files are uploaded (sink/upload_queue.h; the writer is its own lane, so its files become durable in
+  // order). Null: on the caller's thread, before close returns.
+  UploadQueue* uploads = nullptr;
 };
 
 struct ChangeWriterStats {
@@ -158,7 +170,12 @@ class ChangeWriter : private MemoryConsumer {
   Status poll(std::chrono::system_clock::time_point now);
 
   // Closes the open file whatever its size and age, even inside a transaction (shutdown, or before a checkpoint).
+  // With options.uploads the file is then on its way: durable once uploading() is false (UploadQueue::collect()).
   Status flush();
+  // Files closed and handed to options.uploads whose upload has not been collected yet.
+  bool uploading() const { return !in_flight_.empty(); }
+  // The first failure (ok while none): a failed upload is reported here, and by every later call.
+  const Status& status() const { return status_; }
 
   // Discards the open file (and removes its spill file); committed files stay. The writer can go on (the discarded
   // changes are lost to it: the caller must restart the stream from the durable position).
@@ -218,6 +235,7 @@ class ChangeWriter : private MemoryConsumer {
   Status flush_staged_rows();
   uint64_t estimated_size() const;
   Status fail(Status status);
+  void on_uploaded(const Status& status, uint64_t memory_bytes);
   std::chrono::system_clock::time_point now() const;
   void count(const RowChange& change, bool key_change);
 
@@ -251,6 +269,9 @@ class ChangeWriter : private MemoryConsumer {
   ChangeWriterStats stats_;
   ToastNullCounts toast_nulls_;
   std::optional<FileSummary> last_file_;
+  // Closed files handed to options.uploads, oldest first (the queue finishes a lane's jobs in order).
+  std::deque<FileSummary> in_flight_;
+  uint64_t in_flight_memory_ = 0;  // what their sealed bytes hold in memory
 };
 
 }  // namespace pgs3

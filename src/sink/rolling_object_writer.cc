@@ -74,14 +74,23 @@ Status RollingObjectWriter::spill() {
 
 Result<uint64_t> RollingObjectWriter::commit(const KeyValueMetadata& metadata,
                                              const std::function<Status(uint64_t)>& before_upload) {
-  PGS3_RETURN_IF_ERROR(encoder_->finish(metadata));
   if (staging_ == Staging::kDirect) {
+    PGS3_RETURN_IF_ERROR(encoder_->finish(metadata));
     const uint64_t bytes = object_->position();
     PGS3_RETURN_IF_ERROR(object_->commit());
     object_.reset();
     encoder_.reset();
     return bytes;
   }
+  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<SealedObject> sealed, seal(metadata));
+  if (before_upload) PGS3_RETURN_IF_ERROR(before_upload(sealed->size()));
+  PGS3_RETURN_IF_ERROR(sealed->upload());
+  return sealed->size();
+}
+
+Result<std::unique_ptr<SealedObject>> RollingObjectWriter::seal(const KeyValueMetadata& metadata) {
+  if (staging_ != Staging::kStaged) return Status::internal("seal() of a file that is not staged: " + key_);
+  PGS3_RETURN_IF_ERROR(encoder_->finish(metadata));
   ObjectOptions options = options_;
   for (const auto& [name, value] : metadata) {
     std::string s3_name = name;
@@ -90,17 +99,9 @@ Result<uint64_t> RollingObjectWriter::commit(const KeyValueMetadata& metadata,
     }
     options.metadata.emplace_back(std::move(s3_name), metadata_value(value));
   }
-  const uint64_t bytes = staged_->position();
-  if (before_upload) PGS3_RETURN_IF_ERROR(before_upload(bytes));
-  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> object, store_.create(key_, options));
-  Status st = staged_->copy_to(*object, kUploadChunkBytes);
-  if (st.is_ok()) st = object->commit();
-  if (!st.is_ok()) {
-    object->abort();
-    return st;
-  }
-  abort();  // releases the staged bytes (and the spill file) and the encoder
-  return bytes;
+  auto sealed = std::make_unique<SealedObject>(store_, key_, std::move(options), std::move(staged_), kUploadChunkBytes);
+  abort();  // releases the encoder; the staged bytes now belong to `sealed`
+  return sealed;
 }
 
 void RollingObjectWriter::abort() {

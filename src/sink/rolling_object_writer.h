@@ -29,6 +29,7 @@
 #include "base/status.h"
 #include "format/file_encoder.h"
 #include "rules/task_config.h"
+#include "sink/sealed_object.h"
 #include "sink/staged_output.h"
 #include "store/object_store.h"
 
@@ -69,6 +70,9 @@ class RollingObjectWriter {
   // Finishes the open file with `metadata` and commits its object. kStaged: `before_upload` (may be null) is called
   // with the file's size just before the object is created; its failure uploads nothing. Returns the file's size.
   Result<uint64_t> commit(const KeyValueMetadata& metadata, const std::function<Status(uint64_t)>& before_upload);
+  // kStaged: finishes the open file with `metadata` and hands its bytes over, to be uploaded later (on another
+  // thread, sink/upload_queue.h). The writer has no open file afterwards.
+  Result<std::unique_ptr<SealedObject>> seal(const KeyValueMetadata& metadata);
   void abort();
 
  private:

@@ -300,6 +300,14 @@ Status Checkpoint::save(ObjectStore& store, const std::string& prefix) {
   return Status::ok();
 }
 
+void Checkpoint::adopt_saved(const Checkpoint& saved) {
+  sequence_ = saved.sequence_;
+  etag_ = saved.etag_;
+  saved_confirmed_lsn_ = saved.saved_confirmed_lsn_;
+  phase = saved.phase;
+  confirmed_lsn = saved.confirmed_lsn;
+}
+
 TableCheckpoint* Checkpoint::find_table(uint32_t relation_oid, const std::string& schema, const std::string& table) {
   if (relation_oid != 0) {
     for (TableCheckpoint& t : tables) {

@@ -124,6 +124,10 @@ class Checkpoint {
   // task's lease over) or when a checkpoint exists that was not loaded. On a store failure the sequence is left as
   // it was and the save can be retried.
   Status save(ObjectStore& store, const std::string& prefix);
+  // After `saved` — a copy of this checkpoint, saved on another thread — was saved: this one takes its sequence,
+  // version, phase and confirmed_lsn, so that its next save follows that one. Its entries stay as they are (they may
+  // have moved since the copy was made).
+  void adopt_saved(const Checkpoint& saved);
 
   // The JSON text save() writes, and its inverse (`where` names the object in messages). parse() does not set the
   // last-saved state: a parsed checkpoint is "loaded" only through load().

@@ -1,5 +1,7 @@
 #include "state/file_journal.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -154,32 +156,48 @@ Result<FileJournal> FileJournal::open(ObjectStore& store, const std::string& pre
 }
 
 Result<uint64_t> FileJournal::record(const FileIntent& intent) {
-  const uint64_t sequence = next_sequence_;
+  uint64_t sequence = 0;
+  {
+    std::lock_guard<std::mutex> lock(*mu_);
+    sequence = next_sequence_++;  // a failed write leaves a gap in the sequence, which is harmless
+  }
   const std::string key = intent_key(prefix_, sequence);
   FileIntent stamped = intent;
   stamped.lease_generation = lease_generation_;
   PGS3_RETURN_IF_ERROR(
       store_->put_if(key, intent_to_json(stamped), "").status().with_context("writing file intent " + key));
-  ++next_sequence_;
-  outstanding_.push_back(JournalEntry{.sequence = sequence, .journal_key = key, .intent = std::move(stamped)});
+  std::lock_guard<std::mutex> lock(*mu_);
+  JournalEntry entry{.sequence = sequence, .journal_key = key, .intent = std::move(stamped)};
+  auto at = std::upper_bound(outstanding_.begin(), outstanding_.end(), sequence,
+                             [](uint64_t s, const JournalEntry& e) { return s < e.sequence; });
+  outstanding_.insert(at, std::move(entry));
   return sequence;
 }
 
+std::vector<JournalEntry> FileJournal::outstanding() const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return outstanding_;
+}
+
+uint64_t FileJournal::next_sequence() const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return next_sequence_;
+}
+
 Status FileJournal::release(const Checkpoint& checkpoint) {
-  std::vector<JournalEntry> kept;
   std::vector<std::string> covered;
-  for (const JournalEntry& entry : outstanding_) {
-    if (covers(checkpoint, entry.intent)) {
-      covered.push_back(entry.journal_key);
-    } else {
-      kept.push_back(entry);
-    }
+  for (const JournalEntry& entry : outstanding()) {
+    if (covers(checkpoint, entry.intent)) covered.push_back(entry.journal_key);
   }
+  if (covered.empty()) return Status::ok();
   // One request for all of them on S3. On failure every covered intent stays outstanding (removing a missing key is
   // no error, so the retry is harmless).
   Status st = store_->remove_all(covered);
   if (!st.is_ok()) return st.with_context("removing " + std::to_string(covered.size()) + " file intent(s)");
-  outstanding_ = std::move(kept);
+  std::lock_guard<std::mutex> lock(*mu_);
+  std::erase_if(outstanding_, [&covered](const JournalEntry& e) {
+    return std::find(covered.begin(), covered.end(), e.journal_key) != covered.end();
+  });
   return Status::ok();
 }
 

@@ -20,10 +20,13 @@
 // (object keys are never reused for other content: change file names are unique and only move forward, so an
 // object found under an intent's key is that intent's file, even when an earlier attempt uploaded it).
 //
-// A FileJournal is used by one thread (the replication loop); recover() runs before it is opened.
+// Thread-safe: record() runs on the upload workers (sink/upload_queue.h), each just before its file's upload, and
+// release() with the checkpoint saves; recover() runs before the journal is opened.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,8 +82,8 @@ class FileJournal {
   Status release(const Checkpoint& checkpoint);
 
   // Intents recorded and not yet released, in sequence order.
-  const std::vector<JournalEntry>& outstanding() const { return outstanding_; }
-  uint64_t next_sequence() const { return next_sequence_; }
+  std::vector<JournalEntry> outstanding() const;
+  uint64_t next_sequence() const;
 
   // True when `checkpoint` includes the file: its table's durable_position is at or past intent.last.
   static bool covers(const Checkpoint& checkpoint, const FileIntent& intent);
@@ -90,13 +93,15 @@ class FileJournal {
       : store_(&store),
         prefix_(std::move(prefix)),
         next_sequence_(next_sequence),
-        lease_generation_(lease_generation) {}
+        lease_generation_(lease_generation),
+        mu_(std::make_unique<std::mutex>()) {}
 
   ObjectStore* store_;
   std::string prefix_;
-  uint64_t next_sequence_;
+  uint64_t next_sequence_;  // guarded by *mu_
   uint64_t lease_generation_;
-  std::vector<JournalEntry> outstanding_;
+  std::vector<JournalEntry> outstanding_;  // guarded by *mu_, in sequence order
+  std::unique_ptr<std::mutex> mu_;         // a pointer: a FileJournal is returned by value
 };
 
 // The JSON of an intent, and its inverse (`where` names the object in messages).

@@ -66,6 +66,7 @@ TableCheckpoint& ProgressLedger::entry(const EntryRef& ref) {
 
 bool ProgressLedger::save_due(Clock::time_point now, const std::vector<std::optional<uint64_t>>& oldest_pending,
                               uint64_t processed_end) const {
+  if (saving_) return false;
   if (dirty_ && now - last_save_ >= kMinGap) return true;
   return now - last_save_ >= kIdleGap && confirmable(oldest_pending, processed_end) > checkpoint_.confirmed_lsn;
 }
@@ -88,6 +89,35 @@ Status ProgressLedger::save(Clock::time_point now, const std::vector<std::option
   Status released = journal_.release(checkpoint_);
   if (!released.is_ok()) log_warn("could not remove journal intents (they are harmless): " + released.message());
   return Status::ok();
+}
+
+ProgressLedger::PendingSave ProgressLedger::begin_save(Clock::time_point now,
+                                                      const std::vector<std::optional<uint64_t>>& oldest_pending,
+                                                      uint64_t processed_end) {
+  PendingSave save{checkpoint_, now};
+  save.checkpoint.phase = CheckpointPhase::kCdc;
+  save.checkpoint.confirmed_lsn = confirmable(oldest_pending, processed_end);
+  saving_ = true;
+  dirty_ = false;  // entries that move from now on make the next save due
+  return save;
+}
+
+Status ProgressLedger::write_save(PendingSave& save) {
+  PGS3_RETURN_IF_ERROR(save.checkpoint.save(store_, prefix_));
+  Status released = journal_.release(save.checkpoint);
+  if (!released.is_ok()) log_warn("could not remove journal intents (they are harmless): " + released.message());
+  return Status::ok();
+}
+
+void ProgressLedger::end_save(const PendingSave& save, const Status& written) {
+  saving_ = false;
+  if (!written.is_ok()) {
+    dirty_ = true;
+    return;
+  }
+  checkpoint_.adopt_saved(save.checkpoint);
+  ++saves_;
+  last_save_ = save.started;
 }
 
 }  // namespace pgs3

@@ -20,7 +20,8 @@
 //
 // Only confirmed_lsn() — the confirmed_lsn of a checkpoint that has been saved — may be sent to PostgreSQL.
 //
-// Not thread-safe: the replication loop's thread owns it. `store`, `checkpoint` and `journal` must outlive it.
+// Not thread-safe: the replication loop's thread owns it (write_save() excepted). `store`, `checkpoint` and `journal`
+// must outlive it.
 #pragma once
 
 #include <chrono>
@@ -82,6 +83,21 @@ class ProgressLedger {
   // failure nothing moves: confirmed_lsn() stays what was saved before.
   Status save(Clock::time_point now, const std::vector<std::optional<uint64_t>>& oldest_pending,
               uint64_t processed_end);
+  // A save in three steps, so that the write runs off the loop's thread (sink/upload_queue.h):
+  //   begin_save()   loop:   the checkpoint as save() would write it, copied; save_due() is false until end_save()
+  //   write_save()   worker: writes the copy and releases the intents it covers (touches no ledger state but the
+  //                          journal, which is thread-safe)
+  //   end_save()     loop:   on success confirmed_lsn() becomes the copy's; on failure nothing moves (retried when
+  //                          due)
+  struct PendingSave {
+    Checkpoint checkpoint;
+    Clock::time_point started;
+  };
+  PendingSave begin_save(Clock::time_point now, const std::vector<std::optional<uint64_t>>& oldest_pending,
+                         uint64_t processed_end);
+  Status write_save(PendingSave& save);
+  void end_save(const PendingSave& save, const Status& written);
+  bool saving() const { return saving_; }
   // Starts the cadence's clock (the stream's start).
   void restart_clock(Clock::time_point now) { last_save_ = now; }
 
@@ -94,7 +110,8 @@ class ProgressLedger {
   std::string prefix_;
   Checkpoint& checkpoint_;
   FileJournal& journal_;
-  bool dirty_ = false;  // an entry moved since the last save
+  bool dirty_ = false;   // an entry moved since the last save
+  bool saving_ = false;  // between begin_save() and end_save()
   Clock::time_point last_save_{};
   uint64_t saves_ = 0;
 };

@@ -25,6 +25,7 @@ constexpr auto kPollEvery = std::chrono::milliseconds(100);
 constexpr auto kStatusEvery = std::chrono::seconds(5);        // well inside any wal_sender_timeout >= 10 s
 constexpr auto kStopProbeEvery = std::chrono::seconds(1);     // with a stop position: asks for a keepalive
 constexpr auto kCatalogCheckEvery = std::chrono::seconds(5);  // the table watch's catalog reading
+constexpr auto kStatusWhileWaiting = std::chrono::seconds(1);  // not reading (back-pressure, drain): status this often
 
 // Seconds from a pgoutput commit time (microseconds since 2000-01-01 UTC) to now; 0 when in the future.
 double seconds_since_pg_micros(int64_t pg_micros) {
@@ -46,6 +47,18 @@ bool binary_safe(const SourceTable& table) {
   }
   return true;
 }
+
+// Points the stream at its source for the length of a call (status updates while waiting on uploads).
+class ScopedSource {
+ public:
+  ScopedSource(ReplicationSource*& slot, ReplicationSource* source) : slot_(slot) { slot_ = source; }
+  ~ScopedSource() { slot_ = nullptr; }
+  ScopedSource(const ScopedSource&) = delete;
+  ScopedSource& operator=(const ScopedSource&) = delete;
+
+ private:
+  ReplicationSource*& slot_;
+};
 
 }  // namespace
 
@@ -81,6 +94,12 @@ CdcStream::CdcStream(const TaskConfig& config, ObjectStore& store, ProgressLedge
   for (const SourceTable& t : tables_) {
     if (t.is_partitioned()) roots_.insert(t.oid);
   }
+  UploadQueueOptions queue;
+  queue.workers = static_cast<int>(config.target.upload_concurrency);
+  // Sealed files count in their writer's memory too; the queue's own bound keeps what waits for S3 to a part of the
+  // budget, so that reading stops before the budget must spill everything else.
+  if (services_.memory_budget != nullptr) queue.max_memory_bytes = std::max<uint64_t>(services_.memory_budget->limit() / 2, 1);
+  uploads_ = std::make_unique<UploadQueue>(queue);
 }
 
 CdcStream::~CdcStream() = default;
@@ -156,6 +175,7 @@ ChangeWriterOptions CdcStream::writer_options(const TableState& state, TableMetr
   options.money_fraction_digits = money_fraction_digits_;
   options.memory_budget = services_.memory_budget;
   options.spill_directory = services_.spill_directory;
+  options.uploads = uploads_.get();
   options.clock = services_.wall_clock;
   const EntryRef entry = state.entry;
   options.before_upload = [this, entry](const FileSummary& file) { return ledger_.record_intent(entry, file); };
@@ -274,6 +294,8 @@ Status CdcStream::on_truncate(const TruncateChange& truncate) {
       seen->second = t->writer->stats().replayed != replayed;
     }
     if (seen->second) continue;  // already handled before a restart
+    // The policy removes the table's objects: the files closed before the truncate must be there to be removed.
+    PGS3_RETURN_IF_ERROR(drain_uploads());
     ledger_.entry(t->table_entry()).statistics.truncates += 1;
     if (t->metrics != nullptr) t->metrics->truncates.add(1);
     PGS3_ASSIGN_OR_RETURN(bool removed, apply_truncate_policy(config_, store_, *t->source, t->own_writer == nullptr));
@@ -333,6 +355,8 @@ Status CdcStream::handle_dropped_tables() {
     }
     TableState* state = table_for(oid);
     if (state != nullptr) PGS3_RETURN_IF_ERROR(state->writer->flush());
+    // The policy may remove the table's objects, and its writer goes: every upload of it must be done.
+    PGS3_RETURN_IF_ERROR(drain_uploads());
     if (source != nullptr) {
       const bool transaction_files = config_.target.s3.preserve_transactions;
       PGS3_RETURN_IF_ERROR(apply_drop_policy(config_, store_, *source, transaction_files).status());
@@ -358,6 +382,8 @@ Clock::time_point CdcStream::steady_now() const {
 }
 
 Status CdcStream::save_checkpoint() {
+  // A save on the spot follows the saves in flight and includes the files being uploaded.
+  PGS3_RETURN_IF_ERROR(drain_uploads());
   PGS3_RETURN_IF_ERROR(ledger_.save(steady_now(), pending_commit_lsns(), processed_end_));
   ++totals_.checkpoints;
   if (services_.metrics != nullptr) {
@@ -374,11 +400,58 @@ Status CdcStream::send_status(ReplicationSource& source, bool reply_requested) {
   return source.send_status(Lsn(std::max(received_lsn_, ledger_.confirmed_lsn())), flush, flush, reply_requested);
 }
 
-Status CdcStream::maybe_checkpoint(ReplicationSource& source, Clock::time_point now) {
-  if (ledger_.save_due(now, pending_commit_lsns(), processed_end_)) {
-    PGS3_RETURN_IF_ERROR(save_checkpoint());
-    return send_status(source);
+void CdcStream::start_save() {
+  auto save = std::make_shared<ProgressLedger::PendingSave>(
+      ledger_.begin_save(steady_now(), pending_commit_lsns(), processed_end_));
+  uploads_->submit(
+      &ledger_, [this, save] { return ledger_.write_save(*save); },
+      [this, save](const Status& written) {
+        ledger_.end_save(*save, written);
+        if (!written.is_ok()) {
+          // S3 still failing after the store's retries: saved again when next due. Anything else (another process
+          // took the task over: kConflict) ends the stream.
+          if (written.code() == StatusCode::kUnavailable) {
+            log_warn("checkpoint not saved (retried when next due): " + written.message());
+          } else if (save_failure_.is_ok()) {
+            save_failure_ = written;
+          }
+          return;
+        }
+        ++totals_.checkpoints;
+        if (services_.metrics != nullptr) {
+          services_.metrics->checkpoints.add(1);
+          services_.metrics->confirmed_lsn_bytes.set(static_cast<double>(ledger_.confirmed_lsn()));
+          services_.metrics->last_checkpoint_time_seconds.set(unix_seconds_now());
+        }
+        last_status_ = {};  // the new confirmed position goes to PostgreSQL at once
+      });
+}
+
+Status CdcStream::collect_uploads() {
+  uploads_->collect();
+  return save_failure_;
+}
+
+Status CdcStream::drain_uploads() {
+  while (uploads_->outstanding() > 0) {
+    uploads_->wait(std::chrono::milliseconds(100));
+    PGS3_RETURN_IF_ERROR(collect_uploads());
+    if (source_ != nullptr && source_->streaming() && steady_now() - last_status_ >= kStatusWhileWaiting) {
+      PGS3_RETURN_IF_ERROR(send_status(*source_));
+    }
   }
+  return collect_uploads();
+}
+
+Status CdcStream::wait_for_uploads(ReplicationSource& source) {
+  uploads_->wait(std::chrono::milliseconds(100));
+  PGS3_RETURN_IF_ERROR(collect_uploads());
+  if (steady_now() - last_status_ >= kStatusWhileWaiting) return send_status(source);
+  return Status::ok();
+}
+
+Status CdcStream::maybe_checkpoint(ReplicationSource& source, Clock::time_point now) {
+  if (ledger_.save_due(now, pending_commit_lsns(), processed_end_)) start_save();
   // With a stop position, the server's reply (a keepalive carrying its WAL end and clock) tells when the stream has
   // passed it, also while no change arrives.
   const bool probe = stop_at_.is_set();
@@ -451,9 +524,21 @@ Result<CdcEnd> CdcStream::run(ReplicationSource& source) {
   ledger_.restart_clock(started);
   heartbeat_.start(started);
   PGS3_RETURN_IF_ERROR(send_status(source));
+  ScopedSource scoped(source_, &source);
   while (true) {
     if (cancel_requested()) return CdcEnd::kCancelled;
     if (stop_) return CdcEnd::kStopPosition;
+    PGS3_RETURN_IF_ERROR(collect_uploads());
+    if (uploads_->full()) {
+      // Back-pressure: nothing more is read until uploads finish; the status updates go on.
+      PGS3_RETURN_IF_ERROR(wait_for_uploads(source));
+      const Clock::time_point now = steady_now();
+      if (now - last_poll_ >= kPollEvery) {
+        last_poll_ = now;
+        update_gauges();
+      }
+      continue;
+    }
     PGS3_ASSIGN_OR_RETURN(ReplicationEvent event, source.next(std::chrono::milliseconds(200)));
     bool reply = false;
     PGS3_RETURN_IF_ERROR(on_event(event, reply));
@@ -476,7 +561,23 @@ Result<CdcEnd> CdcStream::run(ReplicationSource& source) {
 }
 
 Status CdcStream::finish(ReplicationSource* source) {
-  for (auto& [oid, t] : by_oid_) PGS3_RETURN_IF_ERROR(t->writer->flush());
+  ScopedSource scoped(source_, source);
+  // Every writer's file goes, even when another's fails: what becomes durable is checkpointed below.
+  Status failed;
+  for (auto& [oid, t] : by_oid_) {
+    Status st = t->writer->flush();
+    if (failed.is_ok()) failed = st;
+  }
+  Status drained = drain_uploads();
+  for (auto& [oid, t] : by_oid_) {
+    if (failed.is_ok()) failed = t->writer->status();
+  }
+  if (failed.is_ok()) failed = drained;
+  if (!failed.is_ok()) {
+    // What is durable is still checkpointed (a store that gave up on the stop's grace fails this too).
+    if (drained.is_ok()) (void)save_checkpoint();
+    return failed;
+  }
   PGS3_RETURN_IF_ERROR(save_checkpoint());
   if (source != nullptr && source->streaming()) {
     PGS3_RETURN_IF_ERROR(send_status(*source));

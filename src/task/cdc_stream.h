@@ -31,13 +31,24 @@
 // objects, and the truncate's position is checkpointed at once, so that a replay after a crash cannot remove files
 // written after it.
 //
+// The store side runs off this thread (sink/upload_queue.h, target.uploadConcurrency workers): closed change files
+// are uploaded, and checkpoints saved (one at a time, state/progress_ledger.h's begin/write/end_save), by workers,
+// while the loop goes on reading, replying to keepalives and sending status updates. Each writer is a lane, so a
+// table's files become durable in order; a file is durable, and its position checkpointable, only once the loop has
+// collected its upload. When the queue is full (jobs or bytes held), the loop stops reading the source — back-
+// pressure — but still sends a status update every second, so that wal_sender_timeout never fires however long S3
+// is slow. Steps that must see every earlier file durable (a TRUNCATE's or a drop's policy, a checkpoint saved on
+// the spot, finish()) first wait for the queue to drain, sending status updates meanwhile.
+//
 // Ending: run() returns when cancel_requested() (SIGTERM/SIGINT), when the stop condition is reached
 // (task/stop_condition.h), or on an error. finish() then closes every open file (even inside a transaction:
-// positions are per change, so a replay after a restart skips what was written), saves a checkpoint and confirms it.
+// positions are per change, so a replay after a restart skips what was written), waits for the uploads, saves a
+// checkpoint and confirms it. A failed upload (the stop's grace over: task/cancellation.h) is finish()'s error; what
+// became durable before it is still checkpointed.
 // A lost connection (kUnavailable) leaves the writers as they are: the caller calls finish(nullptr) and reconnects
 // from the checkpoint.
 //
-// Not thread-safe: one thread runs the loop.
+// Not thread-safe: one thread runs the loop (the upload workers touch only their jobs).
 #pragma once
 
 #include <chrono>
@@ -58,6 +69,7 @@
 #include "rules/table_selector.h"
 #include "rules/task_config.h"
 #include "sink/change_writer.h"
+#include "sink/upload_queue.h"
 #include "state/progress_ledger.h"
 #include "store/object_store.h"
 #include "task/heartbeat.h"
@@ -142,6 +154,13 @@ class CdcStream {
   Status on_logical_message(const LogicalMessage& message);
   Status check_catalog();
   Status handle_dropped_tables();
+  // Runs the done() of finished uploads and saves; the first failure of a checkpoint save is returned.
+  Status collect_uploads();
+  // Waits until no upload or save is outstanding, sending status updates meanwhile.
+  Status drain_uploads();
+  // Back-pressure: the queue is full; waits a little for it, keeping the walsender's timeout at bay.
+  Status wait_for_uploads(ReplicationSource& source);
+  void start_save();
 
   std::vector<std::optional<uint64_t>> pending_commit_lsns() const;
   Status save_checkpoint();
@@ -168,6 +187,10 @@ class CdcStream {
 
   std::map<uint32_t, std::unique_ptr<TableState>> by_oid_;  // the selected tables' writers, created on first use
   std::unique_ptr<ChangeWriter> transaction_writer_;        // PreserveTransactions: every table's changes
+  // Declared after the writers, so destroyed before them: no job outlives the writer it reports to.
+  std::unique_ptr<UploadQueue> uploads_;
+  ReplicationSource* source_ = nullptr;  // during run(): for status updates while waiting on uploads
+  Status save_failure_;                  // a checkpoint save that failed on a worker
   PgoutputDecoder decoder_;
   PgoutputMessage message_;
 

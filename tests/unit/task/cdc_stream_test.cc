@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -47,10 +48,12 @@ class MemoryStore final : public ObjectStore {
   std::string describe() const override { return "memory"; }
   using ObjectStore::create;
   Result<std::unique_ptr<ObjectWriter>> create(const std::string& key, const ObjectOptions&) override {
+    std::lock_guard<std::recursive_mutex> lock(mu);
     PGS3_RETURN_IF_ERROR(step("create " + key));
     return std::unique_ptr<ObjectWriter>(new Writer(*this, key));
   }
   Result<std::vector<ObjectInfo>> list(const std::string& prefix) override {
+    std::lock_guard<std::recursive_mutex> lock(mu);
     PGS3_RETURN_IF_ERROR(step("list " + prefix));
     std::vector<ObjectInfo> out;
     for (auto it = objects.lower_bound(prefix); it != objects.end() && it->first.rfind(prefix, 0) == 0; ++it) {
@@ -59,29 +62,37 @@ class MemoryStore final : public ObjectStore {
     return out;
   }
   Result<std::optional<std::string>> get(const std::string& key) override {
+    std::lock_guard<std::recursive_mutex> lock(mu);
     PGS3_RETURN_IF_ERROR(step("get " + key));
     auto it = objects.find(key);
     if (it == objects.end()) return std::optional<std::string>();
     return std::optional<std::string>(it->second);
   }
   Status remove(const std::string& key) override {
+    std::lock_guard<std::recursive_mutex> lock(mu);
     PGS3_RETURN_IF_ERROR(step("remove " + key));
     objects.erase(key);
     return Status::ok();
   }
   Status remove_all(const std::vector<std::string>& keys) override {
+    std::lock_guard<std::recursive_mutex> lock(mu);
     PGS3_RETURN_IF_ERROR(step("remove_all"));
     for (const std::string& key : keys) objects.erase(key);
     return Status::ok();
   }
   Result<std::optional<VersionedObject>> get_versioned(const std::string& key) override {
+    std::lock_guard<std::recursive_mutex> lock(mu);
     return test_support::get_versioned_via(*this, key);
   }
   Result<std::string> put_if(const std::string& key, std::string_view bytes, const std::string& expected) override {
+    std::lock_guard<std::recursive_mutex> lock(mu);  // atomic, as the interface asks
     return test_support::put_if_via(*this, key, bytes, expected);
   }
 
   void revive() { die_after.reset(); }
+
+  // Uploads run on worker threads (sink/upload_queue.h): every access to the fields below holds it.
+  mutable std::recursive_mutex mu;
 
   std::map<std::string, std::string> objects;
   std::optional<uint64_t> die_after;  // steps from the start of the store's life
@@ -97,6 +108,7 @@ class MemoryStore final : public ObjectStore {
     }
     uint64_t position() const override { return data_.size(); }
     Status commit() override {
+      std::lock_guard<std::recursive_mutex> lock(store_.mu);
       PGS3_RETURN_IF_ERROR(store_.step("commit " + key_));
       store_.objects[key_] = std::move(data_);
       return Status::ok();
@@ -292,6 +304,7 @@ class CdcStreamCrashTest : public ::testing::Test {
   // The ids in the committed change files of table `t` (or in the transaction files' rows of it), each as often as
   // it was written.
   std::multiset<int> durable_ids(const MemoryStore& store, int t) const {
+    std::lock_guard<std::recursive_mutex> lock(store.mu);
     std::multiset<int> ids;
     const S3Settings& s3 = config_.target.s3;
     const std::string table = "t" + std::to_string(t);
