@@ -275,9 +275,16 @@ Status ChangeWriter::close_file() {
   in_flight_memory_ += memory;
   abort();  // releases the staged rows and resets the open file's summary
   std::shared_ptr<SealedObject> object = std::move(sealed).value();
-  UploadQueue::Work work = [object, file = in_flight_.back(), before = options_.before_upload]() -> Status {
-    if (before) PGS3_RETURN_IF_ERROR(before(file));
-    return object->upload();
+  // After a failed upload nothing more of this writer is uploaded: a restart would adopt a later file
+  // (state/file_journal.h) and skip the failed one's changes. The lane runs one job at a time, so the flag is set
+  // before the next job looks at it.
+  UploadQueue::Work work = [object, file = in_flight_.back(), before = options_.before_upload,
+                            failed = upload_failed_]() -> Status {
+    if (failed->load()) return Status::cancelled("not uploaded: an earlier file of the same writer failed");
+    Status st = before ? before(file) : Status::ok();
+    if (st.is_ok()) st = object->upload();
+    if (!st.is_ok()) failed->store(true);
+    return st;
   };
   UploadQueue::Done done = [this, memory](const Status& st) { on_uploaded(st, memory); };
   if (options_.uploads == nullptr) {

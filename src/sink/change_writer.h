@@ -40,7 +40,8 @@
 // Uploads (options.uploads, sink/upload_queue.h): a file that closes is sealed (its bytes and metadata fixed,
 // sink/sealed_object.h) and handed to the queue, with before_upload run on the worker just before the object is
 // created; the writer goes on with its next file at once. Its durable position, statistics, last_file() and
-// after_commit move when the queue's collect() reports the upload done; a failed upload fails the writer. Sealed
+// after_commit move when the queue's collect() reports the upload done; a failed upload fails the writer, and none
+// of its later files is uploaded (a restart would adopt them and skip the failed file's changes). Sealed
 // files still count in memory_bytes() (what they hold in memory) until then. Without a queue the upload happens
 // inside the call that closes the file. Changes at or below the highest position already seen
 // (skip_through(), or a change already written: a stream resumed after a reconnect resends transactions that are not
@@ -65,6 +66,7 @@
 // Not thread-safe: one thread (the replication loop) drives a writer.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -272,6 +274,7 @@ class ChangeWriter : private MemoryConsumer {
   // Closed files handed to options.uploads, oldest first (the queue finishes a lane's jobs in order).
   std::deque<FileSummary> in_flight_;
   uint64_t in_flight_memory_ = 0;  // what their sealed bytes hold in memory
+  std::shared_ptr<std::atomic<bool>> upload_failed_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace pgs3

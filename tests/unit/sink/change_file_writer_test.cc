@@ -9,8 +9,11 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "format/parquet_read/parquet_footer.h"
 #include "format/parquet_read/parquet_reader.h"
@@ -1162,6 +1165,90 @@ TEST_F(ChangeFileWriterTest, AFailedUploadCallsNoAfterCommit) {
   ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
   EXPECT_FALSE(w->flush().is_ok());
   EXPECT_EQ(calls, 0);
+}
+
+// Collects `uploads` until nothing is outstanding (a bound of 10 s on a hang, not a speed check).
+void drain(UploadQueue& uploads) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (uploads.outstanding() > 0 && std::chrono::steady_clock::now() < until) {
+    uploads.wait(std::chrono::milliseconds(20));
+    uploads.collect();
+  }
+}
+
+TEST_F(ChangeFileWriterTest, WithAnUploadQueueAFileIsDurableOnlyOnceItsUploadIsCollected) {
+  UploadQueue uploads(UploadQueueOptions{.workers = 2});
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  std::vector<std::thread::id> upload_threads;
+  std::vector<std::string> committed;
+  ChangeWriterOptions o = options();
+  o.uploads = &uploads;
+  o.before_upload = [&](const FileSummary&) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return open; });
+    upload_threads.push_back(std::this_thread::get_id());
+    return Status::ok();
+  };
+  o.after_commit = [&](const FileSummary& f) { committed.push_back(f.key); };
+  auto w = writer(std::move(o));
+  ASSERT_OK(w->append(insert(0x100, 1, {text("1"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x100));
+  ASSERT_OK(w->flush());  // returns while the upload waits
+  EXPECT_TRUE(w->uploading());
+  EXPECT_EQ(w->durable_position(), std::nullopt);
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), 0x100u) << "a file being uploaded is not durable";
+  EXPECT_GT(w->memory_bytes(), 0u) << "the sealed file's bytes are still held";
+  clock_ += std::chrono::seconds(1);
+  ASSERT_OK(w->append(insert(0x200, 1, {text("2"), text("new"), text("p")}), commit_us_));
+  ASSERT_OK(w->end_transaction(0x200));
+  ASSERT_OK(w->flush());
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), 0x100u);
+  EXPECT_TRUE(keys().empty());
+  EXPECT_TRUE(committed.empty());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    open = true;
+  }
+  cv.notify_all();
+  drain(uploads);
+  EXPECT_FALSE(w->uploading());
+  EXPECT_EQ(w->durable_position(), (ChangePosition{0x200, 1}));
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), std::nullopt);
+  EXPECT_EQ(w->memory_bytes(), 0u);
+  EXPECT_EQ(committed, keys()) << "after_commit in the files' order";
+  ASSERT_EQ(upload_threads.size(), 2u);
+  for (const auto& id : upload_threads) EXPECT_NE(id, std::this_thread::get_id()) << "uploaded on the caller's thread";
+  EXPECT_EQ(w->stats().files, 2u);
+}
+
+TEST_F(ChangeFileWriterTest, WithAnUploadQueueAFailedUploadFailsTheWriterAndHoldsTheFlushPositionAtIt) {
+  UploadQueue uploads(UploadQueueOptions{.workers = 1});
+  int attempts = 0;
+  ChangeWriterOptions o = options();
+  o.uploads = &uploads;
+  o.before_upload = [&](const FileSummary&) {
+    return ++attempts == 2 ? Status::unavailable("S3 down") : Status::ok();
+  };
+  auto w = writer(std::move(o));
+  for (uint64_t lsn : {0x100, 0x200, 0x300}) {
+    ASSERT_OK(w->append(insert(lsn, 1, {text(std::to_string(lsn)), text("new"), text("p")}), commit_us_));
+    ASSERT_OK(w->end_transaction(lsn));
+    ASSERT_OK(w->flush());
+    clock_ += std::chrono::seconds(1);
+  }
+  drain(uploads);
+  EXPECT_FALSE(w->status().is_ok());
+  EXPECT_NE(w->status().message().find("S3 down"), std::string::npos) << w->status().message();
+  EXPECT_EQ(w->durable_position(), (ChangePosition{0x100, 1}));
+  EXPECT_EQ(w->oldest_pending_commit_lsn(), 0x200u) << "the failed file's changes are lost to this writer";
+  EXPECT_EQ(w->stats().files, 1u);
+  // Uploading the file after the failed one would let a restart adopt it (state/file_journal.h) and skip the lost
+  // file's changes.
+  EXPECT_EQ(keys().size(), 1u) << "a file after a failed one was uploaded";
+  EXPECT_EQ(attempts, 2);
+  EXPECT_FALSE(w->poll(clock_).is_ok());
 }
 
 }  // namespace
