@@ -19,9 +19,16 @@ constexpr std::string_view kTopNames[] = {"taskId",        "migrationType", "sou
                                           "tableMappings", "taskSettings",  "cdcStopPosition"};
 constexpr std::string_view kSourceNames[] = {"connection",      "slotName",           "publicationName",
                                              "HeartbeatEnable", "HeartbeatFrequency", "HeartbeatSchema"};
-constexpr std::string_view kTargetNames[] = {
-    "type",         "path",      "endpointUrl", "region", "caBundle", "addressingStyle", "stallTimeoutSeconds",
-    "leaseSeconds", "uploadConcurrency", "s3Settings"};
+constexpr std::string_view kTargetNames[] = {"type",
+                                             "path",
+                                             "endpointUrl",
+                                             "region",
+                                             "caBundle",
+                                             "addressingStyle",
+                                             "stallTimeoutSeconds",
+                                             "leaseSeconds",
+                                             "uploadConcurrency",
+                                             "s3Settings"};
 constexpr std::string_view kAddressingStyles[] = {"auto", "path", "virtual"};
 
 constexpr std::pair<std::string_view, MigrationType> kMigrationTypes[] = {
@@ -136,8 +143,7 @@ Status parse_target(const Json& value, MigrationType migration_type, TargetConfi
   target->addressing = std::string(kAddressingStyles[style]);
   PGS3_RETURN_IF_ERROR(section.read_int("stallTimeoutSeconds", IntRange{1, 3600, "seconds"}, &target->stall_timeout_s));
   PGS3_RETURN_IF_ERROR(section.read_int("leaseSeconds", IntRange{5, 3600, "seconds"}, &target->lease_s));
-  PGS3_RETURN_IF_ERROR(
-      section.read_int("uploadConcurrency", IntRange{1, 64, "uploads"}, &target->upload_concurrency));
+  PGS3_RETURN_IF_ERROR(section.read_int("uploadConcurrency", IntRange{1, 64, "uploads"}, &target->upload_concurrency));
 
   if (target->type == TargetType::kLocal) {
     if (target->path.empty()) {

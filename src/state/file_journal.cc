@@ -1,7 +1,6 @@
 #include "state/file_journal.h"
 
 #include <algorithm>
-
 #include <charconv>
 #include <nlohmann/json.hpp>
 

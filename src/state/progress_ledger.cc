@@ -92,8 +92,8 @@ Status ProgressLedger::save(Clock::time_point now, const std::vector<std::option
 }
 
 ProgressLedger::PendingSave ProgressLedger::begin_save(Clock::time_point now,
-                                                      const std::vector<std::optional<uint64_t>>& oldest_pending,
-                                                      uint64_t processed_end) {
+                                                       const std::vector<std::optional<uint64_t>>& oldest_pending,
+                                                       uint64_t processed_end) {
   PendingSave save{checkpoint_, now};
   save.checkpoint.phase = CheckpointPhase::kCdc;
   save.checkpoint.confirmed_lsn = confirmable(oldest_pending, processed_end);

@@ -218,6 +218,9 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
   const std::string origin = url_origin(request.url);
   const std::string what = request.method + " " + origin;
   if (request.url.find("://") == std::string::npos) return Status::bad_input(what + ": not an absolute URL");
+  if (gave_up_.load() && options_.abandon_stalled && options_.abandon_stalled()) {
+    return Status::cancelled(what + ": not sent: the task is stopping and an earlier request was given up");
+  }
 
   CURL* curl = pool_->acquire();
   if (curl == nullptr) return Status::internal(what + ": curl_easy_init failed");
@@ -309,6 +312,7 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
   if (rc != CURLE_OK) {
     std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(rc);
     if (rc == CURLE_ABORTED_BY_CALLBACK && watch.abandoned) {
+      gave_up_ = true;
       return Status::cancelled(what + ": given up because the task is stopping (no byte moved for " +
                                std::to_string(watch.abandon_after.count()) + " ms)");
     }

@@ -12,6 +12,7 @@
 // request headers (they hold signatures and tokens).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -53,7 +54,8 @@ struct HttpClientOptions {
   std::chrono::milliseconds total_timeout{0};
   // While this returns true (the task is stopping and its grace is over: task/cancellation.h), a transfer that has
   // moved no byte for `abandon_after` is abandoned (kCancelled) instead of waiting for the stall timeout, so a stop
-  // does not wait on an unreachable or stalled server. A transfer that moves bytes goes on. Null: never.
+  // does not wait on an unreachable or stalled server, and once one was, later requests are not even sent
+  // (kCancelled at once): each would wait as long. A transfer that moves bytes goes on. Null: never.
   std::function<bool()> abandon_stalled;
   std::chrono::milliseconds abandon_after{1000};
 };
@@ -75,6 +77,7 @@ class HttpClient {
   struct Pool;
   HttpClientOptions options_;
   std::unique_ptr<Pool> pool_;
+  std::atomic<bool> gave_up_{false};  // a transfer was abandoned by options_.abandon_stalled
 };
 
 }  // namespace pgs3

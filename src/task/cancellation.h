@@ -6,9 +6,10 @@
 // Stop grace. A stop still flushes, uploads and checkpoints what it holds (DESIGN.md §2), and a transient S3 failure
 // during that flush is retried as usual — for kStopGrace after the first signal. Past it, or at once after a second
 // signal, stop_grace_over() is true: the object store gives up its retry waits and the transfers that move no byte
-// (store/retry_policy.h, store/http_client.h: the S3 store is built with this predicate), so a stop with an
-// unreachable S3 ends within a few seconds. What became durable before is checkpointed; the rest is not confirmed to
-// PostgreSQL and comes again on the next run. A transfer that makes progress is never cut.
+// for 1 s, and once one was given up sends no more requests (store/retry_policy.h, store/http_client.h: the S3 store
+// is built with this predicate), so a stop with an unreachable S3 ends within a few seconds. What became durable before
+// is checkpointed; the rest is not confirmed to PostgreSQL and comes again on the next run. A transfer that makes
+// progress is never cut.
 #pragma once
 
 #include <time.h>
@@ -19,7 +20,7 @@
 
 namespace pgs3 {
 
-inline constexpr std::chrono::seconds kStopGrace{3};
+inline constexpr std::chrono::seconds kStopGrace{2};
 
 inline std::atomic<int> g_cancel_signal{0};
 inline std::atomic<int> g_cancel_count{0};

@@ -22,9 +22,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kPollEvery = std::chrono::milliseconds(100);
-constexpr auto kStatusEvery = std::chrono::seconds(5);        // well inside any wal_sender_timeout >= 10 s
-constexpr auto kStopProbeEvery = std::chrono::seconds(1);     // with a stop position: asks for a keepalive
-constexpr auto kCatalogCheckEvery = std::chrono::seconds(5);  // the table watch's catalog reading
+constexpr auto kStatusEvery = std::chrono::seconds(5);         // well inside any wal_sender_timeout >= 10 s
+constexpr auto kStopProbeEvery = std::chrono::seconds(1);      // with a stop position: asks for a keepalive
+constexpr auto kCatalogCheckEvery = std::chrono::seconds(5);   // the table watch's catalog reading
 constexpr auto kStatusWhileWaiting = std::chrono::seconds(1);  // not reading (back-pressure, drain): status this often
 
 // Seconds from a pgoutput commit time (microseconds since 2000-01-01 UTC) to now; 0 when in the future.
@@ -98,7 +98,8 @@ CdcStream::CdcStream(const TaskConfig& config, ObjectStore& store, ProgressLedge
   queue.workers = static_cast<int>(config.target.upload_concurrency);
   // Sealed files count in their writer's memory too; the queue's own bound keeps what waits for S3 to a part of the
   // budget, so that reading stops before the budget must spill everything else.
-  if (services_.memory_budget != nullptr) queue.max_memory_bytes = std::max<uint64_t>(services_.memory_budget->limit() / 2, 1);
+  if (services_.memory_budget != nullptr)
+    queue.max_memory_bytes = std::max<uint64_t>(services_.memory_budget->limit() / 2, 1);
   uploads_ = std::make_unique<UploadQueue>(queue);
 }
 

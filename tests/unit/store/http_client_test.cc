@@ -270,9 +270,16 @@ TEST(HttpClient, StoppingAbandonsAStalledTransferButNotOneThatMovesBytes) {
   // Given up once the stop came, not after the 60 s stall timeout (a bound on a hang, not a speed check).
   EXPECT_LT(elapsed, std::chrono::seconds(30));
 
-  // A transfer that keeps moving bytes is not cut while stopping.
+  // Once a transfer was given up, later requests are not sent while stopping: each would wait as long.
   LoopbackHttpServer fine(always(LoopbackHttpServer::Response{200, {}, pattern_bytes(4 << 20)}));
-  auto big = client.send({"GET", fine.url() + "/big", {}, {}});
+  auto next = client.send({"GET", fine.url() + "/big", {}, {}});
+  EXPECT_EQ(next.status().code(), StatusCode::kCancelled);
+  EXPECT_THAT(next.status().message(), HasSubstr("not sent"));
+  EXPECT_EQ(fine.requests().size(), 0u);
+
+  // A transfer that keeps moving bytes is not cut while stopping.
+  HttpClient fresh(options);
+  auto big = fresh.send({"GET", fine.url() + "/big", {}, {}});
   ASSERT_TRUE(big.is_ok()) << big.status().message();
   EXPECT_EQ(big->body.size(), size_t{4} << 20);
 }
