@@ -32,6 +32,10 @@ class FileEncoder {
   virtual Status finish(const KeyValueMetadata& metadata) = 0;
   // Rows written so far.
   virtual uint64_t rows() const = 0;
+  // Hands what it buffers to the OutputStream now, so that the caller can move it out of memory (the memory budget,
+  // sink/memory_budget.h): Parquet closes its open row group early (the file gets a smaller row group; no value
+  // changes). Encoders whose buffers are small and bounded (CSV: two 64 KiB buffers) may do nothing.
+  virtual Status flush_buffered() { return Status::ok(); }
 };
 
 }  // namespace pgs3

@@ -35,7 +35,7 @@ Status ChangeWriter::fail(Status status) {
   // The oldest change lost: the open file's first (any change being appended comes after it), or the change being
   // appended when no file is open.
   if (status_.is_ok()) {
-    lost_from_ = !in_flight_.empty() ? std::optional<uint64_t>(in_flight_.front().first.commit_lsn)
+    lost_from_ = !in_flight_.empty() ? std::optional<uint64_t>(in_flight_.front().file.first.commit_lsn)
                  : file_.is_open()   ? std::optional<uint64_t>(open_.first.commit_lsn)
                                      : appending_lsn_;
   }
@@ -52,21 +52,36 @@ void ChangeWriter::abort() {
   spill_bytes_reported_ = 0;
   spill_file_reported_ = false;
   // What is left is the files being uploaded: no more than before, so this does not spill.
-  if (options_.memory_budget) (void)options_.memory_budget->update(this, in_flight_memory_);
+  if (options_.memory_budget) (void)options_.memory_budget->update(this, in_flight_memory());
+}
+
+uint64_t ChangeWriter::in_flight_memory() const {
+  uint64_t bytes = 0;
+  for (const InFlight& f : in_flight_) bytes += f.object->memory_bytes();
+  return bytes;
 }
 
 uint64_t ChangeWriter::memory_bytes() const {
-  if (!file_.is_open()) return in_flight_memory_;
-  return in_flight_memory_ + file_.memory_bytes() + rows_.payload_bytes();
+  if (!file_.is_open()) return in_flight_memory();
+  return in_flight_memory() + file_.memory_bytes() + rows_.payload_bytes();
 }
 
 Status ChangeWriter::spill() {
-  if (!status_.is_ok() || !file_.is_open()) return status_;
+  if (!status_.is_ok()) return status_;
+  // Closed files waiting for their upload first: they are the oldest bytes.
+  for (const InFlight& f : in_flight_) {
+    if (f.object->memory_bytes() <= SpillFile::kBufferBytes) continue;
+    Status st = f.object->spill();
+    if (!st.is_ok())
+      return fail(st.with_context("spilling change file " + f.file.key + " while it waits for its upload"));
+  }
+  if (!file_.is_open()) return Status::ok();
   // Staged rows go to the encoder first, so that what it writes of them goes to the spill file too.
   PGS3_RETURN_IF_ERROR(flush_staged_rows());
   // A spill file costs its write buffer (and a file descriptor): moving fewer bytes than that would free nothing.
-  if (!file_.spilled() && file_.staged_memory_bytes() <= SpillFile::kBufferBytes) return Status::ok();
-  const uint64_t to_move = file_.staged_memory_bytes();
+  // The count includes the encoder's open row group, which spill() writes out first (a shorter row group).
+  if (!file_.spilled() && file_.memory_bytes() <= SpillFile::kBufferBytes) return Status::ok();
+  const uint64_t to_move = file_.memory_bytes();
   Status st = file_.spill();
   if (!st.is_ok()) {
     return fail(st.with_context("spilling change file " + open_.key + " (" + human_bytes(to_move) +
@@ -95,7 +110,7 @@ Status ChangeWriter::report_memory() {
 
 std::optional<uint64_t> ChangeWriter::oldest_pending_commit_lsn() const {
   if (!status_.is_ok()) return lost_from_;
-  if (!in_flight_.empty()) return in_flight_.front().first.commit_lsn;
+  if (!in_flight_.empty()) return in_flight_.front().file.first.commit_lsn;
   if (!file_.is_open()) return std::nullopt;
   return open_.first.commit_lsn;
 }
@@ -271,14 +286,13 @@ Status ChangeWriter::close_file() {
   if (!sealed.is_ok()) return fail(sealed.status().with_context("change file " + open_.key));
   open_.bytes = (*sealed)->size();
   const uint64_t memory = (*sealed)->memory_bytes();
-  in_flight_.push_back(open_);
-  in_flight_memory_ += memory;
-  abort();  // releases the staged rows and resets the open file's summary
   std::shared_ptr<SealedObject> object = std::move(sealed).value();
+  in_flight_.push_back(InFlight{open_, object});
+  abort();  // releases the staged rows and resets the open file's summary
   // After a failed upload nothing more of this writer is uploaded: a restart would adopt a later file
   // (state/file_journal.h) and skip the failed one's changes. The lane runs one job at a time, so the flag is set
   // before the next job looks at it.
-  UploadQueue::Work work = [object, file = in_flight_.back(), before = options_.before_upload,
+  UploadQueue::Work work = [object, file = in_flight_.back().file, before = options_.before_upload,
                             failed = upload_failed_]() -> Status {
     if (failed->load()) return Status::cancelled("not uploaded: an earlier file of the same writer failed");
     Status st = before ? before(file) : Status::ok();
@@ -286,7 +300,7 @@ Status ChangeWriter::close_file() {
     if (!st.is_ok()) failed->store(true);
     return st;
   };
-  UploadQueue::Done done = [this, memory](const Status& st) { on_uploaded(st, memory); };
+  UploadQueue::Done done = [this](const Status& st) { on_uploaded(st); };
   if (options_.uploads == nullptr) {
     done(work());
   } else {
@@ -296,12 +310,11 @@ Status ChangeWriter::close_file() {
   return report_memory();
 }
 
-void ChangeWriter::on_uploaded(const Status& st, uint64_t memory) {
+void ChangeWriter::on_uploaded(const Status& st) {
   if (in_flight_.empty()) return;  // cannot happen: one job per file, in order
-  if (!st.is_ok() && status_.is_ok()) (void)fail(st.with_context("change file " + in_flight_.front().key));
-  FileSummary file = std::move(in_flight_.front());
+  if (!st.is_ok() && status_.is_ok()) (void)fail(st.with_context("change file " + in_flight_.front().file.key));
+  FileSummary file = std::move(in_flight_.front().file);
   in_flight_.pop_front();
-  in_flight_memory_ -= memory;
   // Lowering a consumer's bytes never spills.
   if (options_.memory_budget) (void)options_.memory_budget->update(this, memory_bytes());
   if (!status_.is_ok()) return;  // this or an earlier file failed: nothing after it is durable for this writer

@@ -41,8 +41,9 @@
 // sink/sealed_object.h) and handed to the queue, with before_upload run on the worker just before the object is
 // created; the writer goes on with its next file at once. Its durable position, statistics, last_file() and
 // after_commit move when the queue's collect() reports the upload done; a failed upload fails the writer, and none
-// of its later files is uploaded (a restart would adopt them and skip the failed file's changes). Sealed
-// files still count in memory_bytes() (what they hold in memory) until then. Without a queue the upload happens
+// of its later files is uploaded (a restart would adopt them and skip the failed file's changes). Sealed files
+// still count in memory_bytes() (what they hold in memory) until then, and spill() moves those whose upload has not
+// started to spill files. Without a queue the upload happens
 // inside the call that closes the file. Changes at or below the highest position already seen
 // (skip_through(), or a change already written: a stream resumed after a reconnect resends transactions that are not
 // confirmed) are dropped and counted (stats().replayed), so nothing is written twice.
@@ -237,7 +238,7 @@ class ChangeWriter : private MemoryConsumer {
   Status flush_staged_rows();
   uint64_t estimated_size() const;
   Status fail(Status status);
-  void on_uploaded(const Status& status, uint64_t memory_bytes);
+  void on_uploaded(const Status& status);
   std::chrono::system_clock::time_point now() const;
   void count(const RowChange& change, bool key_change);
 
@@ -272,8 +273,12 @@ class ChangeWriter : private MemoryConsumer {
   ToastNullCounts toast_nulls_;
   std::optional<FileSummary> last_file_;
   // Closed files handed to options.uploads, oldest first (the queue finishes a lane's jobs in order).
-  std::deque<FileSummary> in_flight_;
-  uint64_t in_flight_memory_ = 0;  // what their sealed bytes hold in memory
+  struct InFlight {
+    FileSummary file;
+    std::shared_ptr<SealedObject> object;  // shared with the upload job
+  };
+  std::deque<InFlight> in_flight_;
+  uint64_t in_flight_memory() const;
   std::shared_ptr<std::atomic<bool>> upload_failed_ = std::make_shared<std::atomic<bool>>(false);
 };
 

@@ -69,6 +69,8 @@ uint64_t RollingObjectWriter::memory_bytes() const {
 
 Status RollingObjectWriter::spill() {
   if (!staged_) return Status::ok();
+  // The encoder's open row group goes to the staged bytes first, and with them to the spill file.
+  if (encoder_) PGS3_RETURN_IF_ERROR(encoder_->flush_buffered());
   return staged_->spill();
 }
 

@@ -62,7 +62,8 @@ class RollingObjectWriter {
   uint64_t memory_bytes() const;
   // kStaged: the staged bytes in memory (not counting the encoder's buffers).
   uint64_t staged_memory_bytes() const { return staged_ ? staged_->memory_bytes() : 0; }
-  // kStaged: moves the staged bytes to a spill file; later bytes go there too.
+  // kStaged: moves the staged bytes to a spill file, the encoder's open row group first (FileEncoder::
+  // flush_buffered(): a shorter row group); later bytes go there too.
   Status spill();
   bool spilled() const { return staged_ && staged_->spilled(); }
   uint64_t spilled_bytes() const { return staged_ ? staged_->spilled_bytes() : 0; }

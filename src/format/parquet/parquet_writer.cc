@@ -136,6 +136,13 @@ Status ParquetWriter::flush_row_group() {
   return Status::ok();
 }
 
+Status ParquetWriter::flush_buffered() {
+  PGS3_RETURN_IF_ERROR(status_);
+  if (finished_) return Status::ok();
+  status_ = flush_row_group();
+  return status_;
+}
+
 uint64_t ParquetWriter::estimated_size() const {
   uint64_t size = (out_->position() - file_start_) + (magic_written_ ? 0 : kMagic.size());
   for (const auto& column : columns_) size += column->buffered_size();
