@@ -16,7 +16,11 @@
 #   bench/cdc_bench.sh                                # builds release first
 #   BENCH_CHANGES=200000 BENCH_TXN_ROWS=200000 BENCH_LATENCY_SECONDS=10 bench/cdc_bench.sh   # a quick run
 #   PGS3_BIN=build/mine/pgs3 bench/cdc_bench.sh       # another binary, no build
-#   BENCH_STEPS="drain latency txn"                   # the parts to run (default all three)
+#   4. memory under many wide tables (issue 12): BENCH_WIDE_TABLES tables (default 200) of 30 columns, one of them a
+#      2 kB text, BENCH_WIDE_ROWS rows each (default 2,000), inserted one row per table per transaction, replicated
+#      under MemoryLimitTotal BENCH_WIDE_BUDGET_MB (default 64): peak RSS against the budget, peak spill.
+#
+#   BENCH_STEPS="drain latency txn wide"              # the parts to run (default all four)
 #   BENCH_RECV_OPTIONS="-o binary=true"               # extra pgoutput options for pg_recvlogical
 #   BENCH_TXN_PAD=8                                   # step 3: each row also carries 8 x 32 incompressible characters
 #                                                     # (the default rows make a ~30 MB Parquet file: 2M x 300 B > 512 MB)
@@ -29,7 +33,10 @@ latency_s=${BENCH_LATENCY_SECONDS:-30}
 txn_rows=${BENCH_TXN_ROWS:-2000000}
 txn_pad=${BENCH_TXN_PAD:-0}
 small_budget=${BENCH_SMALL_BUDGET_MB:-16}
-steps=${BENCH_STEPS:-drain latency txn}
+steps=${BENCH_STEPS:-drain latency txn wide}
+wide_tables=${BENCH_WIDE_TABLES:-200}
+wide_rows=${BENCH_WIDE_ROWS:-2000}
+wide_budget=${BENCH_WIDE_BUDGET_MB:-64}
 run_timeout=${BENCH_TIMEOUT:-1800}
 if [ $((changes % 100)) -ne 0 ] || [ "$changes" -lt 100 ]; then echo "BENCH_CHANGES must be a multiple of 100" >&2; exit 2; fi
 
@@ -318,6 +325,56 @@ if [[ " $steps " == *" txn "* ]]; then
     [ "$left" -eq 0 ] || { say "  check spill directory empty after the run  MISMATCH (%d files left)\n" "$left"
       mismatches=$((mismatches + 1)); }
   done
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. Many wide tables under a small budget: every table's open file (and its open row group) grows at once.
+if [[ " $steps " == *" wide "* ]]; then
+  echo "creating $wide_tables tables of 30 columns ..."
+  psql_q <<SQL
+DO \$\$
+DECLARE cols text := '';
+BEGIN
+  FOR c IN 1..27 LOOP cols := cols || format(', c%s %s', c, CASE WHEN c % 3 = 0 THEN 'text' ELSE 'int' END); END LOOP;
+  FOR t IN 1..$wide_tables LOOP
+    EXECUTE format('CREATE TABLE wide_%s (id bigint PRIMARY KEY, label text%s, body text)', t, cols);
+  END LOOP;
+END \$\$;
+SQL
+  write_task "$work/wide.json" cdc-bench-wide 'wide%' "$work/out-wide" "" \
+    "\"ChangeProcessingTuning\": { \"MemoryLimitTotal\": $wide_budget }"
+  create_pgs3_slot "$work/wide.json" cdc-bench-wide wide-setup
+  echo "inserting $wide_rows rows into each table, one row per table per transaction ..."
+  vals=""
+  for c in $(seq 1 27); do if [ $((c % 3)) -eq 0 ]; then vals="$vals, md5(r::text || $c::text)"; else vals="$vals, r * $c"; fi; done
+  psql_q <<SQL
+CREATE PROCEDURE wide_fill() LANGUAGE plpgsql AS \$\$
+DECLARE body text;
+BEGIN
+  FOR r IN 1..$wide_rows LOOP
+    FOR t IN 1..$wide_tables LOOP
+      body := (SELECT string_agg(md5(r::text || ':' || t || ':' || i), '') FROM generate_series(1, 64) i);
+      EXECUTE format('INSERT INTO wide_%s SELECT \$1, \$2$vals, \$3 FROM (SELECT \$1 AS r) x', t)
+        USING r::bigint, 'row ' || r, body;
+    END LOOP;
+    COMMIT;
+  END LOOP;
+END \$\$;
+CALL wide_fill();
+SQL
+  endpos=$(lsn_now)
+  mkdir -p "$work/spill-wide"
+  chmod 700 "$work/spill-wide"
+  measure wide "$work/spill-wide" env TMPDIR="$work/spill-wide" \
+    "$pgs3" run "$work/wide.json" --cdc-stop-position "$endpos" --log-format text --no-progress \
+    || fail_with_log "pgs3 run (wide tables) exited $?" "$work/wide.log"
+  counts=$(count_files "$work/out-wide")
+  rss_mb=$(echo "$(cat "$work/wide.rss") / 1024" | bc -l)
+  say "%d tables x %d rows of 30 columns (2 kB text), budget %d MB: %7.2f s  peak RSS %7.1f MB (%.2f x the budget)  peak spill %7.1f MB  %s files\n" \
+    "$wide_tables" "$wide_rows" "$wide_budget" "$(cat "$work/wide.secs")" "$rss_mb" \
+    "$(echo "$rss_mb / $wide_budget" | bc -l)" "$(echo "$(cat "$work/wide.spill") / 1048576" | bc -l)" \
+    "$(json_get "$counts" files)"
+  check_count wide "$counts" I $((wide_tables * wide_rows))
 fi
 
 echo

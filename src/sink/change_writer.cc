@@ -76,13 +76,18 @@ Status ChangeWriter::spill() {
       return fail(st.with_context("spilling change file " + f.file.key + " while it waits for its upload"));
   }
   if (!file_.is_open()) return Status::ok();
-  // Staged rows go to the encoder first, so that what it writes of them goes to the spill file too.
+  // Staged rows go to the encoder first, so that what it writes of them goes to the spill file too; their buffers'
+  // capacity is given back.
   PGS3_RETURN_IF_ERROR(flush_staged_rows());
+  if (shape_ != nullptr) rows_ = RecordBatch(shape_->schema());
   // A spill file costs its write buffer (and a file descriptor): moving fewer bytes than that would free nothing.
-  // The count includes the encoder's open row group, which spill() writes out first (a shorter row group).
-  if (!file_.spilled() && file_.memory_bytes() <= SpillFile::kBufferBytes) return Status::ok();
-  const uint64_t to_move = file_.memory_bytes();
-  Status st = file_.spill();
+  // The encoder's open row group is written out first (a shorter row group) once it holds kMinEarlyRowGroupBytes.
+  const uint64_t movable =
+      file_.staged_memory_bytes() +
+      (file_.encoder_buffered_bytes() >= kMinEarlyRowGroupBytes ? file_.encoder_buffered_bytes() : 0);
+  if (!file_.spilled() && movable <= SpillFile::kBufferBytes) return Status::ok();
+  const uint64_t to_move = movable;
+  Status st = file_.spill(kMinEarlyRowGroupBytes);
   if (!st.is_ok()) {
     return fail(st.with_context("spilling change file " + open_.key + " (" + human_bytes(to_move) +
                                 " to move out of memory, and the rest of the file after it)"));
@@ -243,7 +248,9 @@ Status ChangeWriter::append_change(const RowChange& change, int64_t commit_time_
   open_.last = change.position;
   open_.last_commit_time_us = commit_time_us;
   count(change, rows.key_change);
-  if (rows_.rows() >= options_.staging_rows) PGS3_RETURN_IF_ERROR(flush_staged_rows());
+  if (rows_.rows() >= options_.staging_rows || rows_.payload_bytes() >= options_.staging_bytes) {
+    PGS3_RETURN_IF_ERROR(flush_staged_rows());
+  }
   if (estimated_size() >= options_.max_file_bytes) return close_file();
   return report_memory();
 }

@@ -55,8 +55,9 @@
 // memory_bytes() after every change; when the budget asks (spill()), the writer hands its staged decoded rows to the
 // encoder and moves its staged encoded bytes to a spill file in options.spill_directory, where the rest of the file
 // then goes (unless they are no more than a spill file's write buffer, SpillFile::kBufferBytes: that would free
-// nothing). Each spilled open file holds one file descriptor. The encoder's open row group stays in memory and stays
-// counted. Spilling changes no byte of the file. A spill that fails fails the writer with an error naming the
+// nothing). Each spilled open file holds one file descriptor. The encoder's open row group is closed early and moved
+// with them once it holds kMinEarlyRowGroupBytes (Parquet then has shorter row groups; no value changes); a smaller
+// one stays in memory and counted. A spill that fails fails the writer with an error naming the
 // directory or file. Without a budget the whole open file stays in memory: give one in production.
 //
 // Errors: a malformed change (wrong relation, wrong column count, undecodable value), a failure of the store or of a
@@ -109,8 +110,10 @@ struct ChangeWriterOptions {
   // A file whose estimated size reaches this many bytes is closed even inside a transaction. 0 (the default):
   // S3Settings::max_file_size_kb * 1024 (MaxFileSize).
   uint64_t max_file_bytes = 0;
-  // Decoded rows held before they are handed to the encoder.
+  // Decoded rows held before they are handed to the encoder: at most this many, and at most staging_bytes of
+  // values (wide rows: 1024 rows of 2 kB would be 2 MB per table).
   size_t staging_rows = 1024;
+  size_t staging_bytes = 256 * 1024;
   // Called with the file just before its object is created, e.g. to record a journal intent
   // (state/progress_ledger.h). A failure fails the writer and nothing is uploaded.
   std::function<Status(const FileSummary& file)> before_upload;
@@ -145,6 +148,11 @@ struct ChangeWriterStats {
 // Private MemoryConsumer: the budget calls memory_bytes() and spill(), which are also public.
 class ChangeWriter : private MemoryConsumer {
  public:
+  // spill() closes the encoder's open row group early once it holds this much (each row group's footer metadata
+  // stays in memory until its file closes: smaller ones would trade data for metadata). Below it, an open row group
+  // stays in memory and counted: at most this much per table.
+  static constexpr uint64_t kMinEarlyRowGroupBytes = 256 * 1024;
+
   ~ChangeWriter() override;  // discards the open file (not committed: its changes are not durable)
   ChangeWriter(const ChangeWriter&) = delete;
   ChangeWriter& operator=(const ChangeWriter&) = delete;

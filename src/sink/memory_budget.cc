@@ -1,5 +1,7 @@
 #include "sink/memory_budget.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <set>
 
@@ -31,13 +33,15 @@ Status MemoryBudget::update(MemoryConsumer* consumer, uint64_t bytes) {
   auto it = held_.find(consumer);
   const bool grew = it != held_.end() && bytes > it->second;
   set(consumer, bytes);
-  if (spilling_ || !grew || total_ <= limit_) return Status::ok();
+  if (spilling_ || !grew || total_ <= limit_ || total_ <= next_round_at_) return Status::ok();
   return spill_largest(consumer);
 }
 
 Status MemoryBudget::spill_largest(MemoryConsumer* caller) {
   ++spill_rounds_;
   spilling_ = true;
+  const uint64_t before = total_;
+  bool any_failed = false;
   Status caller_status;
   std::set<MemoryConsumer*> asked;
   while (total_ > target_) {
@@ -52,11 +56,19 @@ Status MemoryBudget::spill_largest(MemoryConsumer* caller) {
     if (largest == nullptr) break;  // everyone was asked: what is left cannot be spilled
     asked.insert(largest);
     Status st = largest->spill();
+    if (!st.is_ok()) any_failed = true;
     if (!st.is_ok() && largest == caller) caller_status = st;
     // The consumer may have been removed (destroyed) by a failure inside spill(); set() ignores unknown ones.
     set(largest, held_.count(largest) ? largest->memory_bytes() : 0);
   }
   spilling_ = false;
+  // A round that could not reach the target (what is left cannot move) is not repeated on every change: the next
+  // one starts when the total has grown by the limit's spill margin again.
+  // (A failed spill is retried at the next growth: its consumer must learn of the failure.)
+  next_round_at_ = total_ > target_ && !any_failed ? total_ + (limit_ - target_) : 0;
+  // What the consumers freed goes back to the system: glibc keeps freed memory in its arenas otherwise, and the
+  // process's resident size is what the limit is about.
+  if (before > total_ + (1u << 20)) malloc_trim(0);
   return caller_status;
 }
 

@@ -5,8 +5,10 @@
 // bytes it holds in memory after every change to that number. When a report that raises the total takes it past
 // limit(), the budget asks the consumers holding the most, largest first, to spill() — move what they can to local
 // spill files — until the total is at or under target() (75% of the limit by default, so that spills come in batches
-// rather than on every row) or every consumer has been asked once. What a consumer cannot move (e.g. an encoder's
-// open row group) stays counted: the total may then stay above the limit, and bytes_in_memory() says so.
+// rather than on every row) or every consumer has been asked once. What a consumer cannot move (e.g. a small open
+// row group) stays counted: the total may then stay above the limit, and bytes_in_memory() says so; the next round
+// then waits until the total has grown by limit - target beyond what the last one left. After a round that freed
+// more than 1 MiB, freed memory is handed back to the system (malloc_trim).
 //
 // A consumer's spill() must not call update(): the budget reads the consumer's memory_bytes() after spill() returns.
 // update() calls made during a spill (e.g. by a consumer that fails and frees its buffers) only record the number.
@@ -80,6 +82,7 @@ class MemoryBudget {
   uint64_t spilled_bytes_ = 0;
   uint64_t spill_files_ = 0;
   uint64_t spill_rounds_ = 0;
+  uint64_t next_round_at_ = 0;  // after a round that left more than the target: no round below this total
   bool spilling_ = false;
 };
 

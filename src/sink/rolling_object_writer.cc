@@ -58,19 +58,23 @@ Status RollingObjectWriter::write(const RecordBatch& batch) {
 
 uint64_t RollingObjectWriter::estimated_size() const { return encoder_ ? encoder_->estimated_size() : 0; }
 
-uint64_t RollingObjectWriter::memory_bytes() const {
+uint64_t RollingObjectWriter::encoder_buffered_bytes() const {
   if (!encoder_) return 0;
   const uint64_t encoded = encoder_->estimated_size();
   const uint64_t written = staged_ ? staged_->position() : object_->position();
   // The encoder's estimate covers what it wrote and what it buffers (the open row group, the CSV buffer).
-  const uint64_t buffered = encoded > written ? encoded - written : 0;
-  return staged_memory_bytes() + buffered;
+  return encoded > written ? encoded - written : 0;
 }
 
-Status RollingObjectWriter::spill() {
+uint64_t RollingObjectWriter::memory_bytes() const {
+  if (!encoder_) return 0;
+  return staged_memory_bytes() + encoder_buffered_bytes();
+}
+
+Status RollingObjectWriter::spill(uint64_t min_row_group_bytes) {
   if (!staged_) return Status::ok();
   // The encoder's open row group goes to the staged bytes first, and with them to the spill file.
-  if (encoder_) PGS3_RETURN_IF_ERROR(encoder_->flush_buffered());
+  if (encoder_ && encoder_buffered_bytes() >= min_row_group_bytes) PGS3_RETURN_IF_ERROR(encoder_->flush_buffered());
   return staged_->spill();
 }
 

@@ -62,9 +62,12 @@ class RollingObjectWriter {
   uint64_t memory_bytes() const;
   // kStaged: the staged bytes in memory (not counting the encoder's buffers).
   uint64_t staged_memory_bytes() const { return staged_ ? staged_->memory_bytes() : 0; }
-  // kStaged: moves the staged bytes to a spill file, the encoder's open row group first (FileEncoder::
-  // flush_buffered(): a shorter row group); later bytes go there too.
-  Status spill();
+  // kStaged: moves the staged bytes to a spill file; later bytes go there too. The encoder's open row group goes
+  // first (FileEncoder::flush_buffered(): a shorter row group) when it holds at least `min_row_group_bytes`: each row
+  // group costs footer metadata held until the file closes, so tiny ones would trade data for metadata.
+  Status spill(uint64_t min_row_group_bytes = 0);
+  // Bytes the encoder holds for its open row group (its estimate less what it wrote).
+  uint64_t encoder_buffered_bytes() const;
   bool spilled() const { return staged_ && staged_->spilled(); }
   uint64_t spilled_bytes() const { return staged_ ? staged_->spilled_bytes() : 0; }
 

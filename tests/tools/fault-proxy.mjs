@@ -15,7 +15,7 @@
 //   of 'rate503', 'resetDuringRequest', 'resetDuringResponse', 'rateStall', 'none'.
 //   await proxy.stop();
 //
-// `match(req)` (optional) limits faults to the requests it accepts (others are forwarded); setRates() changes the
+// proxy.activeRequests() lists the requests in progress. `match(req)` (optional) limits faults to the requests it accepts (others are forwarded); setRates() changes the
 // rates while running; `resetWhere` ('either', the default, 'request' or 'response') fixes where a reset happens. CLI: node tests/tools/fault-proxy.mjs --target URL [--port 0] [--seed N] [--rate503 P]
 // [--rate-reset P] [--rate-stall P] [--stall-ms MS] prints {"endpoint": ...} and stops on SIGTERM, printing counts.
 // Binds 127.0.0.1 only.
@@ -77,8 +77,13 @@ export async function startFaultProxy({ target, port = 0, seed = 1, rate503 = 0,
     return { fault: 'none' };
   }
 
+  const active = new Set();  // the requests not answered yet: { method, url }
+
   function handle(req, res) {
     counts.requests++;
+    const entry = { method: req.method, url: req.url };
+    active.add(entry);
+    res.on('close', () => active.delete(entry));
     const decision = choose(req);
     const fault = decision.fault === 'rateReset'
       ? (decision.duringRequest ? 'resetDuringRequest' : 'resetDuringResponse') : decision.fault;
@@ -206,6 +211,8 @@ export async function startFaultProxy({ target, port = 0, seed = 1, rate503 = 0,
     counts,
     events,
     setRates(next) { rates = { ...rates, ...next }; },
+    // The requests in progress now (arrived, not yet answered or cut): [{ method, url }].
+    activeRequests() { return [...active]; },
     async stop() {
       if (stopped) return;
       stopped = true;

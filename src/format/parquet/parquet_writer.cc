@@ -140,7 +140,13 @@ Status ParquetWriter::flush_buffered() {
   PGS3_RETURN_IF_ERROR(status_);
   if (finished_) return Status::ok();
   status_ = flush_row_group();
-  return status_;
+  PGS3_RETURN_IF_ERROR(status_);
+  // New column writers: the old ones' buffers keep their capacity (pages, dictionaries) after a row group, which is
+  // the memory the caller wants back.
+  for (size_t c = 0; c < schema_.size(); ++c) {
+    columns_[c] = ColumnChunkWriter::create(schema_[c], options_, &compressor_, &serializer_);
+  }
+  return Status::ok();
 }
 
 uint64_t ParquetWriter::estimated_size() const {

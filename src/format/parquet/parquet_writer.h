@@ -46,7 +46,7 @@ class ParquetWriter final : public FileEncoder {
   uint64_t estimated_size() const override;
   Status finish(const KeyValueMetadata& metadata) override;
   uint64_t rows() const override { return rows_; }
-  // Writes the open row group now (a row group shorter than RowGroupLength).
+  // Writes the open row group now (a row group shorter than RowGroupLength) and frees the column buffers' memory.
   Status flush_buffered() override;
 
   const std::vector<ColumnSpec>& schema() const { return schema_; }

@@ -125,6 +125,27 @@ TEST(MemoryBudgetTest, OnlyTheCallersOwnSpillFailureIsReturned) {
   EXPECT_EQ(own.message(), "disk full");
 }
 
+TEST(MemoryBudgetTest, WhatCannotMoveDoesNotStartARoundOnEveryChange) {
+  MemoryBudget budget(1000);  // target 750
+  std::vector<std::string> log;
+  FakeConsumer a(budget, "a", &log);
+  a.floor = 900;  // above the target: a round cannot reach it
+  ASSERT_TRUE(a.hold(1100).is_ok());
+  EXPECT_EQ(budget.spill_rounds(), 1u);
+  EXPECT_EQ(budget.bytes_in_memory(), 900u);
+  // Growing by less than limit - target (250) past what the round left asks nobody.
+  for (uint64_t bytes : {1000u, 1100u, 1150u}) ASSERT_TRUE(a.hold(bytes).is_ok());
+  EXPECT_EQ(budget.spill_rounds(), 1u);
+  EXPECT_EQ(log.size(), 1u);
+  ASSERT_TRUE(a.hold(1200).is_ok());
+  EXPECT_EQ(budget.spill_rounds(), 2u) << "the total grew past 900 + 250";
+  a.floor = 0;
+  ASSERT_TRUE(a.hold(1300).is_ok());  // 900 + 250 passed again: this round reaches the target
+  EXPECT_EQ(budget.bytes_in_memory(), 0u);
+  ASSERT_TRUE(a.hold(1001).is_ok());  // and the next one starts at the limit again
+  EXPECT_EQ(budget.bytes_in_memory(), 0u);
+}
+
 TEST(MemoryBudgetTest, RemovedConsumersNoLongerCount) {
   MemoryBudget budget(1000);
   std::vector<std::string> log;
