@@ -32,7 +32,7 @@ struct RetryPolicyOptions {
 
 class RetryPolicy {
  public:
-  explicit RetryPolicy(RetryPolicyOptions options = {}) : options_(options) {}
+  explicit RetryPolicy(RetryPolicyOptions options = {}) : options_(std::move(options)) {}
 
   int max_attempts() const { return options_.max_attempts; }
   // The wait before attempt number `attempt` (2 for the first retry), jittered.

@@ -575,8 +575,10 @@ Status CdcStream::finish(ReplicationSource* source) {
   }
   if (failed.is_ok()) failed = drained;
   if (!failed.is_ok()) {
-    // What is durable is still checkpointed (a store that gave up on the stop's grace fails this too).
-    if (drained.is_ok()) (void)save_checkpoint();
+    // A stop whose grace ended (uploads given up: kCancelled) still checkpoints what became durable before (unless
+    // the store gives up on that too). Any other failure saves nothing more: the next run starts from the last
+    // checkpoint the healthy stream saved.
+    if (failed.code() == StatusCode::kCancelled && drained.is_ok()) (void)save_checkpoint();
     return failed;
   }
   PGS3_RETURN_IF_ERROR(save_checkpoint());
