@@ -16,6 +16,8 @@
 #   bench/cdc_bench.sh                                # builds release first
 #   BENCH_CHANGES=200000 BENCH_TXN_ROWS=200000 BENCH_LATENCY_SECONDS=10 bench/cdc_bench.sh   # a quick run
 #   PGS3_BIN=build/mine/pgs3 bench/cdc_bench.sh       # another binary, no build
+#      with BENCH_DRAIN_S3=1 (the default) the same backlog is also drained into the project's S3 test server
+#      (tests/tools/s3-server, 127.0.0.1): seconds, changes/s, peak RSS, rate against pg_recvlogical's;
 #   4. memory under many wide tables (issue 12): BENCH_WIDE_TABLES tables (default 200) of 30 columns, one of them a
 #      2 kB text, BENCH_WIDE_ROWS rows each (default 2,000), inserted one row per table per transaction, replicated
 #      under MemoryLimitTotal BENCH_WIDE_BUDGET_MB (default 64): peak RSS against the budget, peak spill.
@@ -161,6 +163,21 @@ SQL
   write_task "$work/drain.json" cdc-bench accounts "$work/out-drain" "" ""
   create_pgs3_slot "$work/drain.json" cdc-bench drain-setup
   pub=$(slot_of cdc-bench)
+  # The same backlog drained into S3: the project's S3 test server on 127.0.0.1 (SigV4 checked), a slot of its own.
+  if [ "${BENCH_DRAIN_S3:-1}" = 1 ]; then
+    export AWS_ACCESS_KEY_ID=AKIABENCH$(date +%s) AWS_SECRET_ACCESS_KEY=$(head -c 24 /dev/urandom | base64 | tr -d '+/=')
+    export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$work/none
+    node tests/tools/s3-server/main.mjs --port 0 --region us-east-1 --bucket lake --data-dir "$work/s3" \
+      >"$work/s3-server.json" 2>"$work/s3-server.log" &
+    bg_pids+=("$!")
+    for _ in $(seq 100); do [ -s "$work/s3-server.json" ] && break; sleep 0.1; done
+    s3_endpoint=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).endpoint)' \
+      "$work/s3-server.json")
+    write_task "$work/drain-s3.json" cdc-bench-s3 accounts /unused ', "BucketName": "lake"' ""
+    sed -i "s|\"type\": \"local\", \"path\": \"/unused\"|\"type\": \"s3\", \"endpointUrl\": \"$s3_endpoint\", \"region\": \"us-east-1\"|" \
+      "$work/drain-s3.json"
+    create_pgs3_slot "$work/drain-s3.json" cdc-bench-s3 drain-s3-setup
+  fi
   sql1 "SELECT pg_create_logical_replication_slot('cdc_bench_recvlogical', 'pgoutput')" >/dev/null
 
   txns=$((changes / 100))
@@ -213,6 +230,26 @@ SQL
   check_count drain "$counts" I $((txns * 50))
   check_count drain "$counts" U $((txns * 40))
   check_count drain "$counts" D $((txns * 10))
+  if [ "${BENCH_DRAIN_S3:-1}" = 1 ]; then
+    echo "draining with pgs3 into S3 (test server) ..."
+    mkdir -p "$work/spill-drain-s3"
+    measure pgs3-drain-s3 "$work/spill-drain-s3" env TMPDIR="$work/spill-drain-s3" \
+      "$pgs3" run "$work/drain-s3.json" --cdc-stop-position "$endpos" --log-format text --no-progress \
+      || fail_with_log "pgs3 run into S3 --cdc-stop-position $endpos exited $?" "$work/pgs3-drain-s3.log"
+    /usr/bin/aws s3 cp --quiet --recursive --endpoint-url "$s3_endpoint" s3://lake/bench "$work/out-drain-s3/bench" \
+      || fail_with_log "downloading the S3 drain's files failed" "$work/s3-server.log"
+    counts=$(count_files "$work/out-drain-s3")
+    ss=$(cat "$work/pgs3-drain-s3.secs")
+    say "pgs3 (Parquet, S3 test server) %8.2f s %10.0f changes/s   peak RSS %7.1f MB   %s files\n" "$ss" \
+      "$(echo "$changes / $ss" | bc -l)" "$(echo "$(cat "$work/pgs3-drain-s3.rss") / 1024" | bc -l)" \
+      "$(json_get "$counts" files)"
+    say "ratio pgs3 into S3 / pg_recvlogical  %.2f (rate: %.2f x pg_recvlogical's)\n" "$(echo "$ss / $rs" | bc -l)" \
+      "$(echo "$rs / $ss" | bc -l)"
+    check_count drain-s3 "$counts" I $((txns * 50))
+    check_count drain-s3 "$counts" U $((txns * 40))
+    check_count drain-s3 "$counts" D $((txns * 10))
+    sql1 "SELECT pg_drop_replication_slot('$(slot_of cdc-bench-s3)')" >/dev/null
+  fi
   if [ "$reached" = t ]; then say "  check slot confirmed_flush_lsn %s >= stop position OK\n" "$confirmed"
   else say "  check slot confirmed_flush_lsn %s < stop position %s  MISMATCH\n" "$confirmed" "$endpos"
     mismatches=$((mismatches + 1)); fi

@@ -36,6 +36,9 @@ class FileEncoder {
   // sink/memory_budget.h): Parquet closes its open row group early (the file gets a smaller row group; no value
   // changes). Encoders whose buffers are small and bounded (CSV: two 64 KiB buffers) may do nothing.
   virtual Status flush_buffered() { return Status::ok(); }
+  // Bytes of footer metadata held in memory until finish() (Parquet: the row groups' metadata, statistics
+  // included); 0 for encoders without a footer.
+  virtual uint64_t footer_bytes() const { return 0; }
 };
 
 }  // namespace pgs3

@@ -34,6 +34,9 @@ TaskMetrics::TaskMetrics(MetricsRegistry& registry, const std::string& task_id, 
       spill_bytes(registry.gauge("pgs3_spill_bytes", "Bytes in local spill files now")),
       spilled_bytes(registry.counter("pgs3_spilled_bytes_total", "Bytes written to local spill files")),
       transactions(registry.counter("pgs3_transactions_total", "Source transactions received")),
+      uploads_pending(registry.gauge("pgs3_uploads_pending", "Change files and checkpoint saves not yet uploaded")),
+      backpressure_ms(registry.counter("pgs3_backpressure_milliseconds_total",
+                                       "Milliseconds the stream was not read because the uploads were full")),
       registry_(registry) {
   registry
       .gauge("pgs3_info", "The task this process runs, and the pgs3 version (always 1)",

@@ -27,6 +27,10 @@
 //   pgs3_spill_bytes                           gauge    bytes in local spill files now
 //   pgs3_spilled_bytes_total                   counter  bytes ever written to spill files
 //   pgs3_transactions_total                    counter  source transactions received (commits)
+//   pgs3_uploads_pending                       gauge    change files and checkpoint saves handed to the upload
+//                                                       threads and not yet done
+//   pgs3_backpressure_milliseconds_total       counter  time (ms) the replication loop did not read the stream
+//                                                       because the uploads were full (S3 slower than the source)
 //   pgs3_retries_total{cause}                  counter  retried failures, cause = s3_5xx|s3_slowdown|s3_timeout|
 //                                                       network|pg_connection|... (the callers' word)
 //
@@ -79,6 +83,8 @@ class TaskMetrics {
   Gauge& spill_bytes;
   Counter& spilled_bytes;
   Counter& transactions;
+  Gauge& uploads_pending;
+  Counter& backpressure_ms;
 
  private:
   MetricsRegistry& registry_;

@@ -337,7 +337,8 @@ Status ChangeWriter::close_if_due(std::chrono::system_clock::time_point at) {
   if (!file_.is_open()) return Status::ok();
   const bool old_enough = at - opened_at_ >= std::chrono::seconds(settings_.cdc_max_batch_interval_s);
   const bool big_enough = estimated_size() >= static_cast<uint64_t>(settings_.cdc_min_file_size_kb) * 1024;
-  if (old_enough || big_enough) return close_file();
+  const bool footer_full = file_.footer_bytes() >= kMaxFooterBytes;
+  if (old_enough || big_enough || footer_full) return close_file();
   return Status::ok();
 }
 

@@ -152,6 +152,9 @@ class ChangeWriter : private MemoryConsumer {
   // stays in memory until its file closes: smaller ones would trade data for metadata). Below it, an open row group
   // stays in memory and counted: at most this much per table.
   static constexpr uint64_t kMinEarlyRowGroupBytes = 256 * 1024;
+  // A file whose footer metadata (the row groups the budget closed early) reaches this closes at the next end of a
+  // transaction, like one that reached CdcMinFileSize: the metadata of many short row groups is not held longer.
+  static constexpr uint64_t kMaxFooterBytes = 128 * 1024;
 
   ~ChangeWriter() override;  // discards the open file (not committed: its changes are not durable)
   ChangeWriter(const ChangeWriter&) = delete;

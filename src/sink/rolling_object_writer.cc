@@ -68,7 +68,7 @@ uint64_t RollingObjectWriter::encoder_buffered_bytes() const {
 
 uint64_t RollingObjectWriter::memory_bytes() const {
   if (!encoder_) return 0;
-  return staged_memory_bytes() + encoder_buffered_bytes();
+  return staged_memory_bytes() + encoder_buffered_bytes() + encoder_->footer_bytes();
 }
 
 Status RollingObjectWriter::spill(uint64_t min_row_group_bytes) {

@@ -60,6 +60,8 @@ class RollingObjectWriter {
   // Bytes held in memory for the open file: staged bytes (or the spill file's write buffer) and the encoder's
   // buffers (its estimate less what it wrote).
   uint64_t memory_bytes() const;
+  // The encoder's footer metadata held until the file closes (FileEncoder::footer_bytes(); in memory_bytes()).
+  uint64_t footer_bytes() const { return encoder_ ? encoder_->footer_bytes() : 0; }
   // kStaged: the staged bytes in memory (not counting the encoder's buffers).
   uint64_t staged_memory_bytes() const { return staged_ ? staged_->memory_bytes() : 0; }
   // kStaged: moves the staged bytes to a spill file; later bytes go there too. The encoder's open row group goes

@@ -445,7 +445,12 @@ Status CdcStream::drain_uploads() {
 }
 
 Status CdcStream::wait_for_uploads(ReplicationSource& source) {
+  const Clock::time_point started = steady_now();
   uploads_->wait(std::chrono::milliseconds(100));
+  if (services_.metrics != nullptr) {
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(steady_now() - started);
+    services_.metrics->backpressure_ms.add(static_cast<uint64_t>(std::max<int64_t>(waited.count(), 0)));
+  }
   PGS3_RETURN_IF_ERROR(collect_uploads());
   if (steady_now() - last_status_ >= kStatusWhileWaiting) return send_status(source);
   return Status::ok();
@@ -464,6 +469,7 @@ void CdcStream::update_gauges() {
   TaskMetrics* metrics = services_.metrics;
   if (metrics == nullptr) return;
   metrics->loop_alive_seconds.set(unix_seconds_now());
+  metrics->uploads_pending.set(static_cast<double>(uploads_->outstanding()));
   bool pending = false;
   for (auto& [oid, t] : by_oid_) pending = pending || t->writer->oldest_pending_commit_lsn().has_value();
   // DMS's CDCLatencySource / CDCLatencyTarget: 0 when caught up.

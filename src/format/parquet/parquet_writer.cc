@@ -123,6 +123,9 @@ Status ParquetWriter::flush_row_group() {
     PGS3_RETURN_IF_ERROR(columns_[c]->write_chunk(out_, file_start_, &chunks[c]));
     uncompressed += chunks[c].meta_data.total_uncompressed_size;
     compressed += chunks[c].meta_data.total_compressed_size;
+    // The chunk's fixed fields (path, encodings, offsets, sizes: about 200 bytes held) and its bounds.
+    const pt::Statistics& st = chunks[c].meta_data.statistics;
+    footer_bytes_ += 200 + st.min_value.size() + st.max_value.size() + st.min.size() + st.max.size();
   }
   group.columns = std::move(chunks);  // Thrift's __set_ copies
   group.__set_num_rows(row_group_rows_);

@@ -48,6 +48,8 @@ class ParquetWriter final : public FileEncoder {
   uint64_t rows() const override { return rows_; }
   // Writes the open row group now (a row group shorter than RowGroupLength) and frees the column buffers' memory.
   Status flush_buffered() override;
+  // An estimate of the row groups' metadata: per column chunk its fixed fields and its statistics' bounds.
+  uint64_t footer_bytes() const override { return footer_bytes_; }
 
   const std::vector<ColumnSpec>& schema() const { return schema_; }
 
@@ -70,6 +72,7 @@ class ParquetWriter final : public FileEncoder {
   std::vector<parquet_thrift::RowGroup> row_groups_;
   int64_t row_group_rows_ = 0;
   uint64_t rows_ = 0;
+  uint64_t footer_bytes_ = 0;
 };
 
 }  // namespace pgs3
