@@ -98,8 +98,9 @@ CdcStream::CdcStream(const TaskConfig& config, ObjectStore& store, ProgressLedge
   queue.workers = static_cast<int>(config.target.upload_concurrency);
   // Sealed files count in their writer's memory too; the queue's own bound keeps what waits for S3 to a part of the
   // budget, so that reading stops before the budget must spill everything else.
-  if (services_.memory_budget != nullptr)
+  if (services_.memory_budget != nullptr) {
     queue.max_memory_bytes = std::max<uint64_t>(services_.memory_budget->limit() / 2, 1);
+  }
   uploads_ = std::make_unique<UploadQueue>(queue);
 }
 

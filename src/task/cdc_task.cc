@@ -431,6 +431,14 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   };
   services.dropped_tables = ctx.dropped_tables;
   CdcStream stream(config, *ctx.store, ledger, ctx.tables, ctx.money_digits, std::move(services));
+  // Destroyed before the stream: on a failure, the uploads still running are given up as on a stop past its grace
+  // (task/cancellation.h) rather than waited for through minutes of retries; what they hold comes again from the slot.
+  struct GiveUpUploadsOnFailure {
+    bool succeeded = false;
+    ~GiveUpUploadsOnFailure() {
+      if (!succeeded && !cancel_requested()) request_cancel(0);
+    }
+  } give_up;
   ctx.coordinator.reset();  // not needed while streaming
 
   // The first start, after a full load that may have taken hours, is retried like every later reconnect: the
@@ -458,6 +466,7 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
                ": confirmed " + Lsn(ledger.confirmed_lsn()).to_string() + "; " +
                std::to_string(stream.totals().changes) + " changes, " + std::to_string(stream.totals().files) +
                " files written in this run");
+      give_up.succeeded = true;
       return Status::ok();
     }
     if (end.status().code() != StatusCode::kUnavailable) return incomplete_stop(end.status());
