@@ -39,7 +39,7 @@ for (const f of results) {
   const kinds = Object.entries(f.kills).map(([k, n]) => `${k} ${n}`).join(', ');
   console.log(`${f.label}: ${f.trials} kills (${kinds}), ${f.pgRestarts} PostgreSQL restart; tables equal ` +
     `${f.tablesEqual}/${f.tables}, ${f.rowsCompared} rows compared, ${f.duplicates} duplicates, ${f.losses} losses, ` +
-    `max recovery ${f.maxRecoveryMs} ms, ${f.openUploads} open multipart uploads; faults ${JSON.stringify(f.faults)}; ` +
-    `seed ${f.seed}`);
+    `max recovery ${f.maxRecoveryMs} ms, ${f.openUploads} open multipart uploads; ` +
+    `faults ${JSON.stringify(f.faults)}; seed ${f.seed}`);
 }
 process.exit(failed ? 1 : 0);

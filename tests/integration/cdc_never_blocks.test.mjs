@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  cdcTask, createWorkloadTables, defaultSlotName, endWithin, planStop, reachStop, sleep, startPgs3, testSeed,
-  verifyWorkloadInBucket, waitFor, Workload, workloadRules,
+  cdcTask, createWorkloadTables, defaultSlotName, endWithin, planStop, reachStop, sleep, startPgs3, stopEverything,
+  testSeed, verifyWorkloadInBucket, waitFor, Workload, workloadRules,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { assertPgs3Works, describeRun } from './harness/pgs3.mjs';
@@ -102,11 +102,8 @@ test('ASixtySecondS3StallTripsNoWalSenderTimeoutAndLosesNothing', { timeout: 420
     assert.deepEqual(walsenderTimeouts(), [], 'PostgreSQL terminated no walsender for a replication timeout');
     assert.ok(!run.stderr.includes('reconnecting'), `pgs3 did not reconnect: ${describeRun(run)}`);
     await verifyWorkloadInBucket(s3, { cluster, settings: s3Settings, schema, label: `${label} (seed ${seed})` });
-    assert.deepEqual(await s3.server.listOpenUploads('lake'), [], 'no multipart upload left open');
   } finally {
-    await workload.stop().catch(() => {});
-    await h.signal('SIGKILL').catch(() => {});
-    await h.done.catch(() => {});
+    await stopEverything(workload, [h]);
   }
 });
 
@@ -154,12 +151,7 @@ test('AStopWithS3UnreachableEndsWithinSecondsAndTheNextRunLosesNothing', { timeo
     const rerun = await endWithin(h, 180000, `the run to the stop position ${stop}`);
     assert.equal(rerun.code, 0, describeRun(rerun));
     await verifyWorkloadInBucket(s3, { cluster, settings: s3Settings, schema, label: `${label} (seed ${seed})` });
-    assert.deepEqual(await s3.server.listOpenUploads('lake'), [], 'no multipart upload left open');
   } finally {
-    await workload.stop().catch(() => {});
-    for (const h of handles) {
-      await h.signal('SIGKILL').catch(() => {});
-      await h.done.catch(() => {});
-    }
+    await stopEverything(workload, handles);
   }
 });

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  cdcTask, createWorkloadTables, endWithin, planStop, reachStop, rng, sleep, sleepUnless, startPgs3, testSeed,
-  verifyWorkloadInBucket, Workload, workloadRules,
+  cdcTask, createWorkloadTables, endWithin, planStop, reachStop, rng, sleep, sleepUnless, startPgs3, stopEverything,
+  testSeed, verifyWorkloadInBucket, Workload, workloadRules,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { assertPgs3Works, describeRun } from './harness/pgs3.mjs';
@@ -71,12 +71,7 @@ test('CdcIntoS3ThroughFaultsAndAKillRebuildsExactly', { timeout: 240000 }, async
     assert.ok(proxy.counts.rate503 + proxy.counts.reset > 0, `faults injected: ${JSON.stringify(proxy.counts)}`);
 
     await verifyWorkloadInBucket(s3, { cluster, settings: s3Settings, schema, label: `${label} (seed ${seed})` });
-    assert.deepEqual(await s3.server.listOpenUploads('lake'), [], 'no multipart upload left open');
   } finally {
-    await workload.stop().catch(() => {});
-    for (const h of handles) {
-      await h.signal('SIGKILL').catch(() => {});
-      await h.done.catch(() => {});
-    }
+    await stopEverything(workload, handles);
   }
 });

@@ -838,6 +838,16 @@ export async function verifyWorkloadInBucket(s3, { cluster, settings, schema, la
   await verifyWorkloadTables({ cluster, targetDir: dir, settings, schema, expectLoad: true, label });
   assert.deepEqual(tableFiles(dir, 'it', schema, MARKER_TABLE, settings).changes, [],
     'the transaction past the stop position was not written');
+  assert.deepEqual(await s3.server.listOpenUploads('lake'), [], `${label}: no multipart upload left open`);
+}
+
+/** Stops a test's workload and kills every pgs3 run it started (by PID), whatever state they are in. */
+export async function stopEverything(workload, handles) {
+  await workload?.stop().catch(() => {});
+  for (const h of handles) {
+    await h.signal('SIGKILL').catch(() => {});
+    await h.done.catch(() => {});
+  }
 }
 
 /** Verifies every workload table; all failures are reported together. Returns { table: stats }. */

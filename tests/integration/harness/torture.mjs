@@ -59,7 +59,8 @@ export async function runTorture({ kills = 100, seed, s3Settings = { DataFormat:
     const env = { ...cluster.pgs3Env(), ...s3.env };
     workload = new Workload(cluster, { seed, ids, schema, stopBeforeLsn: stop, workers: 1, pauseMs: 10 }).start();
     const start = (n) => {
-      const h = startPgs3(task, { env, args: ['--cdc-stop-position', stop], timeoutMs: 600000, label: `${label}-${n}` });
+      const h = startPgs3(task, { env, args: ['--cdc-stop-position', stop], timeoutMs: 600000,
+        label: `${label}-${n}` });
       handles.push(h);
       return h;
     };
@@ -95,7 +96,9 @@ export async function runTorture({ kills = 100, seed, s3Settings = { DataFormat:
         workload.resume();
         await waitFor(async () => h2.finished() || await slotStreaming(cluster, taskId),
           { timeoutMs: 120000, what: `${label}: streaming again after the PostgreSQL restart` });
-        if (h2.finished()) throw new Error(`${label}: pgs3 ended after the PostgreSQL restart: ${describeRun(await h2.done)}`);
+        if (h2.finished()) {
+          throw new Error(`${label}: pgs3 ended after the PostgreSQL restart: ${describeRun(await h2.done)}`);
+        }
         await h2.signal('SIGTERM');
         const stopped = await endWithin(h2, 60000, `${label}: the stop after the PostgreSQL restart`);
         if (stopped.code !== 0) throw new Error(`${label}: the stop after the restart: ${describeRun(stopped)}`);
