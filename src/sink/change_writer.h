@@ -50,8 +50,9 @@
 //
 // Memory (DESIGN.md §3 invariant 5): one open file — its encoded bytes (staged until it closes, at most about
 // CdcMinFileSize plus one transaction's rows, and never more than max_file_bytes), the encoder's open row group
-// (RowGroupLength rows for Parquet; the encoder's estimate) and up to staging_rows decoded rows; memory_bytes() is
-// their sum. With options.memory_budget, the writer registers with the budget (sink/memory_budget.h) and reports
+// (RowGroupLength rows for Parquet; the encoder's estimate, and the footer metadata of its row groups), up to
+// staging_rows decoded rows (or staging_bytes of them), and the closed files waiting for their upload; memory_bytes()
+// is their sum. With options.memory_budget, the writer registers with the budget (sink/memory_budget.h) and reports
 // memory_bytes() after every change; when the budget asks (spill()), the writer hands its staged decoded rows to the
 // encoder and moves its staged encoded bytes to a spill file in options.spill_directory, where the rest of the file
 // then goes (unless they are no more than a spill file's write buffer, SpillFile::kBufferBytes: that would free
