@@ -34,6 +34,12 @@ void UploadQueue::submit(const void* lane, Work work, Done done, uint64_t memory
   work_cv_.notify_all();
 }
 
+void UploadQueue::forget(const Job& job) {
+  --outstanding_;
+  if (--outstanding_by_lane_[job.lane] == 0) outstanding_by_lane_.erase(job.lane);
+  memory_bytes_ -= job.memory_bytes;
+}
+
 std::deque<UploadQueue::Job>::iterator UploadQueue::next_runnable() {
   return std::find_if(waiting_.begin(), waiting_.end(), [this](const Job& j) { return !lane_busy_[j.lane]; });
 }
@@ -49,7 +55,7 @@ void UploadQueue::worker() {
     lane_busy_[job.lane] = true;
     lock.unlock();
     job.result = job.work();
-    job.work = nullptr;  // frees what the work held (a sealed file's bytes) before the loop collects it
+    job.work = nullptr;  // drops what the work captured before the loop collects it
     lock.lock();
     lane_busy_[job.lane] = false;
     finished_.push_back(std::move(job));
@@ -67,9 +73,7 @@ size_t UploadQueue::collect() {
   for (Job& job : taken) {
     job.done(job.result);
     std::lock_guard<std::mutex> lock(mu_);
-    --outstanding_;
-    if (--outstanding_by_lane_[job.lane] == 0) outstanding_by_lane_.erase(job.lane);
-    memory_bytes_ -= job.memory_bytes;
+    forget(job);
   }
   return taken.size();
 }
@@ -104,11 +108,7 @@ void UploadQueue::cancel_pending() {
   std::deque<Job> dropped;
   std::lock_guard<std::mutex> lock(mu_);
   dropped.swap(waiting_);
-  for (const Job& job : dropped) {
-    --outstanding_;
-    if (--outstanding_by_lane_[job.lane] == 0) outstanding_by_lane_.erase(job.lane);
-    memory_bytes_ -= job.memory_bytes;
-  }
+  for (const Job& job : dropped) forget(job);
 }
 
 }  // namespace pgs3

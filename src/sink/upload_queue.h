@@ -79,6 +79,8 @@ class UploadQueue {
     Status result;
   };
   void worker();
+  // A job leaves the counts (collected or dropped). Must hold mu_.
+  void forget(const Job& job);
   // The first waiting job whose lane is idle, or end(). Must hold mu_.
   std::deque<Job>::iterator next_runnable();
 

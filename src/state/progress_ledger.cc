@@ -73,22 +73,11 @@ bool ProgressLedger::save_due(Clock::time_point now, const std::vector<std::opti
 
 Status ProgressLedger::save(Clock::time_point now, const std::vector<std::optional<uint64_t>>& oldest_pending,
                             uint64_t processed_end) {
-  const CheckpointPhase phase = checkpoint_.phase;
-  const uint64_t confirmed = checkpoint_.confirmed_lsn;
-  checkpoint_.phase = CheckpointPhase::kCdc;
-  checkpoint_.confirmed_lsn = confirmable(oldest_pending, processed_end);
-  if (Status st = checkpoint_.save(store_, prefix_); !st.is_ok()) {
-    // Nothing moves on a failure: confirmed_lsn() stays what a saved checkpoint holds (save() keeps the sequence).
-    checkpoint_.phase = phase;
-    checkpoint_.confirmed_lsn = confirmed;
-    return st;
-  }
-  ++saves_;
-  dirty_ = false;
-  last_save_ = now;
-  Status released = journal_.release(checkpoint_);
-  if (!released.is_ok()) log_warn("could not remove journal intents (they are harmless): " + released.message());
-  return Status::ok();
+  // The three steps of a save off the loop's thread, run one after the other.
+  PendingSave pending = begin_save(now, oldest_pending, processed_end);
+  Status written = write_save(pending);
+  end_save(pending, written);
+  return written;
 }
 
 ProgressLedger::PendingSave ProgressLedger::begin_save(Clock::time_point now,

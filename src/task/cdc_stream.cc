@@ -387,13 +387,17 @@ Status CdcStream::save_checkpoint() {
   // A save on the spot follows the saves in flight and includes the files being uploaded.
   PGS3_RETURN_IF_ERROR(drain_uploads());
   PGS3_RETURN_IF_ERROR(ledger_.save(steady_now(), pending_commit_lsns(), processed_end_));
+  count_checkpoint();
+  return Status::ok();
+}
+
+void CdcStream::count_checkpoint() {
   ++totals_.checkpoints;
   if (services_.metrics != nullptr) {
     services_.metrics->checkpoints.add(1);
     services_.metrics->confirmed_lsn_bytes.set(static_cast<double>(ledger_.confirmed_lsn()));
     services_.metrics->last_checkpoint_time_seconds.set(unix_seconds_now());
   }
-  return Status::ok();
 }
 
 Status CdcStream::send_status(ReplicationSource& source, bool reply_requested) {
@@ -419,12 +423,7 @@ void CdcStream::start_save() {
           }
           return;
         }
-        ++totals_.checkpoints;
-        if (services_.metrics != nullptr) {
-          services_.metrics->checkpoints.add(1);
-          services_.metrics->confirmed_lsn_bytes.set(static_cast<double>(ledger_.confirmed_lsn()));
-          services_.metrics->last_checkpoint_time_seconds.set(unix_seconds_now());
-        }
+        count_checkpoint();
         last_status_ = {};  // the new confirmed position goes to PostgreSQL at once
       });
 }

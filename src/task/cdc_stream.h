@@ -161,6 +161,8 @@ class CdcStream {
   // Back-pressure: the queue is full; waits a little for it, keeping the walsender's timeout at bay.
   Status wait_for_uploads(ReplicationSource& source);
   void start_save();
+  // A checkpoint was saved: totals and metrics.
+  void count_checkpoint();
 
   std::vector<std::optional<uint64_t>> pending_commit_lsns() const;
   Status save_checkpoint();
