@@ -9,6 +9,9 @@
 #      (default 30) with CdcMaxBatchInterval 1: each row carries clock_timestamp() at insert, a watcher
 #      (bench/cdc_files.mjs) stamps every change file when it first sees it and prints seen - committed, p50/p99
 #      (also against the TimestampColumnName commit time); then the time pgs3 takes to exit after SIGTERM;
+#      "stall": the same into the S3 test server behind tests/tools/fault-proxy.mjs, which answers nothing for
+#      BENCH_STALL_SECONDS (default 10) a third of the way in, with wal_sender_timeout = 10 s: the latencies, and
+#      whether the walsender kept its connection;
 #   3. one transaction of BENCH_TXN_ROWS rows (default 2,000,000; INSERT ... SELECT generate_series) replicated with
 #      the default memory budget and with BENCH_SMALL_BUDGET_MB (default 16, the least pgs3 accepts; taskSettings.
 #      ChangeProcessingTuning.MemoryLimitTotal): peak RSS of each, and the peak size of the spill directory (TMPDIR).
@@ -22,7 +25,7 @@
 #      2 kB text, BENCH_WIDE_ROWS rows each (default 2,000), inserted one row per table per transaction, replicated
 #      under MemoryLimitTotal BENCH_WIDE_BUDGET_MB (default 64): peak RSS against the budget, peak spill.
 #
-#   BENCH_STEPS="drain latency txn wide"              # the parts to run (default all four)
+#   BENCH_STEPS="drain latency stall txn wide"        # the parts to run (default all five)
 #   BENCH_RECV_OPTIONS="-o binary=true"               # extra pgoutput options for pg_recvlogical
 #   BENCH_TXN_PAD=8                                   # step 3: each row also carries 8 x 32 incompressible characters
 #                                                     # (the default rows make a ~30 MB Parquet file: 2M x 300 B > 512 MB)
@@ -35,10 +38,11 @@ latency_s=${BENCH_LATENCY_SECONDS:-30}
 txn_rows=${BENCH_TXN_ROWS:-2000000}
 txn_pad=${BENCH_TXN_PAD:-0}
 small_budget=${BENCH_SMALL_BUDGET_MB:-16}
-steps=${BENCH_STEPS:-drain latency txn wide}
+steps=${BENCH_STEPS:-drain latency stall txn wide}
 wide_tables=${BENCH_WIDE_TABLES:-200}
 wide_rows=${BENCH_WIDE_ROWS:-2000}
 wide_budget=${BENCH_WIDE_BUDGET_MB:-64}
+stall_s=${BENCH_STALL_SECONDS:-10}
 run_timeout=${BENCH_TIMEOUT:-1800}
 if [ $((changes % 100)) -ne 0 ] || [ "$changes" -lt 100 ]; then echo "BENCH_CHANGES must be a multiple of 100" >&2; exit 2; fi
 
@@ -141,6 +145,24 @@ measure() {
   return $rc
 }
 
+# start_s3_server: the project's S3 test server on 127.0.0.1 (SigV4 checked), bucket "lake", data under $work/s3;
+# sets s3_endpoint and the AWS_* variables pgs3 and the AWS CLI read. Once per run.
+start_s3_server() {
+  [ -n "${s3_endpoint:-}" ] && return 0
+  export AWS_ACCESS_KEY_ID=AKIABENCH$(date +%s) AWS_SECRET_ACCESS_KEY=$(head -c 24 /dev/urandom | base64 | tr -d '+/=')
+  export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$work/none
+  node tests/tools/s3-server/main.mjs --port 0 --region us-east-1 --bucket lake --data-dir "$work/s3" \
+    >"$work/s3-server.json" 2>"$work/s3-server.log" &
+  bg_pids+=("$!")
+  for _ in $(seq 100); do [ -s "$work/s3-server.json" ] && break; sleep 0.1; done
+  s3_endpoint=$(endpoint_of "$work/s3-server.json")
+}
+endpoint_of() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).endpoint)' "$1"; }
+# point_at_s3 TASK_FILE ENDPOINT: a task written by write_task with target path /unused goes to S3 instead.
+point_at_s3() {
+  sed -i "s|\"type\": \"local\", \"path\": \"/unused\"|\"type\": \"s3\", \"endpointUrl\": \"$2\", \"region\": \"us-east-1\"|" "$1"
+}
+
 count_files() { node "$files_js" count "$1"; }
 json_get() { node -e 'const o=JSON.parse(process.argv[1]); let v=o; for (const k of process.argv[2].split(".")) v=v?.[k]; console.log(v ?? 0)' "$1" "$2"; }
 check_count() {  # LABEL JSON OP EXPECTED
@@ -165,17 +187,9 @@ SQL
   pub=$(slot_of cdc-bench)
   # The same backlog drained into S3: the project's S3 test server on 127.0.0.1 (SigV4 checked), a slot of its own.
   if [ "${BENCH_DRAIN_S3:-1}" = 1 ]; then
-    export AWS_ACCESS_KEY_ID=AKIABENCH$(date +%s) AWS_SECRET_ACCESS_KEY=$(head -c 24 /dev/urandom | base64 | tr -d '+/=')
-    export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$work/none
-    node tests/tools/s3-server/main.mjs --port 0 --region us-east-1 --bucket lake --data-dir "$work/s3" \
-      >"$work/s3-server.json" 2>"$work/s3-server.log" &
-    bg_pids+=("$!")
-    for _ in $(seq 100); do [ -s "$work/s3-server.json" ] && break; sleep 0.1; done
-    s3_endpoint=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).endpoint)' \
-      "$work/s3-server.json")
+    start_s3_server
     write_task "$work/drain-s3.json" cdc-bench-s3 accounts /unused ', "BucketName": "lake"' ""
-    sed -i "s|\"type\": \"local\", \"path\": \"/unused\"|\"type\": \"s3\", \"endpointUrl\": \"$s3_endpoint\", \"region\": \"us-east-1\"|" \
-      "$work/drain-s3.json"
+    point_at_s3 "$work/drain-s3.json" "$s3_endpoint"
     create_pgs3_slot "$work/drain-s3.json" cdc-bench-s3 drain-s3-setup
   fi
   sql1 "SELECT pg_create_logical_replication_slot('cdc_bench_recvlogical', 'pgoutput')" >/dev/null
@@ -257,33 +271,45 @@ SQL
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
-# 2. Latency at a steady rate.
-if [[ " $steps " == *" latency "* ]]; then
-  psql_q -c "CREATE TABLE lat (id bigserial PRIMARY KEY, committed_at timestamptz NOT NULL, pad text)"
-  latdir=$work/out-latency
-  write_task "$work/latency.json" cdc-bench-latency lat "$latdir" \
-    ', "CdcMaxBatchInterval": 1, "TimestampColumnName": "commit_ts"' ""
-  latslot=$(slot_of cdc-bench-latency)
-  timeout -k 10 "$run_timeout" "$pgs3" run "$work/latency.json" --log-format text --no-progress \
-    >"$work/pgs3-latency.log" 2>&1 &
-  lat_pid=$!
-  bg_pids+=("$lat_pid")
+# 2. Latency at a steady rate; the same into S3 through the fault proxy with a 10 s outage.
+# steady_latency LABEL TASK_FILE SLOT WATCH_DIR [PROXY_PID]: runs pgs3 on TASK_FILE (table lat), a steady load of
+# BENCH_RATE changes/s for BENCH_LATENCY_SECONDS, the watcher on WATCH_DIR; with PROXY_PID, the proxy gets SIGUSR1
+# (no S3 answer for BENCH_STALL_SECONDS) a third of the way in. Prints the figures, then stops pgs3 with SIGTERM.
+steady_latency() {
+  local label=$1 task=$2 slot=$3 watchdir=$4 proxy_pid=${5:-}
+  timeout -k 10 "$run_timeout" "$pgs3" run "$task" --log-format text --no-progress >"$work/pgs3-$label.log" 2>&1 &
+  local pid=$!
+  bg_pids+=("$pid")
   for _ in $(seq 600); do
-    [ "$(sql1 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$latslot' AND active")" = 1 ] && break
-    kill -0 "$lat_pid" 2>/dev/null || fail_with_log "pgs3 (latency run) exited before streaming" "$work/pgs3-latency.log"
+    [ "$(sql1 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$slot' AND active")" = 1 ] && break
+    kill -0 "$pid" 2>/dev/null || fail_with_log "pgs3 ($label run) exited before streaming" "$work/pgs3-$label.log"
     sleep 0.1
   done
-  [ "$(sql1 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$latslot' AND active")" = 1 ] \
-    || fail_with_log "pgs3 (latency run) did not start streaming within 60 s" "$work/pgs3-latency.log"
+  [ "$(sql1 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$slot' AND active")" = 1 ] \
+    || fail_with_log "pgs3 ($label run) did not start streaming within 60 s" "$work/pgs3-$label.log"
+  local walsender
+  walsender=$(sql1 "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '$slot'")
+  local before
+  before=$(json_get "$(count_files "$watchdir")" rows)
 
-  per_txn=100
-  ticks=$(( rate * latency_s / per_txn ))
-  total=$(( ticks * per_txn ))
-  node "$files_js" watch "$latdir" --column committed_at --commit-column commit_ts --stop-file "$work/latency.stop" \
-    >"$work/latency.json.out" 2>"$work/latency.watch.log" &
-  watch_pid=$!
+  local per_txn=100
+  local ticks=$(( rate * latency_s / per_txn ))
+  local total=$(( ticks * per_txn ))
+  rm -f "$work/$label.stop"
+  node "$files_js" watch "$watchdir" --column committed_at --commit-column commit_ts --stop-file "$work/$label.stop" \
+    >"$work/$label.watch.out" 2>"$work/$label.watch.log" &
+  local watch_pid=$!
   bg_pids+=("$watch_pid")
-  echo "latency: $rate changes/s for $latency_s s ($ticks transactions of $per_txn rows) ..."
+  local stall_pid=
+  if [ -n "$proxy_pid" ]; then
+    ( sleep "$(echo "$latency_s / 3" | bc -l)"; kill -USR1 "$proxy_pid" ) &
+    stall_pid=$!
+    bg_pids+=("$stall_pid")
+    echo "$label: $rate changes/s for $latency_s s, S3 answers nothing for $stall_s s from $(echo "$latency_s / 3" | bc) s on ..."
+  else
+    echo "$label: $rate changes/s for $latency_s s ($ticks transactions of $per_txn rows) ..."
+  fi
+  local gs ge
   gs=$(now_s)
   # synchronous_commit on for the generator (PostgreSQL's default; the test cluster's is off): the walsender sends
   # only flushed WAL, and with it off a commit waits for the WAL writer (wal_writer_delay, 200 ms) to be flushed.
@@ -301,33 +327,74 @@ BEGIN
 END \$\$;
 SQL
   ge=$(now_s)
+  if [ -n "$stall_pid" ]; then wait "$stall_pid" || true; forget_pid "$stall_pid"; fi
   # Wait (at most 60 s) until every row is in a visible file, then stop the watcher.
   for _ in $(seq 120); do
-    [ "$(json_get "$(count_files "$latdir")" rows)" -ge "$total" ] && break
+    [ "$(json_get "$(count_files "$watchdir")" rows)" -ge "$((before + total))" ] && break
     sleep 0.5
   done
-  touch "$work/latency.stop"
-  wait "$watch_pid" || fail_with_log "the latency watcher failed" "$work/latency.watch.log"
+  touch "$work/$label.stop"
+  wait "$watch_pid" || fail_with_log "the $label watcher failed" "$work/$label.watch.log"
   forget_pid "$watch_pid"
-  lat=$(cat "$work/latency.json.out")
+  local lat
+  lat=$(cat "$work/$label.watch.out")
+  local walsender_after
+  walsender_after=$(sql1 "SELECT coalesce(active_pid, 0) FROM pg_replication_slots WHERE slot_name = '$slot'")
+  local ts te rc=0
   ts=$(now_s)
-  kill -TERM "$lat_pid"
-  lat_rc=0
-  wait "$lat_pid" || lat_rc=$?
-  forget_pid "$lat_pid"
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  forget_pid "$pid"
   te=$(now_s)
-  say "steady load                    %d rows in %.1f s = %.0f changes/s (target %d/s)\n" "$total" \
+  say "%-30s %d rows in %.1f s = %.0f changes/s (target %d/s)\n" "$label load" "$total" \
     "$(echo "$ge - $gs" | bc -l)" "$(echo "$total / ($ge - $gs)" | bc -l)" "$rate"
-  say "latency commit -> visible      p50 %s ms  p90 %s ms  p99 %s ms  max %s ms  (%s rows in %s files; clock_timestamp() at insert)\n" \
-    "$(json_get "$lat" latency_ms.p50)" "$(json_get "$lat" latency_ms.p90)" "$(json_get "$lat" latency_ms.p99)" \
-    "$(json_get "$lat" latency_ms.max)" "$(json_get "$lat" rows)" "$(json_get "$lat" files)"
+  say "%-30s p50 %s ms  p90 %s ms  p99 %s ms  max %s ms  (%s rows in %s files; clock_timestamp() at insert)\n" \
+    "$label commit -> visible" "$(json_get "$lat" latency_ms.p50)" "$(json_get "$lat" latency_ms.p90)" \
+    "$(json_get "$lat" latency_ms.p99)" "$(json_get "$lat" latency_ms.max)" "$(json_get "$lat" rows)" \
+    "$(json_get "$lat" files)"
   say "  same from TimestampColumnName p50 %s ms  p99 %s ms  (commit time as pgs3 writes it; watcher resolution %s ms)\n" \
     "$(json_get "$lat" commit_latency_ms.p50)" "$(json_get "$lat" commit_latency_ms.p99)" \
     "$(json_get "$lat" detect_lag_ms_max)"
-  say "pgs3 exit after SIGTERM        %.2f s, exit code %d\n" "$(echo "$te - $ts" | bc -l)" "$lat_rc"
-  check_count latency "$(count_files "$latdir")" I "$total"
-  [ "$lat_rc" -eq 0 ] || { say "  check SIGTERM exit code 0  MISMATCH (%d)\n" "$lat_rc"; mismatches=$((mismatches + 1)); }
-  sql1 "SELECT pg_drop_replication_slot('$latslot')" >/dev/null
+  say "%-30s %.2f s, exit code %d\n" "$label exit after SIGTERM" "$(echo "$te - $ts" | bc -l)" "$rc"
+  if [ "$walsender" = "$walsender_after" ]; then
+    say "  check %-28s walsender %s throughout (no reconnect) OK\n" "$label" "$walsender"
+  else
+    say "  check %-28s walsender %s, then %s: the connection was dropped  MISMATCH\n" "$label" "$walsender" \
+      "$walsender_after"
+    mismatches=$((mismatches + 1))
+  fi
+  check_count "$label" "$(count_files "$watchdir")" I "$((before + total))"
+  [ "$rc" -eq 0 ] || { say "  check SIGTERM exit code 0  MISMATCH (%d)\n" "$rc"; mismatches=$((mismatches + 1)); }
+}
+
+if [[ " $steps " == *" latency "* || " $steps " == *" stall "* ]]; then
+  psql_q -c "CREATE TABLE lat (id bigserial PRIMARY KEY, committed_at timestamptz NOT NULL, pad text)"
+fi
+if [[ " $steps " == *" latency "* ]]; then
+  write_task "$work/latency.json" cdc-bench-latency lat "$work/out-latency" \
+    ', "CdcMaxBatchInterval": 1, "TimestampColumnName": "commit_ts"' ""
+  steady_latency latency "$work/latency.json" "$(slot_of cdc-bench-latency)" "$work/out-latency"
+  sql1 "SELECT pg_drop_replication_slot('$(slot_of cdc-bench-latency)')" >/dev/null
+fi
+if [[ " $steps " == *" stall "* ]]; then
+  start_s3_server
+  node tests/tools/fault-proxy.mjs --target "$s3_endpoint" --hold-ms "$((stall_s * 1000))" \
+    >"$work/proxy.json" 2>"$work/proxy.log" &
+  proxy_pid=$!
+  bg_pids+=("$proxy_pid")
+  for _ in $(seq 100); do [ -s "$work/proxy.json" ] && break; sleep 0.1; done
+  write_task "$work/stall.json" cdc-bench-stall lat /unused \
+    ', "BucketName": "lake", "BucketFolder": "stall", "CdcMaxBatchInterval": 1, "TimestampColumnName": "commit_ts"' ""
+  point_at_s3 "$work/stall.json" "$(endpoint_of "$work/proxy.json")"
+  # The walsender's timeout at DMS's minimum: a loop that stopped replying during the outage would be cut.
+  sql1 "ALTER SYSTEM SET wal_sender_timeout = '10s'" >/dev/null
+  sql1 "SELECT pg_reload_conf()" >/dev/null
+  steady_latency stall "$work/stall.json" "$(slot_of cdc-bench-stall)" "$work/s3/lake/stall" "$proxy_pid"
+  sql1 "ALTER SYSTEM RESET wal_sender_timeout" >/dev/null
+  sql1 "SELECT pg_reload_conf()" >/dev/null
+  grep -q '"hold"' "$work/proxy.log" || { say "  check the outage happened  MISMATCH (the proxy never held)\n"
+    mismatches=$((mismatches + 1)); }
+  sql1 "SELECT pg_drop_replication_slot('$(slot_of cdc-bench-stall)')" >/dev/null
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -381,6 +448,9 @@ SQL
   write_task "$work/wide.json" cdc-bench-wide 'wide%' "$work/out-wide" "" \
     "\"ChangeProcessingTuning\": { \"MemoryLimitTotal\": $wide_budget }"
   create_pgs3_slot "$work/wide.json" cdc-bench-wide wide-setup
+  # The same task with nothing to replicate: the RSS pgs3 needs for these tables before any buffer.
+  measure wide-idle - "$pgs3" run "$work/wide.json" --cdc-stop-position "$(lsn_now)" --log-format text --no-progress \
+    || fail_with_log "pgs3 run (wide tables, nothing to replicate) exited $?" "$work/wide-idle.log"
   echo "inserting $wide_rows rows into each table, one row per table per transaction ..."
   vals=""
   for c in $(seq 1 27); do if [ $((c % 3)) -eq 0 ]; then vals="$vals, md5(r::text || $c::text)"; else vals="$vals, r * $c"; fi; done
@@ -411,6 +481,9 @@ SQL
     "$wide_tables" "$wide_rows" "$wide_budget" "$(cat "$work/wide.secs")" "$rss_mb" \
     "$(echo "$rss_mb / $wide_budget" | bc -l)" "$(echo "$(cat "$work/wide.spill") / 1048576" | bc -l)" \
     "$(json_get "$counts" files)"
+  idle_mb=$(echo "$(cat "$work/wide-idle.rss") / 1024" | bc -l)
+  say "  the same task with nothing to replicate: peak RSS %.1f MB; the buffers' peak beyond it %.1f MB (%.2f x the budget)\n" \
+    "$idle_mb" "$(echo "$rss_mb - $idle_mb" | bc -l)" "$(echo "($rss_mb - $idle_mb) / $wide_budget" | bc -l)"
   check_count wide "$counts" I $((wide_tables * wide_rows))
 fi
 

@@ -5,6 +5,9 @@
 //       Every visible *.parquet under DIR (temporary names, which start with '.', and the _pgs3 folder are skipped):
 //       prints one JSON line {"files", "rows", "ops": {"I": n, "U": n, "D": n}}.
 //
+//   DIR may also be the S3 test server's data directory (tests/tools/s3-server --data-dir): its objects are read in
+//   place.
+//
 //   node bench/cdc_files.mjs watch DIR --column NAME [--commit-column NAME] --stop-file FILE [--poll-ms N]
 //       Polls DIR (recursively) every N ms (default 5) until FILE exists. Each new visible *.parquet is stamped with
 //       the wall time it was first seen, then its rows are read: latency = seen time - NAME (a timestamptz column
@@ -25,6 +28,9 @@ function usage(message) {
     '       node bench/cdc_files.mjs watch DIR --column NAME [--commit-column NAME] --stop-file FILE [--poll-ms N]\n');
   process.exit(2);
 }
+
+const S3_OBJECT = '._S3rver_object';
+const S3_METADATA = '._S3rver_metadata.json';
 
 // Visible Parquet files under dir, as absolute paths (a missing dir has none yet).
 function visibleParquet(dir) {
@@ -47,6 +53,10 @@ function visibleParquet(dir) {
       }
       if (st.isDirectory()) walk(p);
       else if (name.endsWith('.parquet')) out.push(p);
+      // The S3 test server's data directory (s3rver's layout): KEY._S3rver_object, visible once the server has
+      // written KEY._S3rver_metadata.json after the bytes.
+      else if (name.endsWith(S3_OBJECT) && name.slice(0, -S3_OBJECT.length).endsWith('.parquet') &&
+               existsSync(p.slice(0, -S3_OBJECT.length) + S3_METADATA)) out.push(p);
     }
   };
   walk(dir);

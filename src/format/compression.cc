@@ -47,6 +47,20 @@ BlockCompressor::BlockCompressor(Compression codec) : codec_(codec), contexts_(s
 
 BlockCompressor::~BlockCompressor() = default;
 
+uint64_t BlockCompressor::memory_bytes() const {
+  uint64_t bytes = capacity_;
+  if (contexts_->zstd != nullptr) bytes += ZSTD_sizeof_CCtx(contexts_->zstd);
+  // zlib's documented deflate footprint: (1 << (windowBits + 2)) + (1 << (memLevel + 9)), memLevel 8.
+  if (contexts_->zlib_ready) bytes += (uint64_t{1} << (kGzipWindowBits % 16 + 2)) + (uint64_t{1} << (8 + 9));
+  return bytes;
+}
+
+void BlockCompressor::release() {
+  buffer_.reset();
+  capacity_ = 0;
+  contexts_ = std::make_unique<Contexts>();
+}
+
 Result<std::string_view> BlockCompressor::compress(std::string_view input) {
   if (codec_ == Compression::kNone) return input;
   if (input.size() > UINT_MAX / 2) {

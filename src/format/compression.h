@@ -34,6 +34,11 @@ class BlockCompressor {
   // compressor, valid until the next call.
   Result<std::string_view> compress(std::string_view input);
 
+  // Bytes held: the output buffer's capacity and the codec's state (zstd's context, zlib's deflate window and hash).
+  uint64_t memory_bytes() const;
+  // Frees the output buffer (and the codec's state); the next compress() allocates them again.
+  void release();
+
  private:
   struct Contexts;
   Compression codec_;

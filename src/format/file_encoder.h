@@ -36,6 +36,10 @@ class FileEncoder {
   // sink/memory_budget.h): Parquet closes its open row group early (the file gets a smaller row group; no value
   // changes). Encoders whose buffers are small and bounded (CSV: two 64 KiB buffers) may do nothing.
   virtual Status flush_buffered() { return Status::ok(); }
+  // Bytes the encoder holds in memory: its buffers' capacity (Parquet: the open row group's pages and dictionaries,
+  // the compressor's state and buffer, the footer metadata; CSV: its text buffer and deflate state). What the memory
+  // budget counts for an open file, next to what the output stream holds.
+  virtual uint64_t memory_bytes() const = 0;
   // Bytes of footer metadata held in memory until finish() (Parquet: the row groups' metadata, statistics
   // included); 0 for encoders without a footer.
   virtual uint64_t footer_bytes() const { return 0; }

@@ -1,5 +1,7 @@
 #include "sink/change_writer.h"
 
+#include <algorithm>
+
 #include "base/byte_size.h"
 #include "model/change_position_text.h"
 
@@ -63,7 +65,7 @@ uint64_t ChangeWriter::in_flight_memory() const {
 
 uint64_t ChangeWriter::memory_bytes() const {
   if (!file_.is_open()) return in_flight_memory();
-  return in_flight_memory() + file_.memory_bytes() + rows_.payload_bytes();
+  return in_flight_memory() + file_.memory_bytes() + rows_.memory_bytes();
 }
 
 Status ChangeWriter::spill() {
@@ -81,19 +83,25 @@ Status ChangeWriter::spill() {
   PGS3_RETURN_IF_ERROR(flush_staged_rows());
   if (shape_ != nullptr) rows_ = RecordBatch(shape_->schema());
   // A spill file costs its write buffer (and a file descriptor): moving fewer bytes than that would free nothing.
-  // The encoder's open row group is written out first (a shorter row group) once it holds kMinEarlyRowGroupBytes.
+  // The encoder's open row group is written out first (a shorter row group) once it is large enough.
+  const uint64_t min_row_group = min_early_row_group_bytes();
   const uint64_t movable =
       file_.staged_memory_bytes() +
-      (file_.encoder_buffered_bytes() >= kMinEarlyRowGroupBytes ? file_.encoder_buffered_bytes() : 0);
+      (file_.encoder_buffered_bytes() >= min_row_group ? file_.encoder_buffered_bytes() : 0);
   if (!file_.spilled() && movable <= SpillFile::kBufferBytes) return Status::ok();
   const uint64_t to_move = movable;
-  Status st = file_.spill(kMinEarlyRowGroupBytes);
+  Status st = file_.spill(min_row_group);
   if (!st.is_ok()) {
     return fail(st.with_context("spilling change file " + open_.key + " (" + human_bytes(to_move) +
                                 " to move out of memory, and the rest of the file after it)"));
   }
   report_spill_progress();
   return Status::ok();
+}
+
+uint64_t ChangeWriter::min_early_row_group_bytes() const {
+  const uint64_t share = options_.memory_budget ? options_.memory_budget->share_bytes() / 4 : kMinEarlyRowGroupBytes;
+  return std::clamp(share, kMinEarlyRowGroupFloorBytes, kMinEarlyRowGroupBytes);
 }
 
 void ChangeWriter::report_spill_progress() {

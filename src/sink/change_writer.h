@@ -57,8 +57,8 @@
 // encoder and moves its staged encoded bytes to a spill file in options.spill_directory, where the rest of the file
 // then goes (unless they are no more than a spill file's write buffer, SpillFile::kBufferBytes: that would free
 // nothing). Each spilled open file holds one file descriptor. The encoder's open row group is closed early and moved
-// with them once it holds kMinEarlyRowGroupBytes (Parquet then has shorter row groups; no value changes); a smaller
-// one stays in memory and counted. A spill that fails fails the writer with an error naming the
+// with them once it is large enough (min_early_row_group_bytes(); Parquet then has shorter row groups; no value
+// changes); a smaller one stays in memory and counted. A spill that fails fails the writer with an error naming the
 // directory or file. Without a budget the whole open file stays in memory: give one in production.
 //
 // Errors: a malformed change (wrong relation, wrong column count, undecodable value), a failure of the store or of a
@@ -149,10 +149,12 @@ struct ChangeWriterStats {
 // Private MemoryConsumer: the budget calls memory_bytes() and spill(), which are also public.
 class ChangeWriter : private MemoryConsumer {
  public:
-  // spill() closes the encoder's open row group early once it holds this much (each row group's footer metadata
-  // stays in memory until its file closes: smaller ones would trade data for metadata). Below it, an open row group
-  // stays in memory and counted: at most this much per table.
+  // spill() closes the encoder's open row group early once it holds a quarter of the budget's share per table
+  // (MemoryBudget::share_bytes()), within these bounds: each row group's footer metadata stays in memory until its
+  // file closes, so smaller ones would trade data for metadata; with many tables a small budget still holds every
+  // table's open row group. Below it, an open row group stays in memory and counted.
   static constexpr uint64_t kMinEarlyRowGroupBytes = 256 * 1024;
+  static constexpr uint64_t kMinEarlyRowGroupFloorBytes = 32 * 1024;
   // A file whose footer metadata (the row groups the budget closed early) reaches this closes at the next end of a
   // transaction, like one that reached CdcMinFileSize: the metadata of many short row groups is not held longer.
   static constexpr uint64_t kMaxFooterBytes = 128 * 1024;
@@ -247,6 +249,8 @@ class ChangeWriter : private MemoryConsumer {
   Status close_if_due(std::chrono::system_clock::time_point now);
   Status report_memory();
   void report_spill_progress();
+  // How large the open row group must be for spill() to close it early (see kMinEarlyRowGroupBytes).
+  uint64_t min_early_row_group_bytes() const;
   Status flush_staged_rows();
   uint64_t estimated_size() const;
   Status fail(Status status);

@@ -18,6 +18,7 @@ void MemoryBudget::remove(MemoryConsumer* consumer) {
   auto it = held_.find(consumer);
   if (it == held_.end()) return;
   total_ -= it->second;
+  if (it->second > 0) --holding_;
   held_.erase(it);
 }
 
@@ -25,6 +26,7 @@ void MemoryBudget::set(MemoryConsumer* consumer, uint64_t bytes) {
   auto it = held_.find(consumer);
   if (it == held_.end()) return;  // not registered (or already removed): not counted
   total_ = total_ - it->second + bytes;
+  holding_ = holding_ + (bytes > 0 ? 1 : 0) - (it->second > 0 ? 1 : 0);
   it->second = bytes;
   peak_ = std::max(peak_, total_);
 }

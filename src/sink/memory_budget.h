@@ -23,6 +23,7 @@
 // consumers (each unregisters itself when destroyed).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 
@@ -69,6 +70,9 @@ class MemoryBudget {
   // Times the total passed the limit and consumers were asked to spill.
   uint64_t spill_rounds() const { return spill_rounds_; }
   size_t consumers() const { return held_.size(); }
+  // The limit shared out among the consumers holding memory now (the whole limit when none does): what one of them
+  // may keep without crowding the others out, e.g. the size of a buffer it cannot spill.
+  uint64_t share_bytes() const { return limit_ / std::max<size_t>(1, holding_); }
 
  private:
   void set(MemoryConsumer* consumer, uint64_t bytes);
@@ -77,6 +81,7 @@ class MemoryBudget {
   uint64_t limit_;
   uint64_t target_;
   std::map<MemoryConsumer*, uint64_t> held_;
+  size_t holding_ = 0;  // consumers whose bytes are not 0
   uint64_t total_ = 0;
   uint64_t peak_ = 0;
   uint64_t spilled_bytes_ = 0;

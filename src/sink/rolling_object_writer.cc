@@ -60,15 +60,14 @@ uint64_t RollingObjectWriter::estimated_size() const { return encoder_ ? encoder
 
 uint64_t RollingObjectWriter::encoder_buffered_bytes() const {
   if (!encoder_) return 0;
-  const uint64_t encoded = encoder_->estimated_size();
-  const uint64_t written = staged_ ? staged_->position() : object_->position();
-  // The encoder's estimate covers what it wrote and what it buffers (the open row group, the CSV buffer).
-  return encoded > written ? encoded - written : 0;
+  const uint64_t held = encoder_->memory_bytes();
+  const uint64_t footer = encoder_->footer_bytes();
+  return held > footer ? held - footer : 0;
 }
 
 uint64_t RollingObjectWriter::memory_bytes() const {
   if (!encoder_) return 0;
-  return staged_memory_bytes() + encoder_buffered_bytes() + encoder_->footer_bytes();
+  return staged_memory_bytes() + encoder_->memory_bytes();
 }
 
 Status RollingObjectWriter::spill(uint64_t min_row_group_bytes) {

@@ -58,7 +58,7 @@ class RollingObjectWriter {
   // The size the file would have if committed now (the encoder's estimate); 0 without an open file.
   uint64_t estimated_size() const;
   // Bytes held in memory for the open file: staged bytes (or the spill file's write buffer) and the encoder's
-  // buffers (its estimate less what it wrote).
+  // buffers (FileEncoder::memory_bytes(): their capacity, the footer metadata included).
   uint64_t memory_bytes() const;
   // The encoder's footer metadata held until the file closes (FileEncoder::footer_bytes(); in memory_bytes()).
   uint64_t footer_bytes() const { return encoder_ ? encoder_->footer_bytes() : 0; }
@@ -68,7 +68,7 @@ class RollingObjectWriter {
   // first (FileEncoder::flush_buffered(): a shorter row group) when it holds at least `min_row_group_bytes`: each row
   // group costs footer metadata held until the file closes, so tiny ones would trade data for metadata.
   Status spill(uint64_t min_row_group_bytes = 0);
-  // Bytes the encoder holds for its open row group (its estimate less what it wrote).
+  // Bytes the encoder holds for its open row group: its memory less the footer metadata.
   uint64_t encoder_buffered_bytes() const;
   bool spilled() const { return staged_ && staged_->spilled(); }
   uint64_t spilled_bytes() const { return staged_ ? staged_->spilled_bytes() : 0; }

@@ -11,13 +11,17 @@
 //
 //   const proxy = await startFaultProxy({ target: s3.endpoint, seed: 1, rate503: 0.3 });
 //   ... point the client at proxy.endpoint ...; proxy.counts → { requests, rate503, rateReset, rateStall, forwarded,
-//   resetDuringRequest, resetDuringResponse, reset (= rateReset), stall (= rateStall) }; proxy.events → [{ method, url, fault }] in arrival order, fault one
-//   of 'rate503', 'resetDuringRequest', 'resetDuringResponse', 'rateStall', 'none'.
+//   resetDuringRequest, resetDuringResponse, reset (= rateReset), stall (= rateStall), held (by hold()) };
+//   proxy.events → [{ method, url, fault }] in arrival order, fault one of 'rate503', 'resetDuringRequest',
+//   'resetDuringResponse', 'rateStall', 'none'.
 //   await proxy.stop();
 //
-// proxy.activeRequests() lists the requests in progress. `match(req)` (optional) limits faults to the requests it accepts (others are forwarded); setRates() changes the
-// rates while running; `resetWhere` ('either', the default, 'request' or 'response') fixes where a reset happens. CLI: node tests/tools/fault-proxy.mjs --target URL [--port 0] [--seed N] [--rate503 P]
-// [--rate-reset P] [--rate-stall P] [--stall-ms MS] prints {"endpoint": ...} and stops on SIGTERM, printing counts.
+// proxy.activeRequests() lists the requests in progress. `match(req)` (optional) limits faults to the requests it
+// accepts (others are forwarded); setRates() changes the rates while running; hold(ms) is an outage window (no
+// response for ms); `resetWhere` ('either', the default, 'request' or 'response') fixes where a reset happens.
+// CLI: node tests/tools/fault-proxy.mjs --target URL [--port 0] [--seed N] [--rate503 P] [--rate-reset P]
+// [--rate-stall P] [--stall-ms MS] [--hold-ms MS] prints {"endpoint": ...}, holds every response for --hold-ms
+// (default 10000) on SIGUSR1, and stops on SIGTERM, printing counts.
 // Binds 127.0.0.1 only.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -56,7 +60,8 @@ export async function startFaultProxy({ target, port = 0, seed = 1, rate503 = 0,
   const random = prng(seed);
   let rates = { rate503, rateReset, rateStall };
   const counts = { requests: 0, rate503: 0, rateReset: 0, rateStall: 0, forwarded: 0, resetDuringRequest: 0,
-    resetDuringResponse: 0, reset: 0, stall: 0 };
+    resetDuringResponse: 0, reset: 0, stall: 0, held: 0 };
+  let holdUntil = 0; // hold(): no response leaves before this time (ms since the epoch)
   const events = [];
   const EVENT_LIMIT = 100000;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -184,12 +189,14 @@ export async function startFaultProxy({ target, port = 0, seed = 1, rate503 = 0,
         res.writeHead(upRes.statusCode, upRes.statusMessage, out);
         upRes.pipe(res);
       };
-      if (decision.fault === 'rateStall') {
+      const delay = Math.max(decision.fault === 'rateStall' ? stallMs : 0, holdUntil - Date.now());
+      if (delay > 0) {
+        if (decision.fault !== 'rateStall') counts.held++;
         upRes.pause();
         const timer = setTimeout(() => {
           timers.delete(timer);
           send();
-        }, stallMs);
+        }, delay);
         timers.add(timer);
       } else {
         send();
@@ -211,6 +218,9 @@ export async function startFaultProxy({ target, port = 0, seed = 1, rate503 = 0,
     counts,
     events,
     setRates(next) { rates = { ...rates, ...next }; },
+    // An outage window: for `ms` from now no response is sent (those arriving in the window, and those of requests
+    // already in progress, wait until it ends), as when S3 stops answering for a while.
+    hold(ms) { holdUntil = Date.now() + ms; },
     // The requests in progress now (arrived, not yet answered or cut): [{ method, url }].
     activeRequests() { return [...active]; },
     async stop() {
@@ -237,6 +247,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       'rate-reset': { type: 'string', default: '0' },
       'rate-stall': { type: 'string', default: '0' },
       'stall-ms': { type: 'string', default: '5000' },
+      'hold-ms': { type: 'string', default: '10000' },
     },
   });
   if (!values.target) {
@@ -247,6 +258,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     rate503: Number(values.rate503), rateReset: Number(values['rate-reset']), rateStall: Number(values['rate-stall']),
     stallMs: Number(values['stall-ms']) });
   process.stdout.write(JSON.stringify({ endpoint: proxy.endpoint, port: proxy.port }) + '\n');
+  // SIGUSR1: an outage window of --hold-ms (proxy.hold()).
+  process.on('SIGUSR1', () => {
+    proxy.hold(Number(values['hold-ms']));
+    process.stderr.write(JSON.stringify({ hold: Number(values['hold-ms']), at: Date.now() }) + '\n');
+  });
   for (const signal of ['SIGTERM', 'SIGINT']) {
     process.on(signal, async () => {
       await proxy.stop();

@@ -168,6 +168,13 @@ uint64_t CsvWriter::estimated_size() const {
   return bytes_out_ + static_cast<uint64_t>(static_cast<double>(buffer_.size()) * ratio);
 }
 
+uint64_t CsvWriter::memory_bytes() const {
+  uint64_t bytes = buffer_.capacity() + value_index_.capacity() * sizeof(size_t);
+  // zlib's documented deflate footprint, windowBits 15 and memLevel 8, and the output chunk.
+  if (deflater_) bytes += (uint64_t{1} << 17) + (uint64_t{1} << 17) + deflater_->chunk.capacity();
+  return bytes;
+}
+
 Status CsvWriter::finish(const KeyValueMetadata&) {
   if (!status_.is_ok()) return status_;
   if (finished_) return Status::internal("CsvWriter::finish called twice");

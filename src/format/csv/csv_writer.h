@@ -57,6 +57,7 @@ class CsvWriter final : public FileEncoder {
   uint64_t estimated_size() const override;
   Status finish(const KeyValueMetadata& metadata) override;
   uint64_t rows() const override { return rows_; }
+  uint64_t memory_bytes() const override;
 
  private:
   struct Deflater;  // zlib state, only with gzip

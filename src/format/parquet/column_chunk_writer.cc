@@ -253,4 +253,15 @@ uint64_t ColumnChunkWriter::buffered_size() const {
   return chunk_pages_.size() + static_cast<uint64_t>(open * ratio);
 }
 
+uint64_t ColumnChunkWriter::memory_bytes() const {
+  return values_memory_bytes() + page_levels_.capacity() + chunk_pages_.capacity() + levels_.capacity() +
+         values_.capacity() + body_.capacity() + header_.capacity();
+}
+
+void ColumnChunkWriter::release_buffers() {
+  std::vector<uint8_t>().swap(page_levels_);
+  for (std::string* buffer : {&chunk_pages_, &levels_, &values_, &body_, &header_}) std::string().swap(*buffer);
+  release_values();
+}
+
 }  // namespace pgs3

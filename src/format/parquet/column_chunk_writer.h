@@ -50,6 +50,14 @@ class ColumnChunkWriter {
   // dictionary scaled by the compression ratio seen so far in this column.
   uint64_t buffered_size() const;
 
+  // Bytes this writer holds in memory: its buffers' capacity (closed pages, the open page, the dictionary, the
+  // scratch buffers), which is more than buffered_size() when the dictionary compresses well or a buffer grew for an
+  // earlier page. What the memory budget counts (sink/memory_budget.h).
+  uint64_t memory_bytes() const;
+  // Frees the buffers an empty writer keeps (after write_chunk()) for the next chunk: closed pages, scratch, the
+  // dictionary. The next chunk allocates them again as it grows.
+  void release_buffers();
+
  protected:
   ColumnChunkWriter(const ColumnSpec& spec, const ParquetWriterOptions& options, BlockCompressor* compressor,
                     ThriftSerializer* serializer);
@@ -69,6 +77,10 @@ class ColumnChunkWriter {
   virtual bool dictionary_page(std::string* out, int32_t* entries) = 0;
   // Bytes of the dictionary page body so far (0 without dictionary).
   virtual size_t dictionary_size() const = 0;
+  // Bytes the typed part holds: its dictionary, the open page's values and indices, the bounds.
+  virtual size_t values_memory_bytes() const = 0;
+  // Frees the typed part's buffers; called between chunks only.
+  virtual void release_values() = 0;
   // Writes the chunk's bounds into *stats.
   virtual void chunk_statistics(parquet_thrift::Statistics* stats) const = 0;
   // Forgets the chunk's dictionary and bounds; dictionary encoding starts afresh for the next chunk.

@@ -120,6 +120,13 @@ class BinaryMinMax {
   bool has_bounds() const { return has_bounds_; }
   const std::string& min() const { return min_; }
   const std::string& max() const { return max_; }
+  size_t memory_bytes() const { return min_.capacity() + max_.capacity(); }
+  // reset(), and frees the bounds' memory.
+  void release() {
+    reset();
+    std::string().swap(min_);
+    std::string().swap(max_);
+  }
 
   // The comparison this accumulator orders by.
   bool less(std::string_view a, std::string_view b) const {

@@ -6,8 +6,10 @@
 // to PLAIN for the rest of the chunk, as parquet-mr and Arrow do.
 //
 // Lookups use an open-addressing hash table of entry indices (load factor <= 1/2) and allocate only when the table
-// or the entry storage grows, never per value. Floating-point values are keyed by their bit pattern, so -0.0 and
-// +0.0, and NaNs with different payloads, stay distinct and round-trip exactly. Not thread-safe.
+// or the entry storage grows, never per value. The table starts small (kInitialSlots): a file holds a dictionary per
+// column, and a task with hundreds of tables of tens of columns holds thousands of them at once. memory_bytes() is
+// what a dictionary holds (its buffers' capacity), for the memory budget. Floating-point values are keyed by their bit
+// pattern, so -0.0 and +0.0, and NaNs with different payloads, stay distinct and round-trip exactly. Not thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -52,6 +54,8 @@ inline uint64_t hash_bytes(const char* p, size_t n) {
   return h;
 }
 
+inline constexpr size_t kInitialSlots = 16;
+
 // Dictionary of fixed-width values, keyed by their bit pattern (uint32_t for INT32/FLOAT, uint64_t for INT64/DOUBLE).
 template <typename Bits>
 class FixedWidthDictionary {
@@ -85,6 +89,9 @@ class FixedWidthDictionary {
   }
   size_t plain_size() const { return entries_.size() * sizeof(Bits); }
   Bits entry(size_t index) const { return entries_[index]; }
+  size_t memory_bytes() const { return entries_.capacity() * sizeof(Bits) + slots_.capacity() * sizeof(int32_t); }
+  // Empties the dictionary and frees its memory.
+  void release() { *this = FixedWidthDictionary(); }
 
   // Empties the dictionary for the next column chunk, keeping its memory. A small dictionary in a table grown by an
   // earlier chunk clears just its own slots, so that a row group costs time in its values, not in the table size.
@@ -104,7 +111,7 @@ class FixedWidthDictionary {
 
  private:
   void grow() {
-    size_t capacity = slots_.empty() ? 1024 : slots_.size() * 2;
+    size_t capacity = slots_.empty() ? kInitialSlots : slots_.size() * 2;
     slots_.assign(capacity, -1);
     size_t mask = capacity - 1;
     for (size_t i = 0; i < entries_.size(); ++i) {
@@ -162,6 +169,15 @@ class BinaryDictionary {
   std::string_view entry(size_t index) const {
     return std::string_view(plain_).substr(starts_[index], lengths_[index]);
   }
+  size_t memory_bytes() const {
+    return plain_.capacity() + starts_.capacity() * sizeof(size_t) + lengths_.capacity() * sizeof(uint32_t) +
+           hashes_.capacity() * sizeof(uint64_t) + slots_.capacity() * sizeof(Slot);
+  }
+  void release() {
+    // std::string's move assignment may keep the target's buffer (when the source is a short string): swap.
+    std::string().swap(plain_);
+    *this = BinaryDictionary(length_prefix_);
+  }
 
   void clear() {
     if (hashes_.size() * 8 < slots_.size()) {
@@ -187,7 +203,7 @@ class BinaryDictionary {
   };
 
   void grow() {
-    size_t capacity = slots_.empty() ? 1024 : slots_.size() * 2;
+    size_t capacity = slots_.empty() ? kInitialSlots : slots_.size() * 2;
     slots_.assign(capacity, Slot{});
     size_t mask = capacity - 1;
     for (size_t i = 0; i < hashes_.size(); ++i) {

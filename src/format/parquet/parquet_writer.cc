@@ -123,20 +123,28 @@ Status ParquetWriter::flush_row_group() {
     PGS3_RETURN_IF_ERROR(columns_[c]->write_chunk(out_, file_start_, &chunks[c]));
     uncompressed += chunks[c].meta_data.total_uncompressed_size;
     compressed += chunks[c].meta_data.total_compressed_size;
-    // The chunk's fixed fields (path, encodings, offsets, sizes: about 200 bytes held) and its bounds.
-    const pt::Statistics& st = chunks[c].meta_data.statistics;
-    footer_bytes_ += 200 + st.min_value.size() + st.max_value.size() + st.min.size() + st.max.size();
   }
   group.columns = std::move(chunks);  // Thrift's __set_ copies
   group.__set_num_rows(row_group_rows_);
   group.__set_total_byte_size(uncompressed);
   group.__set_total_compressed_size(compressed);
-  if (row_groups_.size() <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) {
-    group.__set_ordinal(static_cast<int16_t>(row_groups_.size()));
+  if (row_group_count_ <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) {
+    group.__set_ordinal(static_cast<int16_t>(row_group_count_));
   }
-  row_groups_.push_back(std::move(group));
+  // Kept encoded until finish(): Thrift's objects hold several times the bytes of their compact encoding (a
+  // ColumnChunk is about 1.5 KB in memory), and a file of many short row groups holds thousands of them.
+  PGS3_RETURN_IF_ERROR(serializer_.append(group, &row_groups_encoded_));
+  ++row_group_count_;
   row_group_rows_ = 0;
+  // The writers keep their buffers' capacity for the next row group; beyond kRetainedBytes that memory is given
+  // back, so that a file between row groups costs the memory budget little (hundreds of tables hold a file each).
+  if (memory_bytes() > footer_bytes() + kRetainedBytes) release_buffers();
   return Status::ok();
+}
+
+void ParquetWriter::release_buffers() {
+  for (auto& column : columns_) column->release_buffers();
+  compressor_.release();
 }
 
 Status ParquetWriter::flush_buffered() {
@@ -144,12 +152,16 @@ Status ParquetWriter::flush_buffered() {
   if (finished_) return Status::ok();
   status_ = flush_row_group();
   PGS3_RETURN_IF_ERROR(status_);
-  // New column writers: the old ones' buffers keep their capacity (pages, dictionaries) after a row group, which is
-  // the memory the caller wants back.
-  for (size_t c = 0; c < schema_.size(); ++c) {
-    columns_[c] = ColumnChunkWriter::create(schema_[c], options_, &compressor_, &serializer_);
-  }
+  // The writers' buffers keep their capacity (pages, dictionaries) after a row group: that is the memory the caller
+  // wants back.
+  release_buffers();
   return Status::ok();
+}
+
+uint64_t ParquetWriter::memory_bytes() const {
+  uint64_t bytes = compressor_.memory_bytes() + footer_bytes();
+  for (const auto& column : columns_) bytes += column->memory_bytes();
+  return bytes;
 }
 
 uint64_t ParquetWriter::estimated_size() const {
@@ -178,7 +190,15 @@ Status ParquetWriter::finish(const KeyValueMetadata& metadata) {
   for (const ColumnSpec& spec : schema_) elements.push_back(schema_element_for(spec));
   file.schema = std::move(elements);
   file.__set_num_rows(static_cast<int64_t>(rows_));
-  file.row_groups = std::move(row_groups_);
+  file.row_groups.reserve(row_group_count_);
+  for (std::string_view encoded = row_groups_encoded_; !encoded.empty();) {
+    pt::RowGroup group;
+    Result<uint32_t> used = thrift_deserialize(encoded, &group, "a row group's metadata");
+    if (!used.is_ok()) return status_ = used.status().with_context("Parquet writer");
+    file.row_groups.push_back(std::move(group));
+    encoded.remove_prefix(*used);
+  }
+  std::string().swap(row_groups_encoded_);
   if (!metadata.empty()) {
     std::vector<pt::KeyValue> kvs;
     kvs.reserve(metadata.size());

@@ -7,7 +7,8 @@
 // ColumnOrder TYPE_ORDER, which defines how its statistics are ordered (column_statistics.h).
 //
 // write() accepts batches of any size and splits them across row groups; a row group is written to the OutputStream
-// as soon as it is complete, so memory is bounded by one row group (plus the dictionaries). finish() writes the last,
+// as soon as it is complete, so memory is bounded by one row group (plus the dictionaries); between row groups the
+// writer keeps at most kRetainedBytes of buffers, and memory_bytes() says what it holds. finish() writes the last,
 // partial row group and the footer with the caller's key-value metadata. After any error the writer is failed: every
 // later call returns that error.
 //
@@ -16,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/output_stream.h"
@@ -28,9 +30,6 @@
 
 namespace pgs3 {
 
-namespace parquet_thrift {
-class RowGroup;
-}
 class ColumnChunkWriter;
 
 class ParquetWriter final : public FileEncoder {
@@ -49,7 +48,8 @@ class ParquetWriter final : public FileEncoder {
   // Writes the open row group now (a row group shorter than RowGroupLength) and frees the column buffers' memory.
   Status flush_buffered() override;
   // An estimate of the row groups' metadata: per column chunk its fixed fields and its statistics' bounds.
-  uint64_t footer_bytes() const override { return footer_bytes_; }
+  uint64_t footer_bytes() const override { return row_groups_encoded_.capacity(); }
+  uint64_t memory_bytes() const override;
 
   const std::vector<ColumnSpec>& schema() const { return schema_; }
 
@@ -57,6 +57,10 @@ class ParquetWriter final : public FileEncoder {
   Status check_batch(const RecordBatch& batch) const;
   Status write_magic_once();
   Status flush_row_group();
+  void release_buffers();
+
+  // What the column writers and the compressor may keep between row groups (flush_row_group()).
+  static constexpr uint64_t kRetainedBytes = 256 * 1024;
 
   std::vector<ColumnSpec> schema_;
   ParquetWriterOptions options_;
@@ -69,10 +73,10 @@ class ParquetWriter final : public FileEncoder {
   BlockCompressor compressor_;
   ThriftSerializer serializer_;
   std::vector<std::unique_ptr<ColumnChunkWriter>> columns_;
-  std::vector<parquet_thrift::RowGroup> row_groups_;
+  std::string row_groups_encoded_;  // the row groups' metadata so far, Thrift compact, back to back
+  size_t row_group_count_ = 0;
   int64_t row_group_rows_ = 0;
   uint64_t rows_ = 0;
-  uint64_t footer_bytes_ = 0;
 };
 
 }  // namespace pgs3

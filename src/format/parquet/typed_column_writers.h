@@ -37,6 +37,9 @@ class DictionaryPageState {
 
   // Estimated bytes of the open page's indices: bit width byte plus bit-packed indices. Width at least 1, so that a
   // one-entry dictionary still fills pages.
+  size_t memory_bytes() const { return indices.capacity() * sizeof(uint32_t); }
+  void release() { std::vector<uint32_t>().swap(indices); }
+
   size_t encoded_size(size_t entries) const {
     return 1 + (indices.size() * static_cast<size_t>(std::max(1, index_bit_width(entries))) + 7) / 8;
   }
@@ -110,6 +113,14 @@ class FixedWidthColumnWriter final : public ColumnChunkWriter {
     return true;
   }
   size_t dictionary_size() const override { return dictionary_.plain_size(); }
+  size_t values_memory_bytes() const override {
+    return dictionary_.memory_bytes() + dict_.memory_bytes() + values_.capacity();
+  }
+  void release_values() override {
+    dictionary_.release();
+    dict_.release();
+    std::string().swap(values_);
+  }
   void chunk_statistics(parquet_thrift::Statistics* stats) const override { set_statistics(chunk_bounds_, stats); }
   void reset_chunk() override {
     dictionary_.clear();
@@ -207,6 +218,17 @@ class BinaryColumnWriter final : public ColumnChunkWriter {
     return true;
   }
   size_t dictionary_size() const override { return dictionary_.plain_size(); }
+  size_t values_memory_bytes() const override {
+    return dictionary_.memory_bytes() + dict_.memory_bytes() + values_.capacity() + page_bounds_.memory_bytes() +
+           chunk_bounds_.memory_bytes();
+  }
+  void release_values() override {
+    dictionary_.release();
+    dict_.release();
+    std::string().swap(values_);
+    page_bounds_.release();
+    chunk_bounds_.release();
+  }
   void chunk_statistics(parquet_thrift::Statistics* stats) const override {
     set_statistics(chunk_bounds_, !kFixed, spec_.logical == LogicalType::kString, stats);
   }
@@ -288,6 +310,8 @@ class BooleanColumnWriter final : public ColumnChunkWriter {
   }
   bool dictionary_page(std::string*, int32_t*) override { return false; }
   size_t dictionary_size() const override { return 0; }
+  size_t values_memory_bytes() const override { return values_.capacity(); }
+  void release_values() override { std::vector<uint8_t>().swap(values_); }
   void chunk_statistics(parquet_thrift::Statistics* stats) const override { set_statistics(chunk_bounds_, stats); }
   void reset_chunk() override { chunk_bounds_.reset(); }
 

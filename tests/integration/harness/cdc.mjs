@@ -378,6 +378,7 @@ export class Workload {
     this.loops = [];
     this.error = null;
     this.paused = null;
+    this.ordersExtra = false;
   }
 
   start() {
@@ -412,6 +413,36 @@ export class Workload {
     r?.();
   }
 
+  // Runs `sql` (DDL, a TRUNCATE; one transaction) while the workers are held between their transactions.
+  async between(sql) {
+    await this.pause();
+    try {
+      await this.cluster.sql(sql);
+    } finally {
+      this.resume();
+    }
+  }
+
+  // ALTER TABLE orders ADD COLUMN extra text, after which some updates of orders set it.
+  async addOrdersColumn() {
+    await this.between(`ALTER TABLE ${this.schema}.orders ADD COLUMN extra text`);
+    this.ordersExtra = true;
+  }
+
+  // One transaction that changes orders, truncates kinds and inserts new rows into it: the TRUNCATE removes kinds'
+  // objects (HandleSourceTableTruncated), so its rebuild is what was written after it.
+  async truncateKinds(rows = 50) {
+    const s = this.schema;
+    const first = this.fresh('kinds', rows);
+    await this.between(`
+      BEGIN;
+      UPDATE ${s}.orders SET ver = ver + 1 WHERE id <= 5;
+      TRUNCATE ${s}.kinds;
+      INSERT INTO ${s}.kinds (id, ${kindsColumns.map(quoteIdent).join(', ')}, ver)
+        SELECT g, ${kindsExprs('(g * 13)').join(', ')}, 1 FROM generate_series(${first}, ${first + rows - 1}::bigint) g;
+      COMMIT;`);
+  }
+
   // Runs until stopped (or the transaction budget is spent).
   async runFor(ms) {
     this.start();
@@ -438,6 +469,7 @@ export class Workload {
     const roll = r.next();
     if (table === 'orders') {
       if (roll < 0.25) return [`INSERT INTO ${s}.orders VALUES ($1, $2, $3, $4, 1)`, [r.pick(REGIONS), this.fresh('orders'), x % 1000, `n${x}`]];
+      if (roll < 0.55 && this.ordersExtra) return [`UPDATE ${s}.orders SET qty = $2, note = $3, extra = $4, ver = ver + 1 WHERE id = $1`, [this.existing(r, 'orders'), x % 1000, `u${x}`, `e${x % 97}`]];
       if (roll < 0.55) return [`UPDATE ${s}.orders SET qty = $2, note = $3, ver = ver + 1 WHERE id = $1`, [this.existing(r, 'orders'), x % 1000, `u${x}`]];
       if (roll < 0.62) return [`UPDATE ${s}.orders SET region = $2, ver = ver + 1 WHERE id = $1`, [this.existing(r, 'orders'), r.pick(REGIONS)]];
       if (roll < 0.69) return [`UPDATE ${s}.orders SET id = $2, ver = ver + 1 WHERE id = $1`, [this.existing(r, 'orders'), this.fresh('orders')]];

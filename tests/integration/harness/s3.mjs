@@ -26,9 +26,21 @@ export function newCredentials() {
 export async function startS3({ region = 'eu-west-1', buckets = [{ name: 'lake' }], denyActions, tls,
   clockOffsetMs } = {}) {
   const creds = newCredentials();
-  const server = await startS3Server({ port: 0, region, credentials: [creds], buckets, denyActions, tls, clockOffsetMs,
-    dataDir: makeTempDir('pgs3-it-s3-') });
-  return { server, creds, region, endpoint: server.endpoint, env: awsEnv(creds, region) };
+  const options = { region, credentials: [creds], buckets, denyActions, tls, clockOffsetMs,
+    dataDir: makeTempDir('pgs3-it-s3-') };
+  const server = await startS3Server({ port: 0, ...options });
+  return { server, creds, region, endpoint: server.endpoint, env: awsEnv(creds, region), options };
+}
+
+// Restarts the test server of `s3` (from startS3): it stops (open connections are closed), stays down for `downMs`,
+// and comes back on the same port with the same data directory, so that objects and multipart uploads survive as on
+// a real S3 service. s3.server is the new server afterwards.
+export async function restartS3(s3, downMs = 2000) {
+  const port = s3.server.port;
+  await s3.server.stop();
+  await new Promise((resolve) => setTimeout(resolve, downMs));
+  s3.server = await startS3Server({ port, ...s3.options });
+  return s3.server;
 }
 
 // The environment that gives pgs3 and the AWS CLI these credentials, and nothing else from the machine.

@@ -518,6 +518,55 @@ TEST(ParquetWriter, EstimatedSizeTracksTheFileSize) {
   }
 }
 
+// memory_bytes() counts what the open row group holds (at least its encoded estimate: dictionaries uncompressed,
+// buffers at capacity), and flush_buffered() gives it back: what is left is the footer metadata and small buffers.
+TEST(ParquetWriter, MemoryBytesCoversTheOpenRowGroupAndFlushBufferedFreesIt) {
+  for (Compression compression : {Compression::kNone, Compression::kSnappy, Compression::kGzip}) {
+    ParquetWriterOptions options;
+    options.compression = compression;
+    options.row_group_length = 1000000;
+    StringOutputStream out;
+    RecordBatch first = all_types_batch(1, 5);
+    ParquetWriter writer(first.schema, options, &out);
+    const uint64_t empty = writer.memory_bytes();
+    for (unsigned b = 0; b < 10; ++b) ASSERT_TRUE(writer.write(all_types_batch(1000, 200 + b)).is_ok());
+    const uint64_t buffered = writer.estimated_size() - out.position();
+    const uint64_t held = writer.memory_bytes();
+    EXPECT_GE(held, buffered) << compression_name(compression);
+    EXPECT_GT(held, empty + 100000) << compression_name(compression);
+    ASSERT_TRUE(writer.flush_buffered().is_ok());
+    EXPECT_LT(writer.memory_bytes(), empty + writer.footer_bytes() + 4096) << compression_name(compression);
+    ASSERT_TRUE(writer.finish({}).is_ok());
+  }
+}
+
+// Between row groups a writer keeps little: buffers beyond ParquetWriter's retained size are given back.
+TEST(ParquetWriter, AFinishedRowGroupLeavesLittleMemoryHeld) {
+  ParquetWriterOptions options;
+  options.row_group_length = 5000;
+  StringOutputStream out;
+  RecordBatch first = all_types_batch(1, 5);
+  ParquetWriter writer(first.schema, options, &out);
+  ASSERT_TRUE(writer.write(all_types_batch(5000, 300)).is_ok());
+  EXPECT_LT(writer.memory_bytes(), writer.footer_bytes() + 256 * 1024);
+  ASSERT_TRUE(writer.finish({}).is_ok());
+}
+
+// A file of many columns costs little before its values do: dictionaries start small.
+TEST(ParquetWriter, AWideSchemaHoldsLittleMemoryForItsFirstRow) {
+  std::vector<ColumnSpec> schema;
+  for (int c = 0; c < 30; ++c) {
+    schema.push_back(spec("c" + std::to_string(c), PhysicalType::kByteArray, LogicalType::kString));
+  }
+  RecordBatch batch(schema);
+  for (auto& column : batch.columns) column.append_bytes("x");
+  StringOutputStream out;
+  ParquetWriter writer(schema, ParquetWriterOptions{}, &out);
+  ASSERT_TRUE(writer.write(batch).is_ok());
+  EXPECT_LT(writer.memory_bytes(), 30u * 1024) << "30 columns of one short value each";
+  ASSERT_TRUE(writer.finish({}).is_ok());
+}
+
 TEST(ParquetWriter, NullInRequiredColumnIsADataError) {
   std::vector<ColumnSpec> schema = {spec("id", PhysicalType::kInt32, LogicalType::kNone, false)};
   RecordBatch batch(schema);
