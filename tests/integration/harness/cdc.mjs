@@ -629,6 +629,12 @@ export async function readTableFile(path, { settings, isChange, kinds, csvColumn
       names = [...prefix, ...csvColumns];
     }
     const nullValue = settings.CsvNullValue ?? '';
+    // A file written before an ALTER TABLE ADD COLUMN has the columns of then: the first ones of now (an added
+    // column comes last). Every row of a file has the same fields.
+    if (!settings.AddColumnName && rows.length > 0 && rows[0].length < names.length &&
+        rows[0].length > prefix.length) {
+      names = names.slice(0, rows[0].length);
+    }
     rawRows = rows.map((fields, i) => {
       assert.equal(fields.length, names.length, `${path}: row ${i} has ${fields.length} fields, expected ` +
         `${names.length} (${names.join(', ')})`);
