@@ -384,12 +384,12 @@ if [[ " $steps " == *" stall "* ]]; then
   bg_pids+=("$proxy_pid")
   for _ in $(seq 100); do [ -s "$work/proxy.json" ] && break; sleep 0.1; done
   write_task "$work/stall.json" cdc-bench-stall lat /unused \
-    ', "BucketName": "lake", "BucketFolder": "stall", "CdcMaxBatchInterval": 1, "TimestampColumnName": "commit_ts"' ""
+    ', "BucketName": "lake", "CdcMaxBatchInterval": 1, "TimestampColumnName": "commit_ts"' ""
   point_at_s3 "$work/stall.json" "$(endpoint_of "$work/proxy.json")"
   # The walsender's timeout at DMS's minimum: a loop that stopped replying during the outage would be cut.
   sql1 "ALTER SYSTEM SET wal_sender_timeout = '10s'" >/dev/null
   sql1 "SELECT pg_reload_conf()" >/dev/null
-  steady_latency stall "$work/stall.json" "$(slot_of cdc-bench-stall)" "$work/s3/lake/stall" "$proxy_pid"
+  steady_latency stall "$work/stall.json" "$(slot_of cdc-bench-stall)" "$work/s3/lake/bench/public/lat" "$proxy_pid"
   sql1 "ALTER SYSTEM RESET wal_sender_timeout" >/dev/null
   sql1 "SELECT pg_reload_conf()" >/dev/null
   grep -q '"hold"' "$work/proxy.log" || { say "  check the outage happened  MISMATCH (the proxy never held)\n"

@@ -53,6 +53,7 @@ void ChangeWriter::abort() {
   open_ = FileSummary{};
   spill_bytes_reported_ = 0;
   spill_file_reported_ = false;
+  crowding_ = false;
   // What is left is the files being uploaded: no more than before, so this does not spill.
   if (options_.memory_budget) (void)options_.memory_budget->update(this, in_flight_memory());
 }
@@ -85,9 +86,8 @@ Status ChangeWriter::spill() {
   // A spill file costs its write buffer (and a file descriptor): moving fewer bytes than that would free nothing.
   // The encoder's open row group is written out first (a shorter row group) once it is large enough.
   const uint64_t min_row_group = min_early_row_group_bytes();
-  const uint64_t movable =
-      file_.staged_memory_bytes() +
-      (file_.encoder_buffered_bytes() >= min_row_group ? file_.encoder_buffered_bytes() : 0);
+  const uint64_t movable = file_.staged_memory_bytes() +
+                           (file_.encoder_buffered_bytes() >= min_row_group ? file_.encoder_buffered_bytes() : 0);
   if (!file_.spilled() && movable <= SpillFile::kBufferBytes) return Status::ok();
   const uint64_t to_move = movable;
   Status st = file_.spill(min_row_group);
@@ -96,6 +96,9 @@ Status ChangeWriter::spill() {
                                 " to move out of memory, and the rest of the file after it)"));
   }
   report_spill_progress();
+  // What a spilled file still holds (its spill buffer, its footer metadata) above this table's share of the budget
+  // crowds the other tables out: the file closes at the next end of a transaction, which frees all of it.
+  crowding_ = memory_bytes() > options_.memory_budget->share_bytes();
   return Status::ok();
 }
 
@@ -275,6 +278,7 @@ Status ChangeWriter::open_file(DmsRowShape& shape, const RowChange& change, int6
   open_.last = change.position;
   spill_bytes_reported_ = 0;
   spill_file_reported_ = false;
+  crowding_ = false;
   return Status::ok();
 }
 
@@ -346,7 +350,7 @@ Status ChangeWriter::close_if_due(std::chrono::system_clock::time_point at) {
   const bool old_enough = at - opened_at_ >= std::chrono::seconds(settings_.cdc_max_batch_interval_s);
   const bool big_enough = estimated_size() >= static_cast<uint64_t>(settings_.cdc_min_file_size_kb) * 1024;
   const bool footer_full = file_.footer_bytes() >= kMaxFooterBytes;
-  if (old_enough || big_enough || footer_full) return close_file();
+  if (old_enough || big_enough || footer_full || crowding_) return close_file();
   return Status::ok();
 }
 

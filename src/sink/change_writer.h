@@ -156,7 +156,9 @@ class ChangeWriter : private MemoryConsumer {
   static constexpr uint64_t kMinEarlyRowGroupBytes = 256 * 1024;
   static constexpr uint64_t kMinEarlyRowGroupFloorBytes = 32 * 1024;
   // A file whose footer metadata (the row groups the budget closed early) reaches this closes at the next end of a
-  // transaction, like one that reached CdcMinFileSize: the metadata of many short row groups is not held longer.
+  // transaction, like one that reached CdcMinFileSize: the metadata of many short row groups is not held longer. So
+  // does a file that still holds more than the table's share of the budget after a spill (its spill buffer and
+  // footer): with many tables under a small budget, files are then smaller, and memory stays bounded.
   static constexpr uint64_t kMaxFooterBytes = 128 * 1024;
 
   ~ChangeWriter() override;  // discards the open file (not committed: its changes are not durable)
@@ -275,6 +277,7 @@ class ChangeWriter : private MemoryConsumer {
   FileSummary open_;                   // what the open file holds so far (key, positions, counts)
   uint64_t spill_bytes_reported_ = 0;  // of the open file's spill file, told to the memory budget
   bool spill_file_reported_ = false;
+  bool crowding_ = false;  // after a spill, the open file held more than its share of the budget (spill())
 
   std::optional<uint64_t> open_txn_;          // commit LSN of a transaction that gave a change and has not ended
   std::optional<ChangePosition> high_water_;  // highest position seen (or skipped through)
