@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The torture run of issue 12 (tests/integration/harness/torture.mjs) as a command: TORTURE_KILLS kill -9 trials
 // (default 100) for Parquet, for CSV and for CSV with PreserveTransactions, each on a fresh PostgreSQL 15 cluster and
-// S3 test server behind the fault proxy, with one PostgreSQL restart in the middle. Prints each run's figures as a
+// S3 test server behind the fault proxy, with one S3 server and one PostgreSQL restart, a TRUNCATE (not with
+// PreserveTransactions) and an ALTER TABLE ADD COLUMN along the way. Prints each run's figures as a
 // JSON line and a table at the end; exits 1 when any run's rebuilt tables differ from the source.
 //
 //   PGS3_BIN=build/release/pgs3 node bench/torture.mjs            (bench/torture.sh builds and sets it)
@@ -37,7 +38,8 @@ for (const f of results) {
     continue;
   }
   const kinds = Object.entries(f.kills).map(([k, n]) => `${k} ${n}`).join(', ');
-  console.log(`${f.label}: ${f.trials} kills (${kinds}), ${f.pgRestarts} PostgreSQL restart; tables equal ` +
+  console.log(`${f.label}: ${f.trials} kills (${kinds}), ${f.pgRestarts} PostgreSQL restart, ${f.s3Restarts} S3 ` +
+    `restart, events: ${f.events.join(', ')}; tables equal ` +
     `${f.tablesEqual}/${f.tables}, ${f.rowsCompared} rows compared, ${f.duplicates} duplicates, ${f.losses} losses, ` +
     `max recovery ${f.maxRecoveryMs} ms, ${f.openUploads} open multipart uploads; ` +
     `faults ${JSON.stringify(f.faults)}; seed ${f.seed}`);

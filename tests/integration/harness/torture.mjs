@@ -94,12 +94,21 @@ export async function runTorture({ kills = 100, seed, s3Settings = { DataFormat:
         await waitFor(async () => h3.finished() || await slotStreaming(cluster, taskId),
           { timeoutMs: 120000, what: `${label}: streaming before the S3 restart` });
         await sleep(r.int(500, 3000));
-        await restartS3(s3, 2000);
-        await sleep(3000);
+        const server = await restartS3(s3, 2000);
+        // pgs3 goes on by itself: a checkpoint reaches the new server.
+        await waitFor(() => h3.finished() || server.requestLog.some((e) => e.method === 'PUT' && e.status === 200 &&
+          /\/checkpoint\.json$/.test(e.key ?? '')), { timeoutMs: 120000,
+          what: `${label}: a checkpoint saved after the S3 restart` });
+        await sleep(r.int(0, 2000));
         if (h3.finished()) throw new Error(`${label}: pgs3 ended after the S3 restart: ${describeRun(await h3.done)}`);
         await h3.signal('SIGTERM');
         const stopped = await endWithin(h3, 60000, `${label}: the stop after the S3 restart`);
-        if (stopped.code !== 0) throw new Error(`${label}: the stop after the S3 restart: ${describeRun(stopped)}`);
+        // A stop while retries of the fault proxy's 503s are still under way may give up after its grace: exit 1,
+        // nothing confirmed that is not durable (the README's guarantees); the next run resumes.
+        const gaveUp = stopped.code === 1 && stopped.stderr.includes('stopped before every open file was durable');
+        if (stopped.code !== 0 && !gaveUp) {
+          throw new Error(`${label}: the stop after the S3 restart: ${describeRun(stopped)}`);
+        }
       }
       const h = start(k);
       const started = Date.now();
