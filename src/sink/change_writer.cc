@@ -98,7 +98,7 @@ Status ChangeWriter::spill() {
   report_spill_progress();
   // What a spilled file still holds (its spill buffer, its footer metadata) above this table's share of the budget
   // crowds the other tables out: the file closes at the next end of a transaction, which frees all of it.
-  crowding_ = memory_bytes() > options_.memory_budget->share_bytes();
+  crowding_ = options_.memory_budget != nullptr && memory_bytes() > options_.memory_budget->share_bytes();
   return Status::ok();
 }
 

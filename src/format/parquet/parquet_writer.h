@@ -47,7 +47,7 @@ class ParquetWriter final : public FileEncoder {
   uint64_t rows() const override { return rows_; }
   // Writes the open row group now (a row group shorter than RowGroupLength) and frees the column buffers' memory.
   Status flush_buffered() override;
-  // An estimate of the row groups' metadata: per column chunk its fixed fields and its statistics' bounds.
+  // The row groups' metadata held until finish(), Thrift compact-encoded (statistics included).
   uint64_t footer_bytes() const override { return row_groups_encoded_.capacity(); }
   uint64_t memory_bytes() const override;
 

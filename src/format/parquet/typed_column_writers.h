@@ -35,11 +35,12 @@ class DictionaryPageState {
   bool dictionary_mode = false;
   bool fall_back_after_page = false;
 
-  // Estimated bytes of the open page's indices: bit width byte plus bit-packed indices. Width at least 1, so that a
-  // one-entry dictionary still fills pages.
+  // Bytes the indices hold, and freeing them (between chunks).
   size_t memory_bytes() const { return indices.capacity() * sizeof(uint32_t); }
   void release() { std::vector<uint32_t>().swap(indices); }
 
+  // Estimated bytes of the open page's indices: bit width byte plus bit-packed indices. Width at least 1, so that a
+  // one-entry dictionary still fills pages.
   size_t encoded_size(size_t entries) const {
     return 1 + (indices.size() * static_cast<size_t>(std::max(1, index_bit_width(entries))) + 7) / 8;
   }

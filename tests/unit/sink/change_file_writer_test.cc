@@ -900,6 +900,46 @@ TEST_F(ChangeFileWriterSpillTest, GzipCsvFilesWrittenUnderASmallBudgetAreByteIde
   expect_same_files_with_and_without_budget(true, 3 << 19);
 }
 
+// Many tables under a small budget: what a spilled file keeps (its spill buffer, its footer) is more than a table's
+// share, so the file closes at the end of the transaction instead of waiting for CdcMinFileSize; without a budget
+// nothing closes there.
+TEST_F(ChangeFileWriterTest, SpilledFilesHoldingMoreThanTheirShareCloseAtTheTransactionEnd) {
+  settings_.cdc_min_file_size_kb = 1 << 20;
+  settings_.cdc_max_batch_interval_s = 3600;
+  for (bool with_budget : {false, true}) {
+    fs::remove_all(root_);
+    store_ = std::make_unique<RecordingStore>(root_.string());
+    MemoryBudget budget(1 << 20);  // 20 tables: about 51 KiB each, less than a spill buffer
+    std::vector<std::unique_ptr<ChangeFileWriter>> writers;
+    std::deque<std::string> payloads;
+    for (int t = 0; t < 20; ++t) {
+      ChangeWriterOptions o = options();
+      if (with_budget) o.memory_budget = &budget;
+      o.spill_directory = (root_ / "spill").string();
+      writers.push_back(writer(std::move(o), table(kOid + t, "t" + std::to_string(t))));
+    }
+    uint32_t seq = 0;
+    for (uint32_t i = 0; i < 200; ++i) {
+      for (int t = 0; t < 20; ++t) {
+        payloads.push_back(noise(600, i * 20 + t));
+        RowChange c = insert(0x100, ++seq, {text(std::to_string(i)), text("new"), text(payloads.back())});
+        c.relation_oid = kOid + t;
+        ASSERT_OK(writers[t]->append(c, commit_us_));
+      }
+    }
+    for (auto& w : writers) ASSERT_OK(w->end_transaction(0x100));
+    if (!with_budget) {
+      EXPECT_TRUE(keys().empty()) << "no budget: the files stay open until CdcMinFileSize or the interval";
+      continue;
+    }
+    EXPECT_GT(budget.spill_rounds(), 0u);
+    size_t closed = 0;
+    for (auto& w : writers) closed += w->stats().files;
+    EXPECT_GT(closed, 10u) << "most spilled files closed at the transaction end";
+    EXPECT_LE(budget.bytes_in_memory(), budget.limit());
+  }
+}
+
 TEST_F(ChangeFileWriterTest, SpillFilesAreRemovedAfterCloseAbortAndDestruction) {
   MemoryBudget budget(1);  // every change spills
   const fs::path spill = root_ / "spill";
