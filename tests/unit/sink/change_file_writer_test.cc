@@ -921,8 +921,11 @@ TEST_F(ChangeFileWriterTest, SpilledFilesHoldingMoreThanTheirShareCloseAtTheTran
     uint32_t seq = 0;
     for (uint32_t i = 0; i < 200; ++i) {
       for (int t = 0; t < 20; ++t) {
+        // The change's values point into these strings: they must outlive it.
+        payloads.push_back(std::to_string(i));
+        const std::string& id = payloads.back();
         payloads.push_back(noise(600, i * 20 + t));
-        RowChange c = insert(0x100, ++seq, {text(std::to_string(i)), text("new"), text(payloads.back())});
+        RowChange c = insert(0x100, ++seq, {text(id), text("new"), text(payloads.back())});
         c.relation_oid = kOid + t;
         ASSERT_OK(writers[t]->append(c, commit_us_));
       }
