@@ -16,6 +16,7 @@ log_dir=$(mktemp -d /tmp/pgs3-test-logs.XXXXXX)
 passed=0
 failed=0
 status=0
+lint_failed=0
 
 count_ctest() {  # "100% tests passed, 0 tests failed out of 42"
   local line total bad
@@ -69,7 +70,7 @@ plain_release() {
 
 lint() {  # counted as one test
   echo "== lint"
-  if scripts/lint.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); return 1; fi
+  if scripts/lint.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); lint_failed=1; return 1; fi
 }
 
 build release || exit 1
@@ -91,5 +92,10 @@ fi
 echo
 echo "logs: $log_dir"
 echo "pgs3: $passed passed, $failed failed"
+if [ "$failed" -ne 0 ]; then  # the names, so that the tail of a CI log says what failed
+  [ "$lint_failed" -eq 0 ] || echo "  - lint (scripts/lint.sh)"
+  grep -ahE "\*\*\*(Failed|Timeout|Exception)|^ *✖ " "$log_dir"/unit-*.log "$log_dir"/integration-*.log 2>/dev/null |
+    grep -av "failing tests:" | sort -u | sed 's/^ */  - /' | head -n 40
+fi
 [ "$failed" -eq 0 ] || status=1
 exit "$status"
