@@ -44,6 +44,8 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   if (!all.is_ok()) return fail(all.status());
   auto tables = select_tables(config, std::move(all).value(), source);
   if (!tables.is_ok()) return fail(tables.status());
+  auto segments = plan_load(config, *tables);
+  if (!segments.is_ok()) return fail(segments.status());
   // The target is checked last among the things that can be wrong, once the source is known to be usable; nothing
   // is written before every check passed.
   auto target = open_task_target(config);
@@ -53,10 +55,11 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   ObjectStore& store = *target->store;
 
   log_info("full load of " + std::to_string(tables->size()) + " table(s) from " + source + " into " + store.describe() +
-           ", " + std::to_string(config.full_load.max_full_load_sub_tasks) + " at a time");
+           ", " + std::to_string(segments->size()) + " segment(s), " +
+           std::to_string(config.full_load.max_full_load_sub_tasks) + " at a time");
   Progress progress(options.live_progress && stderr_is_terminal());
   FullLoad load(config, store, progress);
-  auto summary = load.run(*tables, *snapshot, utc_now_text(UtcTimeStyle::kDmsMicros));
+  auto summary = load.run(*tables, *segments, *snapshot, utc_now_text(UtcTimeStyle::kDmsMicros));
   (void)end_transaction(conn);
   if (!summary.is_ok()) {
     if (summary.status().code() == StatusCode::kCancelled && cancel_requested()) {

@@ -8,8 +8,14 @@ namespace pgs3 {
 TableReader::TableReader(const SourceTable& table, std::vector<MappedColumn> columns)
     : table_label_(table.qualified_name()),
       qualified_(table.qualified_name()),
-      partitioned_(table.is_partitioned()),
+      only_(!table.is_partitioned()),
       columns_(std::move(columns)) {}
+
+void TableReader::set_scope(std::string relation, bool only, std::string predicate) {
+  qualified_ = std::move(relation);
+  only_ = only;
+  predicate_ = std::move(predicate);
+}
 
 std::string TableReader::copy_sql() const {
   // A table without columns still has rows: "SELECT FROM t" returns them with no fields.
@@ -20,8 +26,9 @@ std::string TableReader::copy_sql() const {
   }
   // ONLY: an inheritance parent's children are tables of their own. A partitioned root has no rows of its own and
   // is read through the root, which covers every partition.
-  sql += partitioned_ ? " FROM " : " FROM ONLY ";
+  sql += only_ ? " FROM ONLY " : " FROM ";
   sql += qualified_;
+  if (!predicate_.empty()) sql += " WHERE " + predicate_;
   sql += ") TO STDOUT (FORMAT binary)";
   return sql;
 }

@@ -1,8 +1,10 @@
-// TableReader: reads one whole table with COPY ... TO STDOUT (FORMAT binary) into RecordBatches.
+// TableReader: reads one table, or one segment of it, with COPY ... TO STDOUT (FORMAT binary) into RecordBatches.
 //
 // The query is `COPY (SELECT <select_expr of each column> FROM ONLY "schema"."table") TO STDOUT (FORMAT binary)`;
-// a partitioned root is read without ONLY, through the root, so all its partitions come in one stream. Run it in a
-// transaction that has imported the full load's snapshot (pg/snapshot.h) to read a consistent image.
+// a partitioned root is read without ONLY, through the root, so all its partitions come in one stream. A scope
+// (set_scope) reads another relation (one of the table's partitions) and adds a WHERE condition: the segments of
+// task/load_plan.h. Run it in a transaction that has imported the full load's snapshot (pg/snapshot.h) to read a
+// consistent image.
 //
 // The reader decodes straight into the columns of a caller-owned RecordBatch, starting at `first_column`: columns
 // [0, first_column) belong to the caller (DMS's Op, a timestamp column, ...), which fills them in the callback. Every
@@ -46,6 +48,10 @@ class TableReader {
   // must have their specs, in the same order).
   TableReader(const SourceTable& table, std::vector<MappedColumn> columns);
 
+  // Reads `relation` (a quoted qualified name; with ONLY when `only`) instead of the table, keeping only the rows
+  // for which `predicate` (SQL over the table's columns; empty: all) is true.
+  void set_scope(std::string relation, bool only, std::string predicate);
+
   // The COPY statement this reader runs.
   std::string copy_sql() const;
 
@@ -61,7 +67,8 @@ class TableReader {
  private:
   std::string table_label_;  // "schema"."name" for messages
   std::string qualified_;    // the same, quoted for SQL
-  bool partitioned_ = false;
+  bool only_ = true;
+  std::string predicate_;
   std::vector<MappedColumn> columns_;
   std::vector<ColumnDecoder> decoders_;
   uint64_t rows_read_ = 0;

@@ -2,7 +2,9 @@
 // rules using JSON"). Selection rules are read in full; other rule types are refused or ignored, per type:
 // - transformation rules rename or drop schemas, tables and columns, so ignoring one would silently change the
 //   output: refused ("not supported yet");
-// - table-settings rules tune how a table is loaded (parallel-load, LOB settings): ignored with a warning;
+// - table-settings rules tune how a table is loaded: parallel-load is read into TaskConfig::parallel_load_rules (the
+//   columns, partitions and boundaries are checked against the source when the load is planned, task/load_plan.h);
+//   lob-settings are ignored with a warning (pgs3 copies every value whole, which is what they tune);
 // - post-processing rules with rule-action add-tag tag the S3 objects of the tables they match (AWS DMS User Guide,
 //   "Amazon S3 object tagging"): read into TaskConfig::tagging_rules, with the S3 limits that can be known before
 //   substitution checked here (rules/object_tagging.h checks the rest per table); any other action is refused.
@@ -33,6 +35,27 @@ constexpr std::string_view kTagLocatorNames[] = {"schema-name", "table-name"};
 constexpr std::string_view kTagNames[] = {"key", "value"};
 constexpr std::string_view kPostProcessingActions[] = {"add-tag"};
 constexpr std::string_view kPlaceholders[] = {"${schema-name}", "${table-name}"};
+constexpr std::string_view kTableSettingsNames[] = {"rule-type",      "rule-id",       "rule-name",
+                                                    "object-locator", "parallel-load", "lob-settings"};
+// type, then the parameters of each type; the last four are MongoDB/DocumentDB's (refused with a reason).
+constexpr std::string_view kParallelLoadNames[] = {"type",
+                                                   "partitions",
+                                                   "subpartitions",
+                                                   "columns",
+                                                   "boundaries",
+                                                   "number-of-partitions",
+                                                   "collection-count-from-metadata",
+                                                   "max-records-skip-per-page",
+                                                   "batch-size"};
+constexpr std::string_view kMongoParallelLoadNames[] = {"number-of-partitions", "collection-count-from-metadata",
+                                                        "max-records-skip-per-page", "batch-size"};
+constexpr std::pair<std::string_view, ParallelLoadRule::Type> kParallelLoadTypes[] = {
+    {"partitions-auto", ParallelLoadRule::Type::kPartitionsAuto},
+    {"subpartitions-auto", ParallelLoadRule::Type::kSubpartitionsAuto},
+    {"partitions-list", ParallelLoadRule::Type::kPartitionsList},
+    {"ranges", ParallelLoadRule::Type::kRanges},
+    {"none", ParallelLoadRule::Type::kNone}};
+constexpr size_t kMaxRangeColumns = 10;  // DMS: "You can specify up to 10 columns"
 
 // The value of `key` (compared ignoring case) in a raw rule object, or nullptr.
 const Json* raw_member(const Json& rule, std::string_view key) {
@@ -216,10 +239,162 @@ Status parse_tagging_rule(const Json& value, const std::string& path, const std:
   return Status::ok();
 }
 
+// A JSON array of non-empty strings (names), at `section.path_of(name)`.
+Status read_name_list(const JsonSection& section, std::string_view name, std::vector<std::string>* out) {
+  const Json* list = section.get(name);
+  if (list == nullptr) return Status::ok();
+  if (!list->is_array()) return section.error(name, "expected an array of names, got " + describe_json_value(*list));
+  for (size_t i = 0; i < list->size(); ++i) {
+    const Json& item = (*list)[i];
+    if (!item.is_string() || item.get<std::string>().empty()) {
+      return Status::bad_input(json_index_path(section.path_of(name), i) + ": expected a non-empty name, got " +
+                               describe_json_value(item));
+    }
+    out->push_back(item.get<std::string>());
+  }
+  return Status::ok();
+}
+
+// A boundary value: DMS writes them as strings; a JSON number or boolean is taken as its text.
+Status read_boundary_value(const Json& value, const std::string& path, std::string* out) {
+  if (value.is_string()) {
+    *out = value.get<std::string>();
+  } else if (value.is_number() || value.is_boolean()) {
+    *out = value.dump();
+  } else {
+    return Status::bad_input(path + ": expected a value (a string, as DMS writes them), got " +
+                             describe_json_value(value) +
+                             (value.is_null() ? "; a boundary cannot be null (rows with nulls in the range columns "
+                                                "go to the last segment)"
+                                              : ""));
+  }
+  return Status::ok();
+}
+
+Status parse_parallel_load(const JsonSection& rule, const std::string& label, ParallelLoadRule* out) {
+  PGS3_ASSIGN_OR_RETURN(JsonSection load, JsonSection::open(*rule.get("parallel-load"), rule.path_of("parallel-load"),
+                                                            kParallelLoadNames, NameCase::kInsensitive));
+  for (std::string_view mongo : kMongoParallelLoadNames) {
+    if (load.has(mongo)) {
+      return load.error(mongo, "applies to MongoDB and Amazon DocumentDB sources only; remove it");
+    }
+  }
+  if (!load.has("type")) {
+    return load.error("type", "required: partitions-auto, subpartitions-auto, partitions-list, ranges or none");
+  }
+  PGS3_RETURN_IF_ERROR(load.read_enum("type", kParallelLoadTypes, &out->type));
+  using Type = ParallelLoadRule::Type;
+  const bool list = out->type == Type::kPartitionsList;
+  const bool ranges = out->type == Type::kRanges;
+  for (std::string_view name : {"partitions", "subpartitions"}) {
+    if (load.has(name) && !list) return load.error(name, "applies only to \"type\": \"partitions-list\"");
+  }
+  for (std::string_view name : {"columns", "boundaries"}) {
+    if (load.has(name) && !ranges) return load.error(name, "applies only to \"type\": \"ranges\"");
+  }
+  if (list) {
+    PGS3_RETURN_IF_ERROR(read_name_list(load, "partitions", &out->partitions));
+    PGS3_RETURN_IF_ERROR(read_name_list(load, "subpartitions", &out->partitions));
+    if (out->partitions.empty()) {
+      return load.error("partitions", label + ": partitions-list needs the names of the partitions to load apart");
+    }
+    for (size_t i = 0; i < out->partitions.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (out->partitions[i] == out->partitions[j]) {
+          return load.error("partitions", "names the partition " + Json(out->partitions[i]).dump() + " twice");
+        }
+      }
+    }
+  }
+  if (ranges) {
+    if (!load.has("columns")) return load.error("columns", "required for ranges: the names of 1 to 10 columns");
+    PGS3_RETURN_IF_ERROR(read_name_list(load, "columns", &out->columns));
+    if (out->columns.empty() || out->columns.size() > kMaxRangeColumns) {
+      return load.error("columns", "must name 1 to 10 columns, not " + std::to_string(out->columns.size()));
+    }
+    for (size_t i = 0; i < out->columns.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (out->columns[i] == out->columns[j]) {
+          return load.error("columns", "names the column " + Json(out->columns[i]).dump() + " twice");
+        }
+      }
+    }
+    const Json* boundaries = load.get("boundaries");
+    if (boundaries == nullptr) {
+      return load.error("boundaries", "required for ranges: an array of column-value arrays, one per boundary");
+    }
+    if (!boundaries->is_array() || boundaries->empty()) {
+      return load.error("boundaries",
+                        "expected a non-empty array of column-value arrays, got " + describe_json_value(*boundaries));
+    }
+    const std::string boundaries_path = load.path_of("boundaries");
+    for (size_t i = 0; i < boundaries->size(); ++i) {
+      const Json& values = (*boundaries)[i];
+      const std::string path = json_index_path(boundaries_path, i);
+      if (!values.is_array() || values.size() != out->columns.size()) {
+        return Status::bad_input(path + ": expected an array of " + std::to_string(out->columns.size()) +
+                                 " value(s), one per column of \"columns\", got " + describe_json_value(values));
+      }
+      std::vector<std::string> boundary(values.size());
+      for (size_t c = 0; c < values.size(); ++c) {
+        PGS3_RETURN_IF_ERROR(read_boundary_value(values[c], json_index_path(path, c), &boundary[c]));
+      }
+      out->boundaries.push_back(std::move(boundary));
+    }
+  }
+  return Status::ok();
+}
+
+// A table-settings rule: its parallel-load into `parallel_load_rules`; lob-settings ignored with a warning.
+Status parse_table_settings_rule(const Json& value, const std::string& path, const std::string& label,
+                                 std::vector<ParallelLoadRule>* parallel_load_rules,
+                                 std::vector<std::string>* warnings) {
+  PGS3_ASSIGN_OR_RETURN(JsonSection section,
+                        JsonSection::open(value, path, kTableSettingsNames, NameCase::kInsensitive));
+  const Json* locator_value = section.get("object-locator");
+  if (locator_value == nullptr) {
+    return section.error("object-locator", "required: {\"schema-name\": ..., \"table-name\": ...}");
+  }
+  PGS3_ASSIGN_OR_RETURN(JsonSection locator, JsonSection::open(*locator_value, section.path_of("object-locator"),
+                                                               kTagLocatorNames, NameCase::kInsensitive));
+  ParallelLoadRule rule;
+  rule.origin = label;
+  PGS3_RETURN_IF_ERROR(locator.read_string("schema-name", &rule.schema_name, /*required=*/true));
+  PGS3_RETURN_IF_ERROR(locator.read_string("table-name", &rule.table_name, /*required=*/true));
+  if (section.has("lob-settings")) {
+    warnings->push_back(label +
+                        ": lob-settings are ignored: pgs3 copies every value whole, in the full load and in CDC "
+                        "(no LOB mode, no truncation)");
+  }
+  if (!section.has("parallel-load")) {
+    if (!section.has("lob-settings")) {
+      return section.error("parallel-load", label + ": a table-settings rule needs parallel-load or lob-settings");
+    }
+    return Status::ok();
+  }
+  for (std::string_view name : {"schema-name", "table-name"}) {
+    const std::string& text = name == "schema-name" ? rule.schema_name : rule.table_name;
+    if (text.empty() || text.find('%') != std::string::npos) {
+      return locator.error(name,
+                           "a parallel-load rule names one table exactly (DMS allows no wildcards in table-settings)");
+    }
+  }
+  PGS3_RETURN_IF_ERROR(parse_parallel_load(section, label, &rule));
+  for (const ParallelLoadRule& seen : *parallel_load_rules) {
+    if (seen.schema_name == rule.schema_name && seen.table_name == rule.table_name) {
+      return Status::bad_input(label + ": " + rule.schema_name + "." + rule.table_name +
+                               " already has a parallel-load (" + seen.origin + "); a table takes one");
+    }
+  }
+  parallel_load_rules->push_back(std::move(rule));
+  return Status::ok();
+}
+
 }  // namespace
 
 Status parse_table_mappings(const Json& value, const std::string& path, std::vector<SelectionRule>* rules,
-                            std::vector<TaggingRule>* tagging_rules, std::vector<std::string>* warnings) {
+                            std::vector<TaggingRule>* tagging_rules, std::vector<ParallelLoadRule>* parallel_load_rules,
+                            std::vector<std::string>* warnings) {
   PGS3_ASSIGN_OR_RETURN(JsonSection document, JsonSection::open(value, path, kDocumentNames, NameCase::kInsensitive));
   const Json* list = document.get("rules");
   if (list == nullptr) return document.error("rules", "required: the list of table-mapping rules");
@@ -274,9 +449,7 @@ Status parse_table_mappings(const Json& value, const std::string& path, std::vec
                                "or columns, so ignoring one would silently change the output. Remove the rule to "
                                "write the source names and columns unchanged");
     } else if (type == "table-settings") {
-      warnings->push_back(label +
-                          ": table-settings rules are not supported yet and are ignored (pgs3 plans each "
-                          "table's full load by itself)");
+      PGS3_RETURN_IF_ERROR(parse_table_settings_rule(item, rule_path, label, parallel_load_rules, warnings));
     } else if (type == "post-processing") {
       TaggingRule rule;
       PGS3_RETURN_IF_ERROR(parse_tagging_rule(item, rule_path, label, &rule));

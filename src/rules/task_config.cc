@@ -17,8 +17,9 @@ namespace {
 
 constexpr std::string_view kTopNames[] = {"taskId",        "migrationType", "source",         "target",
                                           "tableMappings", "taskSettings",  "cdcStopPosition"};
-constexpr std::string_view kSourceNames[] = {"connection",      "slotName",           "publicationName",
-                                             "HeartbeatEnable", "HeartbeatFrequency", "HeartbeatSchema"};
+constexpr std::string_view kSourceNames[] = {"connection",       "slotName",           "publicationName",
+                                             "HeartbeatEnable",  "HeartbeatFrequency", "HeartbeatSchema",
+                                             "fullLoadSegmentMB"};
 constexpr std::string_view kTargetNames[] = {"type",
                                              "path",
                                              "endpointUrl",
@@ -95,6 +96,7 @@ Status parse_source(const Json& value, const std::string& task_id, SourceConfig*
   source->slot_name = default_name;
   source->publication_name = default_name;
   PGS3_RETURN_IF_ERROR(section.read_string("slotName", &source->slot_name));
+  PGS3_RETURN_IF_ERROR(section.read_int("fullLoadSegmentMB", {0, 1 << 20, "MB"}, &source->full_load_segment_mb));
   PGS3_RETURN_IF_ERROR(section.read_string("publicationName", &source->publication_name));
   PGS3_RETURN_IF_ERROR(section.read_bool("HeartbeatEnable", &source->heartbeat_enable));
   // DMS: HeartbeatFrequency in minutes, default 5.
@@ -225,8 +227,8 @@ Result<TaskConfig> parse_task_json(const std::string& json_text) {
   }
   const std::string mappings_path = top.path_of("tableMappings");
   PGS3_ASSIGN_OR_RETURN(Json mappings, embedded_document(*top.get("tableMappings"), mappings_path));
-  PGS3_RETURN_IF_ERROR(
-      parse_table_mappings(mappings, mappings_path, &config.selection_rules, &config.tagging_rules, &config.warnings));
+  PGS3_RETURN_IF_ERROR(parse_table_mappings(mappings, mappings_path, &config.selection_rules, &config.tagging_rules,
+                                            &config.parallel_load_rules, &config.warnings));
   if (!config.tagging_rules.empty() && config.target.type == TargetType::kLocal) {
     config.warnings.push_back(mappings_path +
                               ": post-processing add-tag rules tag S3 objects; a local target has no object tags, so "

@@ -92,6 +92,9 @@ struct SourceConfig {
   // (HeartbeatSchema); pgs3 needs no table.
   bool heartbeat_enable = false;
   int64_t heartbeat_frequency_min = 5;
+  // fullLoadSegmentMB (pgs3's own): a table without a parallel-load rule is split by ctid into segments of about
+  // this size, read in parallel, once it holds two of them (task/load_plan.h); 0 turns the default split off.
+  int64_t full_load_segment_mb = 64;
 };
 
 enum class TargetType { kLocal, kS3 };
@@ -138,6 +141,28 @@ struct TaggingRule {
   std::vector<std::pair<std::string, std::string>> tag_set;
 };
 
+// One DMS table-settings rule with a parallel-load object (AWS DMS User Guide, "Table and collection settings rules
+// and operations"): how the full load splits one table into segments read in parallel (task/load_plan.h plans them).
+struct ParallelLoadRule {
+  enum class Type {
+    kNone,               // one segment: the whole table (also turns off pgs3's default ctid split)
+    kPartitionsAuto,     // one segment per partition of a partitioned table (its direct partitions)
+    kSubpartitionsAuto,  // one segment per leaf partition (the partitions of its partitions, at any depth)
+    kPartitionsList,     // one segment per named partition, and one more for the rows of the others
+    kRanges,             // segments between column-value boundaries
+  };
+  std::string origin;  // "tableMappings.rules[3] (rule-name \"segments\")", for messages
+  // object-locator: one table, named exactly (DMS allows no wildcards in table-settings).
+  std::string schema_name;
+  std::string table_name;
+  Type type = Type::kNone;
+  std::vector<std::string> partitions;  // partitions-list: the names of partitions (partitions and subpartitions)
+  std::vector<std::string> columns;     // ranges: 1 to 10 column names, most significant first
+  // ranges: the upper boundary of each segment but the last, in ascending order, one value per column, as text
+  // (each is cast to its column's type by PostgreSQL when the load is planned).
+  std::vector<std::vector<std::string>> boundaries;
+};
+
 struct FullLoadSettings {
   int max_full_load_sub_tasks = 8;  // MaxFullLoadSubTasks (1..49 in DMS)
 };
@@ -166,8 +191,9 @@ struct TaskConfig {
   MigrationType migration_type = MigrationType::kFullLoad;
   SourceConfig source;
   TargetConfig target;
-  std::vector<SelectionRule> selection_rules;  // in the order of the task file
-  std::vector<TaggingRule> tagging_rules;      // post-processing add-tag rules, in the order of the task file
+  std::vector<SelectionRule> selection_rules;         // in the order of the task file
+  std::vector<TaggingRule> tagging_rules;             // post-processing add-tag rules, in the order of the task file
+  std::vector<ParallelLoadRule> parallel_load_rules;  // table-settings parallel-load rules; one per table at most
   FullLoadSettings full_load;
   CdcSettings cdc;
   std::vector<std::string> warnings;  // settings accepted but ignored, with the reason; logged at start

@@ -22,9 +22,11 @@ struct S3SettingsContext {
 Status parse_s3_settings(const Json& value, const std::string& path, const S3SettingsContext& context,
                          S3Settings* settings, std::vector<std::string>* warnings);
 
-// tableMappings: DMS's table-mapping document {"rules": [...]}: selection rules and post-processing (add-tag) rules.
+// tableMappings: DMS's table-mapping document {"rules": [...]}: selection rules, table-settings parallel-load rules
+// and post-processing (add-tag) rules.
 Status parse_table_mappings(const Json& value, const std::string& path, std::vector<SelectionRule>* rules,
-                            std::vector<TaggingRule>* tagging_rules, std::vector<std::string>* warnings);
+                            std::vector<TaggingRule>* tagging_rules, std::vector<ParallelLoadRule>* parallel_load_rules,
+                            std::vector<std::string>* warnings);
 
 // taskSettings: DMS's task-settings document (ReplicationTaskSettings).
 Status parse_task_settings(const Json& value, const std::string& path, FullLoadSettings* full_load, CdcSettings* cdc,

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <tuple>
 
@@ -13,6 +16,7 @@
 #include "pg/table_reader.h"
 #include "pg/type_mapping.h"
 #include "rules/object_tagging.h"
+#include "sink/load_file_set.h"
 #include "sink/load_file_writer.h"
 #include "sink/object_keys.h"
 #include "task/cancellation.h"
@@ -30,20 +34,38 @@ std::vector<ColumnSpec> leading_columns(const S3Settings& s) {
   return cols;
 }
 
+// Shared state of the segments of one table.
+struct TableLoad {
+  TableLoad(const SourceTable& t, ObjectStore& store, const S3Settings& s)
+      : table(t), files(store, table_prefix(s, t.schema, t.name)) {}
+  const SourceTable& table;
+  LoadFileSet files;
+  size_t segments = 0;
+  std::mutex mutex;                   // guards the fields below
+  TableProgress* progress = nullptr;  // set when the first segment starts
+  size_t finished = 0;
+  uint64_t rows = 0;
+};
+
+struct QueuedSegment {
+  const LoadSegment* segment;
+  TableLoad* table;
+};
+
 // Shared state of one full load's workers.
 struct LoadQueue {
   std::mutex mutex;
-  std::vector<const SourceTable*> pending;  // largest last, popped from the back
+  std::vector<QueuedSegment> pending;  // largest last, popped from the back
   std::vector<TableLoadResult> done;
   Status first_failure;
   std::atomic<bool> stop{false};
 
-  const SourceTable* next() {
+  std::optional<QueuedSegment> next() {
     std::lock_guard<std::mutex> lock(mutex);
-    if (pending.empty() || stop) return nullptr;
-    const SourceTable* t = pending.back();
+    if (pending.empty() || stop) return std::nullopt;
+    QueuedSegment s = pending.back();
     pending.pop_back();
-    return t;
+    return s;
   }
   void fail(const Status& s) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -52,10 +74,10 @@ struct LoadQueue {
   }
 };
 
-class TableLoader {
+class SegmentLoader {
  public:
-  TableLoader(const TaskConfig& config, ObjectStore& store, Progress& progress, LoadQueue& queue,
-              const std::string& load_time, int money_digits)
+  SegmentLoader(const TaskConfig& config, ObjectStore& store, Progress& progress, LoadQueue& queue,
+                const std::string& load_time, int money_digits)
       : config_(config),
         store_(store),
         progress_(progress),
@@ -63,9 +85,15 @@ class TableLoader {
         load_time_(load_time),
         money_digits_(money_digits) {}
 
-  Result<TableLoadResult> load(PgConnection& conn, const SourceTable& table) {
+  // Loads one segment; when it is the table's last to finish, returns the table's result.
+  Result<std::optional<TableLoadResult>> load(PgConnection& conn, const LoadSegment& segment, TableLoad& t) {
     const S3Settings& s = config_.target.s3;
+    const SourceTable& table = t.table;
     std::string label = table.schema + "." + table.name;
+    const std::string segment_label = segment.count > 1
+                                          ? label + " segment " + std::to_string(segment.index + 1) + "/" +
+                                                std::to_string(segment.count) + " (" + segment.description + ")"
+                                          : label;
     TypeMappingOptions mapping{.timestamp_millis = s.parquet_timestamp_in_millisecond,
                                .money_fraction_digits = money_digits_,
                                .decimal_as_text = s.data_format == DataFormat::kCsv};
@@ -78,11 +106,19 @@ class TableLoader {
         {"pgs3.version", PGS3_VERSION}, {"pgs3.source.schema", table.schema}, {"pgs3.source.table", table.name}};
     // The tags were checked for every table before the load started (task_runner), so this cannot fail here.
     PGS3_ASSIGN_OR_RETURN(ObjectTags tags, tags_for_table(config_, table.schema, table.name));
-    LoadFileWriter writer(store_, s, table_prefix(s, table.schema, table.name), schema, std::move(metadata),
+    LoadFileWriter writer(store_, s, t.files, schema, std::move(metadata),
                           ObjectOptions{.metadata = {}, .tags = std::move(tags)});
     TableReader reader(table, std::move(mapped));
+    reader.set_scope(segment.relation, segment.only, segment.predicate);
     RecordBatch batch(schema);
-    TableProgress* tp = progress_.table_started(label, static_cast<double>(table.estimated_rows));
+    TableProgress* tp;
+    {
+      std::lock_guard<std::mutex> lock(t.mutex);
+      if (t.progress == nullptr) {
+        t.progress = progress_.table_started(label, static_cast<double>(table.estimated_rows), t.segments);
+      }
+      tp = t.progress;
+    }
 
     TableReadOptions options{.first_column = first_column,
                              .batch_rows = static_cast<uint64_t>(std::max<int64_t>(1024, s.row_group_length)),
@@ -105,12 +141,19 @@ class TableLoader {
     });
     if (!st.is_ok()) {
       writer.abort();
-      return st;
+      return segment.count > 1 ? st.with_context(segment_label) : st;
     }
-    PGS3_RETURN_IF_ERROR(writer.finish().with_context("table " + label));
+    PGS3_RETURN_IF_ERROR(writer.finish().with_context("table " + segment_label));
     ValueWarnings().check(reader.decoders(), [&label] { return label; });
-    progress_.table_finished(tp, writer.bytes(), writer.files());
-    return TableLoadResult{table.schema, table.name, reader.rows_read(), writer.bytes(), writer.files(), tp->seconds()};
+
+    std::lock_guard<std::mutex> lock(t.mutex);
+    t.rows += reader.rows_read();
+    tp->segment_done();
+    if (++t.finished < t.segments) return std::optional<TableLoadResult>();
+    PGS3_RETURN_IF_ERROR(t.files.finish().with_context("table " + label));
+    progress_.table_finished(tp, t.files.bytes(), t.files.files());
+    return std::optional<TableLoadResult>(
+        TableLoadResult{table.schema, table.name, t.rows, t.files.bytes(), t.files.files(), tp->seconds()});
   }
 
  private:
@@ -130,15 +173,16 @@ void run_worker(const TaskConfig& config, ObjectStore& store, Progress& progress
   if (!st.is_ok()) return queue.fail(st);
   auto money_digits = money_fraction_digits(**conn);
   if (!money_digits.is_ok()) return queue.fail(money_digits.status());
-  TableLoader loader(config, store, progress, queue, load_time, *money_digits);
-  while (const SourceTable* table = queue.next()) {
-    auto result = loader.load(**conn, *table);
+  SegmentLoader loader(config, store, progress, queue, load_time, *money_digits);
+  while (std::optional<QueuedSegment> next = queue.next()) {
+    auto result = loader.load(**conn, *next->segment, *next->table);
     if (!result.is_ok()) {
       if (result.status().code() != StatusCode::kCancelled || !queue.stop) queue.fail(result.status());
       return;
     }
+    if (!result->has_value()) continue;
     std::lock_guard<std::mutex> lock(queue.mutex);
-    queue.done.push_back(std::move(result).value());
+    queue.done.push_back(std::move(**result));
   }
   (void)end_transaction(**conn);
 }
@@ -147,14 +191,27 @@ void run_worker(const TaskConfig& config, ObjectStore& store, Progress& progress
 
 Result<FullLoadSummary> FullLoad::run(const std::vector<SourceTable>& tables, const std::string& snapshot_name,
                                       const std::string& load_time) {
+  PGS3_ASSIGN_OR_RETURN(std::vector<LoadSegment> segments, plan_load(config_, tables));
+  return run(tables, segments, snapshot_name, load_time);
+}
+
+Result<FullLoadSummary> FullLoad::run(const std::vector<SourceTable>& tables, const std::vector<LoadSegment>& segments,
+                                      const std::string& snapshot_name, const std::string& load_time) {
   auto started = std::chrono::steady_clock::now();
+  std::deque<TableLoad> table_loads;  // stable addresses
+  std::map<const SourceTable*, TableLoad*> by_table;
+  for (const SourceTable& t : tables) by_table[&t] = &table_loads.emplace_back(t, store_, config_.target.s3);
   LoadQueue queue;
-  for (const auto& t : tables) queue.pending.push_back(&t);
-  std::sort(queue.pending.begin(), queue.pending.end(), [](const SourceTable* a, const SourceTable* b) {
-    return a->estimated_bytes < b->estimated_bytes;  // popped from the back: largest first
+  for (const LoadSegment& s : segments) {
+    TableLoad* t = by_table.at(s.table);
+    ++t->segments;
+    queue.pending.push_back(QueuedSegment{&s, t});
+  }
+  std::stable_sort(queue.pending.begin(), queue.pending.end(), [](const QueuedSegment& a, const QueuedSegment& b) {
+    return a.segment->estimated_bytes < b.segment->estimated_bytes;  // popped from the back: largest first
   });
 
-  int workers = std::min<int>(config_.full_load.max_full_load_sub_tasks, static_cast<int>(tables.size()));
+  int workers = std::min<int>(config_.full_load.max_full_load_sub_tasks, static_cast<int>(segments.size()));
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(workers));
   for (int i = 0; i < workers; ++i) {

@@ -1,5 +1,7 @@
 #include "task/progress.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "base/byte_size.h"
@@ -16,6 +18,21 @@ std::string group_thousands(uint64_t n) {
     ++count;
   }
   return std::string(out.rbegin(), out.rend());
+}
+
+std::string eta_text(double seconds) {
+  const auto s = static_cast<uint64_t>(std::llround(std::max(0.0, seconds)));
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%lluh%02llum", static_cast<unsigned long long>(s / 3600),
+                  static_cast<unsigned long long>(s / 60 % 60));
+  } else if (s >= 60) {
+    std::snprintf(buf, sizeof buf, "%llum%02llus", static_cast<unsigned long long>(s / 60),
+                  static_cast<unsigned long long>(s % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%llus", static_cast<unsigned long long>(s));
+  }
+  return buf;
 }
 
 Progress::Progress(bool live) : live_(live) {
@@ -38,18 +55,19 @@ Progress::~Progress() {
   }
 }
 
-TableProgress* Progress::table_started(const std::string& name, double estimated_rows) {
+TableProgress* Progress::table_started(const std::string& name, double estimated_rows, size_t segments) {
   TableProgress* t;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    tables_.push_back(std::make_unique<TableProgress>(name, estimated_rows));
+    tables_.push_back(std::make_unique<TableProgress>(name, estimated_rows, segments));
     t = tables_.back().get();
     active_.push_back(t);
   }
   if (!live_) {
     log_info("loading " + name +
-             (estimated_rows > 0 ? " (about " + group_thousands(static_cast<uint64_t>(estimated_rows)) + " rows)"
-                                 : std::string(" (row count not yet estimated by ANALYZE)")));
+             (estimated_rows > 0 ? " (about " + group_thousands(static_cast<uint64_t>(estimated_rows)) + " rows"
+                                 : std::string(" (row count not yet estimated by ANALYZE")) +
+             (segments > 1 ? ", in " + std::to_string(segments) + " segments)" : std::string(")")));
   }
   return t;
 }
@@ -65,7 +83,8 @@ void Progress::table_finished(TableProgress* table, uint64_t bytes, uint64_t fil
   char took[32];
   std::snprintf(took, sizeof took, "%.2f s", secs);
   log_info("loaded " + table->name() + ": " + group_thousands(table->rows()) + " rows, " + std::to_string(files) +
-           (files == 1 ? " file, " : " files, ") + human_bytes(bytes) + " in " + took + " (" + rate + ")");
+           (files == 1 ? " file, " : " files, ") + human_bytes(bytes) + " in " + took + " (" + rate +
+           (table->segments() > 1 ? ", " + std::to_string(table->segments()) + " segments" : std::string()) + ")");
 }
 
 std::string Progress::line_for(const TableProgress& t) const {
@@ -74,9 +93,17 @@ std::string Progress::line_for(const TableProgress& t) const {
   char buf[96];
   double pct = t.estimated_rows() > 0 ? 100.0 * static_cast<double>(rows) / t.estimated_rows() : 0.0;
   if (pct > 99.9) pct = 99.9;  // reltuples is an estimate: never claim 100% before the table is done
-  std::snprintf(buf, sizeof buf, " %5.1f%% %.0f rows/s", pct, secs > 0 ? static_cast<double>(rows) / secs : 0.0);
-  return "  " + t.name() + "  " + group_thousands(rows) + " / ~" +
-         group_thousands(static_cast<uint64_t>(t.estimated_rows())) + buf;
+  const double rate = secs > 0 ? static_cast<double>(rows) / secs : 0.0;
+  std::snprintf(buf, sizeof buf, " %5.1f%% %.0f rows/s", pct, rate);
+  std::string line = "  " + t.name() + "  " + group_thousands(rows) + " / ~" +
+                     group_thousands(static_cast<uint64_t>(t.estimated_rows())) + buf;
+  if (t.segments() > 1) {
+    line += "  segments " + std::to_string(t.segments_done()) + "/" + std::to_string(t.segments());
+  }
+  if (rate > 0 && t.estimated_rows() > static_cast<double>(rows)) {
+    line += "  ETA " + eta_text((t.estimated_rows() - static_cast<double>(rows)) / rate);
+  }
+  return line;
 }
 
 void Progress::erase() {

@@ -33,13 +33,14 @@ export function tableFolders(targetDir, bucketFolder) {
  * @param o.tables [[schema, table], ...] the tables that must be verified (empty ones must have no folder/files)
  * @param o.exactFolders when true (default), the non-empty tables of o.tables must be exactly the folders written
  * @param o.verifyOptions extra options for verifyTable (key, readers)
+ * @param o.source extra settings of the task's source section (fullLoadSegmentMB, ...)
  * @returns { run, targetDir, results }
  */
 export async function runFullLoad(o) {
   const { cluster, s3Settings = {}, rules, tables, bucketFolder = 'it', label = 'full-load', taskId } = o;
   const targetDir = makeTempDir('pgs3-it-target-');
   const task = fullLoadTask({ cluster, targetDir, bucketFolder, s3Settings, rules, taskId, user: o.user,
-    taskSettings: o.taskSettings });
+    taskSettings: o.taskSettings, source: o.source });
   const startMs = Date.now();
   const run = await runPgs3(task, { env: cluster.pgs3Env({ user: o.user }), label, timeoutMs: o.timeoutMs });
   const endMs = Date.now();

@@ -147,11 +147,11 @@ export function selectionRule(schema, table, action = 'include') {
 
 // A full-load task into a local directory (DESIGN.md §2).
 export function fullLoadTask({ cluster, user, targetDir, bucketFolder = 'it', s3Settings = {}, rules,
-  taskId = 'it-task', taskSettings } = {}) {
+  taskId = 'it-task', taskSettings, source = {} } = {}) {
   const task = {
     taskId,
     migrationType: 'full-load',
-    source: { connection: cluster.connectionString({ user }) },
+    source: { connection: cluster.connectionString({ user }), ...source },
     target: { type: 'local', path: targetDir, s3Settings: { BucketFolder: bucketFolder, ...s3Settings } },
     tableMappings: { rules: rules ?? [selectionRule('public', '%')] },
   };

@@ -214,7 +214,7 @@ TEST(TaskConfig, UnknownNameFarFromAnyListsTheChoicesOfSmallSections) {
   task["source"]["host"] = "db";
   EXPECT_EQ(error_of(task),
             "unknown setting source.host; expected one of: connection, slotName, publicationName, HeartbeatEnable, "
-            "HeartbeatFrequency, HeartbeatSchema");
+            "HeartbeatFrequency, HeartbeatSchema, fullLoadSegmentMB");
 }
 
 TEST(TaskConfig, TaskIdIsRequiredAndValidated) {
@@ -732,28 +732,85 @@ TEST(TableMappingsParsing, TransformationRulesAreRefusedByName) {
       << message;
 }
 
-TEST(TableMappingsParsing, TableSettingsAreIgnoredWithAWarningAndTaggingRulesAreRead) {
-  Json table_settings = {{"rule-type", "table-settings"},
-                         {"rule-id", "2"},
-                         {"rule-name", "parallel"},
-                         {"object-locator", {{"schema-name", "public"}, {"table-name", "big"}}},
-                         {"parallel-load", {{"type", "partitions-auto"}}}};
+Json table_settings_rule(const std::string& id, const Json& parallel_load, const std::string& table = "big") {
+  return {{"rule-type", "table-settings"},
+          {"rule-id", id},
+          {"rule-name", "parallel" + id},
+          {"object-locator", {{"schema-name", "public"}, {"table-name", table}}},
+          {"parallel-load", parallel_load}};
+}
+
+// Issue 13, item 1: table-settings parallel-load rules are read (the source checks come when the load is planned),
+// beside the tagging rules.
+TEST(TableMappingsParsing, ParallelLoadRulesAndTaggingRulesAreRead) {
+  Json ranges = table_settings_rule(
+      "2", {{"type", "ranges"}, {"columns", {"id", "day"}}, {"boundaries", {{"1000", "2026-01-01"}, {2000, "x"}}}});
+  Json list = table_settings_rule("3", {{"type", "partitions-list"}, {"partitions", {"p1", "p2"}}}, "parted");
   Json tagging = {{"rule-type", "post-processing"},
-                  {"rule-id", "3"},
+                  {"rule-id", "4"},
                   {"rule-name", "tags"},
                   {"rule-action", "add-tag"},
                   {"object-locator", {{"schema-name", "public"}, {"table-name", "%"}}},
                   {"tag-set", Json::array({{{"key", "k"}, {"value", "v"}}})}};
-  TaskConfig config = parsed(with_rules({include_rule("1"), table_settings, tagging}));
+  TaskConfig config = parsed(with_rules({include_rule("1"), ranges, list, tagging}));
   EXPECT_EQ(config.selection_rules.size(), 1u);
   ASSERT_EQ(config.tagging_rules.size(), 1u);
   EXPECT_EQ(config.tagging_rules[0].rule_name, "tags");
-  ASSERT_EQ(config.warnings.size(), 2u);
-  EXPECT_NE(config.warnings[0].find("tableMappings.rules[1] (rule-name \"parallel\"): table-settings rules are not "
-                                    "supported yet and are ignored"),
-            std::string::npos);
+  ASSERT_EQ(config.parallel_load_rules.size(), 2u);
+  const ParallelLoadRule& r = config.parallel_load_rules[0];
+  EXPECT_EQ(r.type, ParallelLoadRule::Type::kRanges);
+  EXPECT_EQ(r.schema_name, "public");
+  EXPECT_EQ(r.table_name, "big");
+  EXPECT_EQ(r.columns, (std::vector<std::string>{"id", "day"}));
+  EXPECT_EQ(r.boundaries, (std::vector<std::vector<std::string>>{{"1000", "2026-01-01"}, {"2000", "x"}}));
+  EXPECT_EQ(r.origin, "tableMappings.rules[1] (rule-name \"parallel2\")");
+  EXPECT_EQ(config.parallel_load_rules[1].type, ParallelLoadRule::Type::kPartitionsList);
+  EXPECT_EQ(config.parallel_load_rules[1].partitions, (std::vector<std::string>{"p1", "p2"}));
   // The task's target is local: the tags have nowhere to go.
-  EXPECT_NE(config.warnings[1].find("a local target has no object tags"), std::string::npos);
+  ASSERT_EQ(config.warnings.size(), 1u);
+  EXPECT_NE(config.warnings[0].find("a local target has no object tags"), std::string::npos);
+}
+
+TEST(TableMappingsParsing, ParallelLoadMistakesNameTheSettingToFix) {
+  auto error_for = [](const Json& parallel_load) {
+    return error_of(with_rules({include_rule("1"), table_settings_rule("2", parallel_load)}));
+  };
+  EXPECT_NE(error_for({{"type", "range"}}).find("tableMappings.rules[1].parallel-load.type"), std::string::npos);
+  EXPECT_NE(error_for({{"type", "ranges"}, {"boundaries", {{"1"}}}}).find("parallel-load.columns: required"),
+            std::string::npos);
+  EXPECT_NE(error_for({{"type", "ranges"}, {"columns", {"a", "b"}}, {"boundaries", {{"1"}}}})
+                .find("parallel-load.boundaries[0]: expected an array of 2 value(s)"),
+            std::string::npos);
+  EXPECT_NE(error_for({{"type", "ranges"}, {"columns", {"a"}}, {"boundaries", {{nullptr}}}})
+                .find("parallel-load.boundaries[0][0]: expected a value"),
+            std::string::npos);
+  Json eleven = Json::array();
+  for (int i = 0; i < 11; ++i) eleven.push_back("c" + std::to_string(i));
+  EXPECT_NE(error_for({{"type", "ranges"}, {"columns", eleven}, {"boundaries", {{"1"}}}}).find("1 to 10 columns"),
+            std::string::npos);
+  EXPECT_NE(error_for({{"type", "partitions-auto"}, {"columns", {"a"}}}).find("applies only to \"type\": \"ranges\""),
+            std::string::npos);
+  EXPECT_NE(error_for({{"type", "partitions-list"}}).find("needs the names of the partitions"), std::string::npos);
+  EXPECT_NE(error_for({{"type", "ranges"}, {"number-of-partitions", 4}}).find("MongoDB"), std::string::npos);
+
+  Json wildcard = table_settings_rule("2", {{"type", "none"}}, "big%");
+  EXPECT_NE(error_of(with_rules({include_rule("1"), wildcard})).find("no wildcards"), std::string::npos);
+  Json twice = table_settings_rule("3", {{"type", "none"}});
+  EXPECT_NE(error_of(with_rules({include_rule("1"), table_settings_rule("2", {{"type", "none"}}), twice}))
+                .find("public.big already has a parallel-load"),
+            std::string::npos);
+}
+
+TEST(TableMappingsParsing, LobSettingsAreIgnoredWithAWarning) {
+  Json lob = {{"rule-type", "table-settings"},
+              {"rule-id", "2"},
+              {"rule-name", "lobs"},
+              {"object-locator", {{"schema-name", "public"}, {"table-name", "%"}}},
+              {"lob-settings", {{"mode", "limited"}, {"bulk-max-size", "16"}}}};
+  TaskConfig config = parsed(with_rules({include_rule("1"), lob}));
+  EXPECT_TRUE(config.parallel_load_rules.empty());
+  ASSERT_EQ(config.warnings.size(), 1u);
+  EXPECT_NE(config.warnings[0].find("(rule-name \"lobs\"): lob-settings are ignored"), std::string::npos);
 }
 
 TEST(TableMappingsParsing, UnknownRuleTypeSuggestsTheClosest) {

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sink/object_keys.h"
@@ -89,13 +92,15 @@ class LoadFileWriterTest : public ::testing::Test {
   // Loads `rows` one-column rows into `prefix` (one LOAD file each `rows_per_file` rows, through MaxFileSize 1 KB).
   void load(EventStore& store, const std::string& prefix, int rows) {
     std::vector<ColumnSpec> schema = {ColumnSpec{.name = "v"}};
-    LoadFileWriter writer(store, settings_, prefix, schema, {});
+    LoadFileSet set(store, prefix);
+    LoadFileWriter writer(store, settings_, set, schema, {});
     RecordBatch batch(schema);
     for (int i = 0; i < rows; ++i) batch.columns[0].append_bytes("new row " + std::to_string(i));
     if (rows > 0) {
       ASSERT_TRUE(writer.write(batch).is_ok());
     }
     ASSERT_TRUE(writer.finish().is_ok());
+    ASSERT_TRUE(set.finish().is_ok());
   }
 
   fs::path root_;
@@ -151,7 +156,8 @@ TEST_F(LoadFileWriterTest, EveryFileOfTheNewLoadStays) {
   put(prefix + "20261130-120000123.csv", "I,old\n");
   EventStore store(root_.string());
   std::vector<ColumnSpec> schema = {ColumnSpec{.name = "v"}};
-  LoadFileWriter writer(store, settings_, prefix, schema, {});
+  LoadFileSet set(store, prefix);
+  LoadFileWriter writer(store, settings_, set, schema, {});
   for (int b = 0; b < 3; ++b) {
     RecordBatch batch(schema);
     for (int i = 0; i < 100; ++i) batch.columns[0].append_bytes(std::string(20, static_cast<char>('a' + b)));
@@ -161,6 +167,86 @@ TEST_F(LoadFileWriterTest, EveryFileOfTheNewLoadStays) {
   EXPECT_EQ(writer.files(), 3u);
   EXPECT_EQ(keys(store, prefix), (std::vector<std::string>{prefix + "LOAD00000001.csv", prefix + "LOAD00000002.csv",
                                                            prefix + "LOAD00000003.csv"}));
+}
+
+// Issue 13, item 1: the segments of one table write into one set of LOAD files. Numbers are shared (taken when a
+// file opens, so the segments' files interleave), the earlier objects are removed once, before the first commit of
+// any segment, and a segment with no rows writes nothing.
+TEST_F(LoadFileWriterTest, SegmentsShareOneNumberingAndOneCleanUp) {
+  settings_.max_file_size_kb = 1;
+  const std::string prefix = table_prefix(settings_, "public", "segmented");
+  put(prefix + "LOAD00000001.csv", "old 1\n");
+  put(prefix + "LOAD00000009.csv", "old 9\n");
+  put(prefix + "20261130-120000123.csv", "I,old\n");
+  EventStore store(root_.string());
+  std::vector<ColumnSpec> schema = {ColumnSpec{.name = "v"}};
+  LoadFileSet set(store, prefix);
+  LoadFileWriter first(store, settings_, set, schema, {});
+  LoadFileWriter second(store, settings_, set, schema, {});
+  LoadFileWriter empty(store, settings_, set, schema, {});
+  auto batch_of = [&](char c) {
+    RecordBatch batch(schema);
+    for (int i = 0; i < 100; ++i) batch.columns[0].append_bytes(std::string(20, c));
+    return batch;
+  };
+  ASSERT_TRUE(first.write(batch_of('a')).is_ok());   // LOAD1, closed at once (MaxFileSize 1 KB)
+  ASSERT_TRUE(second.write(batch_of('b')).is_ok());  // LOAD2
+  ASSERT_TRUE(first.write(batch_of('c')).is_ok());   // LOAD3
+  ASSERT_TRUE(first.finish().is_ok());
+  ASSERT_TRUE(second.finish().is_ok());
+  ASSERT_TRUE(empty.finish().is_ok());
+  ASSERT_TRUE(set.finish().is_ok());
+  EXPECT_EQ(first.files(), 2u);
+  EXPECT_EQ(second.files(), 1u);
+  EXPECT_EQ(empty.files(), 0u);
+  EXPECT_EQ(set.files(), 3u);
+  EXPECT_EQ(set.bytes(), first.bytes() + second.bytes());
+  EXPECT_EQ(keys(store, prefix), (std::vector<std::string>{prefix + "LOAD00000001.csv", prefix + "LOAD00000002.csv",
+                                                           prefix + "LOAD00000003.csv"}));
+  EXPECT_EQ(store.get(prefix + "LOAD00000002.csv").value().value().substr(0, 20), std::string(20, 'b'));
+  size_t removals = 0;
+  for (const std::string& e : store.events) removals += e.rfind("remove ", 0) == 0 ? 1 : 0;
+  EXPECT_EQ(removals, 2u) << ::testing::PrintToString(store.events);  // LOAD9 and the change file, once
+  EXPECT_EQ(store.events.back(), "commit " + prefix + "LOAD00000003.csv");
+}
+
+// Segments on several threads: every row lands in exactly one file, numbered without a gap.
+TEST_F(LoadFileWriterTest, SegmentsOnSeveralThreadsNumberWithoutAGap) {
+  settings_.max_file_size_kb = 1;
+  const std::string prefix = table_prefix(settings_, "public", "threads");
+  LocalStore store(root_.string());
+  std::vector<ColumnSpec> schema = {ColumnSpec{.name = "v"}};
+  LoadFileSet set(store, prefix);
+  std::vector<std::thread> threads;
+  threads.reserve(4);
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      LoadFileWriter writer(store, settings_, set, schema, {});
+      for (int b = 0; b < 5; ++b) {
+        RecordBatch batch(schema);
+        for (int i = 0; i < 60; ++i) batch.columns[0].append_bytes("t" + std::to_string(t) + "-" + std::to_string(i));
+        if (!writer.write(batch).is_ok()) ++failures;
+      }
+      if (!writer.finish().is_ok()) ++failures;
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(failures.load(), 0);
+  ASSERT_TRUE(set.finish().is_ok());
+  std::vector<std::string> expected;
+  for (uint32_t n = 1; n <= set.files(); ++n) expected.push_back(prefix + load_file_name(n, file_extension(settings_)));
+  Result<std::vector<ObjectInfo>> listed = store.list(prefix);
+  ASSERT_TRUE(listed.is_ok());
+  std::vector<std::string> got;
+  size_t lines = 0;
+  for (const ObjectInfo& o : listed.value()) {
+    got.push_back(o.key);
+    const std::string body = store.get(o.key).value().value();
+    lines += static_cast<size_t>(std::count(body.begin(), body.end(), '\n'));
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(lines, 4u * 5u * 60u);
 }
 
 }  // namespace
