@@ -128,9 +128,9 @@ Result<SystemIdentity> ReplicationConnection::identify_system() {
   return id;
 }
 
-Result<CreatedSlot> ReplicationConnection::create_slot(const std::string& name, bool export_snapshot) {
+Result<CreatedSlot> ReplicationConnection::create_slot(const std::string& name, bool export_snapshot, bool temporary) {
   if (!valid_slot_name(name)) return bad_slot_name(name);
-  std::string sql = "CREATE_REPLICATION_SLOT \"" + name + "\" LOGICAL pgoutput";
+  std::string sql = "CREATE_REPLICATION_SLOT \"" + name + "\"" + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput";
   if (conn_->server_version_num() >= 150000) {
     sql += export_snapshot ? " (SNAPSHOT 'export')" : " (SNAPSHOT 'nothing')";
   } else {

@@ -83,9 +83,9 @@ class ReplicationConnection final : public ReplicationSource {
   ReplicationConnection& operator=(const ReplicationConnection&) = delete;
 
   Result<SystemIdentity> identify_system();
-  // CREATE_REPLICATION_SLOT "name" LOGICAL pgoutput, exporting a snapshot or not (NOEXPORT_SNAPSHOT). A slot that
-  // exists already is kBadInput naming it.
-  Result<CreatedSlot> create_slot(const std::string& name, bool export_snapshot);
+  // CREATE_REPLICATION_SLOT "name" [TEMPORARY] LOGICAL pgoutput, exporting a snapshot or not (NOEXPORT_SNAPSHOT).
+  // A temporary slot is dropped when this connection closes. A slot that exists already is kBadInput naming it.
+  Result<CreatedSlot> create_slot(const std::string& name, bool export_snapshot, bool temporary = false);
   // The slot's row of pg_replication_slots, or nullopt when there is no such slot.
   Result<std::optional<SlotInfo>> slot_info(const std::string& name);
   // DROP_REPLICATION_SLOT "name" WAIT (waits while another process holds it).

@@ -105,6 +105,10 @@ Status parse_table(const Json& j, size_t index, TableCheckpoint& t) {
     if (!dropped->is_boolean()) r.fail("dropped", "must be true or false");
     if (dropped->is_boolean()) t.dropped = dropped->get<bool>();
   }
+  if (const Json* done = r.field("full_load_done", false)) {
+    if (!done->is_boolean()) r.fail("full_load_done", "must be true or false");
+    if (done->is_boolean()) t.full_load_done = done->get<bool>();
+  }
   PGS3_RETURN_IF_ERROR(status);
   if (const Json* partitions = r.field("partitions", false)) {
     if (!partitions->is_array()) return Status::data_error(path + "partitions must be an array");
@@ -179,6 +183,7 @@ std::string Checkpoint::to_json() const {
       entry["partitions"] = std::move(partitions);
     }
     if (t.dropped) entry["dropped"] = true;
+    if (t.full_load_done) entry["full_load_done"] = true;
     tables_json.push_back(std::move(entry));
   }
   Json j = {{"format", kFormatName},

@@ -17,8 +17,11 @@
 //                  The replication loop sends PostgreSQL only the confirmed_lsn of a checkpoint that has been saved.
 //   per table      (schema, table, relation OID): durable_position, the position of the last change durable in the
 //                  target (replayed changes at or below it are skipped: ChangeFileWriter::skip_through());
-//                  snapshot_lsn, for a table loaded in a snapshot of its own (its changes at or below it are in the
-//                  LOAD files and are skipped, invariant 4); last_change_file, the name of its newest change file
+//                  snapshot_lsn, for a table loaded in a snapshot of its own (a temporary slot's): the changes of
+//                  transactions whose commit record starts below it are in the LOAD files and are skipped, those at
+//                  or above it are applied (invariant 4); full_load_done, once the table's LOAD files are all
+//                  committed (a full load cut by a crash keeps those tables and loads the others again);
+//                  last_change_file, the name of its newest change file
 //                  (ChangeFileWriter::order_after(), so that a restarted writer's names sort after it); statistics;
 //                  for a partitioned table, its leaf partitions (OID and relfilenode) as the task last accepted them
 //                  (task/table_watch.h: a partition attached, detached or truncated stops the task); and `dropped`
@@ -35,8 +38,8 @@
 //                               "ddls": 0, "truncates": 0, "files": 2, "last_file_key":
 //                               "raw/app/public/orders/2026...parquet", "last_commit_time_us": 817813800123456},
 //                "partitions": [{"oid": 16390, "relfilenode": 16390}], "dropped": true}]}
-// "partitions" (absent: not recorded, e.g. a checkpoint of an older pgs3, or not a partitioned table) and "dropped"
-// (absent: false) are optional, so that checkpoints written before them still load.
+// "partitions" (absent: not recorded, e.g. a checkpoint of an older pgs3, or not a partitioned table), "dropped" and
+// "full_load_done" (absent: false) are optional, so that checkpoints written before them still load.
 // LSNs are printed as PostgreSQL prints them, positions as format_change_position() does; absent values are null.
 // Unknown fields are ignored (a later version 1 writer may add some); a higher version is refused, since an older
 // pgs3 cannot know what it would lose by rewriting it.
@@ -102,7 +105,8 @@ struct TableCheckpoint {
   TableStatistics statistics;
   // A partitioned table's leaf partitions, sorted by OID; nullopt when not recorded.
   std::optional<std::vector<PartitionCheckpoint>> partitions;
-  bool dropped = false;  // the table was dropped on the source and the drop was handled
+  bool dropped = false;         // the table was dropped on the source and the drop was handled
+  bool full_load_done = false;  // every LOAD file of the table is committed
 
   bool operator==(const TableCheckpoint&) const = default;
 };

@@ -70,7 +70,12 @@ struct CdcStream::TableState {
   // The checkpoint entry of the writer's files: the table's, or the transaction files' (kTransactionFilesEntry).
   EntryRef entry;
   TableMetrics* metrics = nullptr;  // null without metrics
+  // Invariant 4: a table loaded in a snapshot of its own (a temporary slot's, checkpoint snapshot_lsn) has the
+  // changes of transactions whose commit record starts below this LSN in its LOAD files; they are skipped here, per
+  // table (a transaction-file writer is shared by every table).
+  uint64_t loaded_below = 0;
 
+  bool in_load(const ChangePosition& p) const { return p.commit_lsn < loaded_below; }
   EntryRef table_entry() const { return EntryRef{source->oid, source->schema, source->name}; }
 };
 
@@ -158,12 +163,9 @@ Result<CdcStream::TableState*> CdcStream::writer_for_relation(const RelationDesc
     state->writer = state->own_writer.get();
   }
   if (const TableCheckpoint* entry = ledger_.checkpoint().find_table(source->oid, source->schema, source->name)) {
-    // Invariant 4: the table's changes at or below its own snapshot are in its LOAD files.
-    if (entry->snapshot_lsn) {
-      const ChangePosition through{*entry->snapshot_lsn, UINT32_MAX};
-      state->writer->skip_through(through);
-      ledger_.durable_through(state->entry, through);
-    }
+    // Invariant 4: the changes of transactions whose commit record starts below the table's own snapshot LSN (a
+    // temporary slot's consistent point) are in its LOAD files; one starting at that LSN is not.
+    if (entry->snapshot_lsn && *entry->snapshot_lsn > 0) state->loaded_below = *entry->snapshot_lsn;
   }
   TableState* raw = state.get();
   by_oid_[source->oid] = std::move(state);
@@ -259,7 +261,7 @@ Status CdcStream::on_relation(const RelationDescriptor& relation) {
 Status CdcStream::on_row(const PgoutputMessage& m) {
   ++totals_.changes;
   TableState* t = table_for(m.row.relation_oid);
-  if (t == nullptr) return Status::ok();
+  if (t == nullptr || t->in_load(m.row.position)) return Status::ok();
   PGS3_RETURN_IF_ERROR(t->writer->append(m.row, commit_time_us_));
   if (t->metrics != nullptr) {
     (m.type == PgoutputMessageType::kInsert   ? t->metrics->inserts
@@ -288,7 +290,7 @@ Status CdcStream::on_truncate(const TruncateChange& truncate) {
   std::map<ChangeWriter*, bool> replayed_by_writer;
   for (uint32_t oid : truncate.relation_oids) {
     TableState* t = table_for(oid);
-    if (t == nullptr) continue;
+    if (t == nullptr || t->in_load(truncate.position)) continue;
     auto [seen, first] = replayed_by_writer.try_emplace(t->writer, false);
     if (first) {
       const uint64_t replayed = t->writer->stats().replayed;

@@ -112,24 +112,32 @@ Status preflight(const TaskConfig& config) {
   }
 }
 
-Status run_full_load_in_snapshot(CdcContext& ctx, const std::string& snapshot, const RunOptions& options,
+// Loads `tables` in `snapshot`. Each table's checkpoint entry is saved as soon as its last LOAD file is committed
+// (full_load_done, and `snapshot_lsn` when the snapshot is a temporary slot's rather than the task slot's), so that
+// a run cut by a crash keeps it (resume_full_load).
+Status run_full_load_in_snapshot(CdcContext& ctx, const std::vector<SourceTable>& tables, const std::string& snapshot,
+                                 std::optional<uint64_t> snapshot_lsn, const RunOptions& options,
                                  TaskMetrics* metrics) {
   if (metrics != nullptr) metrics->phase.set(1);
-  log_info("full load of " + std::to_string(ctx.tables.size()) + " table(s) in the slot's snapshot, " +
+  PGS3_ASSIGN_OR_RETURN(std::vector<LoadSegment> segments, plan_load(ctx.config, tables));
+  log_info("full load of " + std::to_string(tables.size()) + " table(s) in " +
+           (snapshot_lsn ? "the snapshot of a temporary slot at " + Lsn(*snapshot_lsn).to_string()
+                         : std::string("the slot's snapshot")) +
+           ", " + std::to_string(segments.size()) + " segment(s), " +
            std::to_string(ctx.config.full_load.max_full_load_sub_tasks) + " at a time");
   Progress progress(options.live_progress && stderr_is_terminal());
   FullLoad load(ctx.config, *ctx.store, progress);
-  PGS3_ASSIGN_OR_RETURN(FullLoadSummary summary,
-                        load.run(ctx.tables, snapshot, utc_now_text(UtcTimeStyle::kDmsMicros)));
-  for (const TableLoadResult& r : summary.tables) {
+  load.set_on_table_loaded([&](const TableLoadResult& r) -> Status {
     uint32_t oid = 0;
-    for (const SourceTable& t : ctx.tables) {
+    for (const SourceTable& t : tables) {
       if (t.schema == r.schema && t.name == r.table) oid = t.oid;
     }
     TableCheckpoint& entry = ctx.checkpoint.table_entry(oid, r.schema, r.table);
     entry.relation_oid = oid;
     entry.statistics.full_load_rows = r.rows;
-    entry.statistics.files += r.files;
+    entry.statistics.files = r.files;
+    entry.snapshot_lsn = snapshot_lsn;
+    entry.full_load_done = true;
     if (metrics != nullptr) {
       TableMetrics& m = metrics->table(r.schema, r.table);
       m.full_load_rows.add(r.rows);
@@ -137,11 +145,53 @@ Status run_full_load_in_snapshot(CdcContext& ctx, const std::string& snapshot, c
       m.load_bytes_written.add(r.bytes);
       m.load_files_written.add(r.files);
     }
-  }
+    return ctx.checkpoint.save(*ctx.store, ctx.prefix);
+  });
+  PGS3_ASSIGN_OR_RETURN(FullLoadSummary summary,
+                        load.run(tables, segments, snapshot, utc_now_text(UtcTimeStyle::kDmsMicros)));
   log_info("full load finished: " + std::to_string(summary.tables.size()) + " tables, " +
            group_thousands(summary.rows) + " rows, " + std::to_string(summary.files) + " files, " +
            human_bytes(summary.bytes));
   return Status::ok();
+}
+
+// A full load cut by a crash (invariant 4, issue 13): the task slot still stands at its consistent point, and the
+// tables whose load finished keep their LOAD files (read in the slot's snapshot; the stream from the slot's point
+// applies their changes). The others are loaded whole again — a segment of a table cannot be kept, since rows move
+// between ctid ranges as they are updated — in the snapshot of a temporary slot; their changes that committed below
+// its consistent point are then skipped by the stream, the later ones applied.
+Status resume_full_load(CdcContext& ctx, const RunOptions& options, TaskMetrics* metrics) {
+  std::vector<SourceTable> pending;
+  size_t kept = 0;
+  for (const SourceTable& t : ctx.tables) {
+    const TableCheckpoint* entry = ctx.checkpoint.find_table(t.oid, t.schema, t.name);
+    if (entry != nullptr && entry->full_load_done && entry->relation_oid == t.oid) {
+      ++kept;
+    } else {
+      pending.push_back(t);
+    }
+  }
+  log_info("resuming the full load of task \"" + ctx.config.task_id + "\": " + std::to_string(kept) +
+           " table(s) loaded before are kept, " + std::to_string(pending.size()) +
+           " loaded again in a snapshot of their own");
+  // Entries of tables that are not done any more (or not selected) go: they are written again when loaded.
+  std::erase_if(ctx.checkpoint.tables, [&](const TableCheckpoint& e) {
+    return std::none_of(ctx.tables.begin(), ctx.tables.end(), [&](const SourceTable& t) {
+      return e.full_load_done && e.relation_oid == t.oid && e.schema == t.schema && e.table == t.name;
+    });
+  });
+  PGS3_RETURN_IF_ERROR(ctx.checkpoint.save(*ctx.store, ctx.prefix));
+  if (pending.empty()) return Status::ok();
+  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ReplicationConnection> temporary,
+                        ReplicationConnection::open(ctx.config.source.connection));
+  const std::string name = ctx.config.source.slot_name.substr(0, 58) + "_load";
+  PGS3_ASSIGN_OR_RETURN(CreatedSlot created, temporary->create_slot(name, /*export_snapshot=*/true,
+                                                                    /*temporary=*/true));
+  log_info("created temporary replication slot \"" + name + "\" at " + created.consistent_point.to_string() +
+           " for the tables loaded again");
+  // The snapshot lives until `temporary` runs its next command; the slot goes with the connection.
+  return run_full_load_in_snapshot(ctx, pending, created.snapshot_name, created.consistent_point.value(), options,
+                                   metrics);
 }
 
 // The database system and the task's slot as the replication connection finds them.
@@ -189,7 +239,15 @@ Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptio
   const bool load = config.migration_type == MigrationType::kFullLoadAndCdc;
   uint64_t start_lsn = 0;
   std::string snapshot;
-  if (info && !load) {
+  const bool resumable = load && info && ctx.checkpoint_loaded && ctx.checkpoint.phase == CheckpointPhase::kFullLoad &&
+                         ctx.checkpoint.slot_created_lsn &&
+                         info->confirmed_flush_lsn.value() == *ctx.checkpoint.slot_created_lsn &&
+                         std::any_of(ctx.checkpoint.tables.begin(), ctx.checkpoint.tables.end(),
+                                     [](const TableCheckpoint& t) { return t.full_load_done; });
+  if (resumable) {
+    start_lsn = *ctx.checkpoint.slot_created_lsn;
+    PGS3_RETURN_IF_ERROR(resume_full_load(ctx, options, metrics));
+  } else if (info && !load) {
     log_info("reusing replication slot \"" + slot + "\": streaming starts at its confirmed position " +
              info->confirmed_flush_lsn.to_string());
     start_lsn = info->confirmed_flush_lsn.value();
@@ -214,11 +272,11 @@ Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptio
     snapshot = created.snapshot_name;
     ctx.checkpoint.slot_created_lsn = start_lsn;
   }
-  if (load) {
+  if (load && !resumable) {
     ctx.checkpoint.confirmed_lsn = std::max(ctx.checkpoint.confirmed_lsn, start_lsn);
     PGS3_RETURN_IF_ERROR(ctx.checkpoint.save(*ctx.store, ctx.prefix));
     // The snapshot lives until the replication connection runs its next command: the load runs before any.
-    PGS3_RETURN_IF_ERROR(run_full_load_in_snapshot(ctx, snapshot, options, metrics));
+    PGS3_RETURN_IF_ERROR(run_full_load_in_snapshot(ctx, ctx.tables, snapshot, std::nullopt, options, metrics));
   }
   ctx.checkpoint.phase = CheckpointPhase::kCdc;
   ctx.checkpoint.confirmed_lsn = std::max(ctx.checkpoint.confirmed_lsn, start_lsn);

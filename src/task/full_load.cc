@@ -59,6 +59,8 @@ struct LoadQueue {
   std::vector<TableLoadResult> done;
   Status first_failure;
   std::atomic<bool> stop{false};
+  const FullLoad::TableLoaded* on_loaded = nullptr;
+  std::mutex loaded_mutex;  // one on_loaded call at a time
 
   std::optional<QueuedSegment> next() {
     std::lock_guard<std::mutex> lock(mutex);
@@ -181,6 +183,10 @@ void run_worker(const TaskConfig& config, ObjectStore& store, Progress& progress
       return;
     }
     if (!result->has_value()) continue;
+    if (queue.on_loaded != nullptr && *queue.on_loaded) {
+      std::lock_guard<std::mutex> lock(queue.loaded_mutex);
+      if (Status recorded = (*queue.on_loaded)(**result); !recorded.is_ok()) return queue.fail(recorded);
+    }
     std::lock_guard<std::mutex> lock(queue.mutex);
     queue.done.push_back(std::move(**result));
   }
@@ -202,6 +208,7 @@ Result<FullLoadSummary> FullLoad::run(const std::vector<SourceTable>& tables, co
   std::map<const SourceTable*, TableLoad*> by_table;
   for (const SourceTable& t : tables) by_table[&t] = &table_loads.emplace_back(t, store_, config_.target.s3);
   LoadQueue queue;
+  queue.on_loaded = &on_loaded_;
   for (const LoadSegment& s : segments) {
     TableLoad* t = by_table.at(s.table);
     ++t->segments;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,8 +44,14 @@ struct FullLoadSummary {
 
 class FullLoad {
  public:
+  // Called once per table, when its last LOAD file is committed (on a worker thread; one call at a time). A failure
+  // stops the load and is returned by run().
+  using TableLoaded = std::function<Status(const TableLoadResult&)>;
+
   FullLoad(const TaskConfig& config, ObjectStore& store, Progress& progress)
       : config_(config), store_(store), progress_(progress) {}
+
+  void set_on_table_loaded(TableLoaded on_loaded) { on_loaded_ = std::move(on_loaded); }
 
   // Loads `tables` as of `snapshot_name` (from pg_export_snapshot() or a replication slot's exported snapshot).
   // `load_time` is the TimestampColumnName value ("yyyy-MM-dd HH:mm:ss.SSSSSS"), DMS's time of transfer.
@@ -58,6 +65,7 @@ class FullLoad {
   const TaskConfig& config_;
   ObjectStore& store_;
   Progress& progress_;
+  TableLoaded on_loaded_;
 };
 
 }  // namespace pgs3

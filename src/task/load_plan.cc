@@ -46,13 +46,13 @@ struct Partition {
   std::string qualified;  // quoted schema.name
   char relkind = 'r';
   bool leaf = false;
-  int64_t bytes = 0;  // pg_relation_size (0 for a partitioned member)
+  int64_t bytes = 0;  // pg_table_size (0 for a partitioned member)
 };
 
 Result<std::vector<Partition>> read_partitions(PgConnection& conn, const SourceTable& table) {
   static constexpr char kSql[] = R"(
 SELECT t.relid::oid::int8, t.parentrelid::oid::int8, c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-       c.relkind, t.isleaf, CASE WHEN t.isleaf THEN pg_relation_size(t.relid) ELSE 0 END
+       c.relkind, t.isleaf, CASE WHEN t.isleaf THEN pg_table_size(t.relid) ELSE 0 END
   FROM pg_partition_tree($1::oid) t JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE t.level > 0
  ORDER BY t.level, c.relname)";
@@ -151,13 +151,14 @@ class Planner {
     }
     if (oids.empty()) return Status::ok();
     auto rows = conn_.query(
-        "SELECT c.oid::int8, pg_relation_size(c.oid) / current_setting('block_size')::int8, "
-        "current_setting('block_size')::int8 FROM pg_class c WHERE c.oid = ANY($1::oid[])",
+        "SELECT c.oid::int8, pg_relation_size(c.oid) / current_setting('block_size')::int8, pg_table_size(c.oid) "
+        "FROM pg_class c WHERE c.oid = ANY($1::oid[])",
         {oid_array(oids)});
     if (!rows.is_ok()) return rows.status().with_context("cannot read the sizes of the tables to load");
     for (int i = 0; i < rows->rows(); ++i) {
-      blocks_[static_cast<uint32_t>(rows->get_int64(i, 0))] = rows->get_int64(i, 1);
-      block_size_ = rows->get_int64(i, 2);
+      const auto oid = static_cast<uint32_t>(rows->get_int64(i, 0));
+      blocks_[oid] = rows->get_int64(i, 1);
+      bytes_[oid] = rows->get_int64(i, 2);
     }
     return Status::ok();
   }
@@ -178,9 +179,10 @@ class Planner {
                        .description = "whole table"};
   }
 
+  // With TOAST: a table of large values costs more to read than its blocks say.
   int64_t table_bytes(const SourceTable& table) const {
-    auto it = blocks_.find(table.oid);
-    return it == blocks_.end() ? table.estimated_bytes : it->second * block_size_;
+    auto it = bytes_.find(table.oid);
+    return it == bytes_.end() ? table.estimated_bytes : it->second;
   }
 
   std::vector<LoadSegment> ctid_split(const SourceTable& table, size_t count) const {
@@ -322,8 +324,8 @@ class Planner {
 
   PgConnection& conn_;
   const TaskConfig& config_;
-  std::map<uint32_t, int64_t> blocks_;  // real block counts of the ordinary tables
-  int64_t block_size_ = 8192;
+  std::map<uint32_t, int64_t> blocks_;  // the ordinary tables' block counts (main fork)
+  std::map<uint32_t, int64_t> bytes_;   // ... and their sizes with TOAST (pg_table_size)
   std::vector<LoadSegment> out_;
 };
 

@@ -1,10 +1,12 @@
 // CDC across faults (issue 3 "Exactly-once across restarts", DESIGN.md §3 invariants 2, 3 and 6): the workload of
 // cdc_workload.test.mjs while pgs3 is killed with SIGKILL at random moments of streaming (twice) and run again; while
 // PostgreSQL restarts (fast shutdown, then start on the same port: pgs3 reconnects and finishes); after SIGTERM
-// (exit 0 within 10 s, and a rerun continues); and with SIGKILL during the full load of a full-load-and-cdc task (the
-// rerun loads again). Every run ends at a stop position planned ahead; then each table rebuilt from its files must
+// (exit 0 within 10 s, and a rerun continues); with SIGKILL during the full load of a full-load-and-cdc task (the
+// rerun loads again); and with SIGKILL during a segmented full load once some tables are loaded (the rerun keeps
+// them and loads the others in a temporary slot's snapshot, issue 13). Every run ends at a stop position planned ahead; then each table rebuilt from its files must
 // equal the source, with no change written twice. The kill moments come from the seed (PGS3_IT_SEED reruns them).
 import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import {
@@ -25,13 +27,13 @@ after(() => cluster?.stop());
 // One scenario's shared state: tables, the planned stop, the task, the workload, and the runs (each run is killed on
 // a failure so that nothing outlives the test).
 async function scenario({ schema, taskId, label, s3Settings = { DataFormat: 'parquet' },
-  sizes = { orders: 30000, docs: 500, kinds: 5000 } }) {
+  sizes = { orders: 30000, docs: 500, kinds: 5000 }, source, taskSettings }) {
   const seed = testSeed(label);
   const ids = await createWorkloadTables(cluster, { schema, ...sizes });
   const stop = await planStop(cluster);
   const targetDir = makeTempDir('pgs3-it-target-');
   const task = cdcTask({ cluster, targetDir, taskId, migrationType: 'full-load-and-cdc', s3Settings,
-    rules: workloadRules(schema) });
+    rules: workloadRules(schema), source, taskSettings });
   const workload = new Workload(cluster, { seed, ids, schema, stopBeforeLsn: stop });
   const handles = [];
   let runs = 0;
@@ -217,5 +219,52 @@ test('KillNineDuringTheFullLoadThenRerunLoadsAgainAndRebuildsExactly', { timeout
     await s.streaming(h);
     await sleepUnless(() => h.finished(), 2000);
     await s.finish(h);
+  });
+});
+
+// Issue 13, items 1 to 3: a full load in segments (the big table split by ctid, 3 workers) is killed once some tables
+// are loaded and others are not, under the random workload. The rerun keeps the loaded tables' LOAD files as they
+// are and loads the others whole again in the snapshot of a temporary slot; the stream from the task slot skips
+// their changes that committed below that slot's consistent point. The rebuild must equal the source.
+test('KillNineDuringASegmentedFullLoadResumesWithTheTablesAlreadyLoaded', { timeout: 240000 }, async () => {
+  const taskId = 'kill-seg';
+  await inScenario({ schema: 'kill_seg', taskId, label: 'kill9-segmented-load',
+    sizes: { orders: 1500000, docs: 300, kinds: 3000 }, source: { fullLoadSegmentMB: 16 },
+    taskSettings: { FullLoadSettings: { MaxFullLoadSubTasks: 3 } } }, async (s) => {
+    s.workload.start();
+    let h = s.start();
+    const loaded = () => (readCheckpoint(s.targetDir, 'it', taskId)?.tables ?? []).filter((t) => t.full_load_done);
+    await waitFor(() => h.finished() || (readCheckpoint(s.targetDir, 'it', taskId)?.phase === 'full-load' &&
+      loaded().length > 0), { timeoutMs: 60000, intervalMs: 10, what: 'a first table to be loaded' });
+    const checkpoint = readCheckpoint(s.targetDir, 'it', taskId);
+    const kept = loaded().map((t) => t.table);
+    process.stderr.write(`# kill9-segmented-load: kill during the full load; loaded: ${kept.join(' ')}\n`);
+    assert.equal(checkpoint?.phase, 'full-load', 'the full load was over before the kill: make the tables bigger');
+    assert.ok(kept.length < 4, `every table was loaded before the kill (${kept.join(' ')}): make the tables bigger`);
+    await s.kill9(h, 'kill during the segmented full load');
+    const first = (await h.done).logs.map((l) => String(l.msg ?? ''));
+    assert.ok(first.some((m) => m.startsWith('full load of kill_seg.orders: ') && /segments/.test(m)),
+      'orders is loaded in segments');
+    // The loaded tables' files, which the rerun must keep as they are (same names, same inodes).
+    const before = new Map();
+    for (const table of kept) {
+      for (const f of tableFiles(s.targetDir, 'it', 'kill_seg', table, { DataFormat: 'parquet' }).load) {
+        before.set(f, statSync(f).ino);
+      }
+    }
+    assert.ok(before.size > 0 || kept.every((t) => t === MARKER_TABLE), 'the loaded tables have LOAD files');
+    h = s.start();
+    await s.streaming(h);
+    for (const [f, ino] of before) {
+      assert.ok(existsSync(f) && statSync(f).ino === ino, `${f} of a table loaded before the kill was rewritten`);
+    }
+    await sleepUnless(() => h.finished(), 2000);
+    await s.finish(h);
+    const run = await h.done;
+    const messages = run.logs.map((l) => String(l.msg ?? ''));
+    assert.ok(messages.some((m) => /^resuming the full load of task "kill-seg": \d+ table\(s\) loaded before are kept/.test(m)),
+      'the rerun says it resumes');
+    assert.ok(messages.some((m) => /^created temporary replication slot "pgs3_kill_seg_load"/.test(m)),
+      'the rerun loads the other tables in a temporary slot\'s snapshot');
   });
 });

@@ -71,6 +71,7 @@ class CheckpointTest : public ::testing::Test {
     TableCheckpoint& orders = c.table_entry(16384, "public", "orders");
     orders.durable_position = ChangePosition{0x16B6C50, 3};
     orders.snapshot_lsn = 0x16A0000;
+    orders.full_load_done = true;
     orders.last_change_file = "20261130-233000123.parquet";
     orders.statistics = {.full_load_rows = 1000,
                          .inserts = 5,
@@ -137,6 +138,8 @@ TEST_F(CheckpointTest, SaveThenLoadRoundTripsEveryField) {
   EXPECT_EQ(back.tables[1].table, "Order \"Items\"");
   EXPECT_FALSE(back.tables[1].durable_position.has_value());
   EXPECT_FALSE(back.tables[1].snapshot_lsn.has_value());
+  EXPECT_FALSE(back.tables[1].full_load_done);
+  EXPECT_TRUE(back.tables[0].full_load_done);
   EXPECT_FALSE(back.tables[1].statistics.last_commit_time_us.has_value());
 
   // Positions and LSNs are stored as PostgreSQL prints them, for a person reading the object.
