@@ -26,6 +26,8 @@ enum class StatusCode {
   kConflict,     // another writer changed what this one expected unchanged: a conditional write's precondition failed,
                  // or another process holds (or took over) the task's lease (exit 2)
   kInternal,     // a bug in pgs3
+  kRestart,      // the task must start again to take in a change of the source (a table new to the task, loaded at
+                 // start in a snapshot of its own); its runner restarts it in the same process (exit 1 if it escapes)
 };
 
 class [[nodiscard]] Status {
@@ -41,6 +43,7 @@ class [[nodiscard]] Status {
   static Status cancelled(std::string msg) { return Status(StatusCode::kCancelled, std::move(msg)); }
   static Status conflict(std::string msg) { return Status(StatusCode::kConflict, std::move(msg)); }
   static Status internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
+  static Status restart(std::string msg) { return Status(StatusCode::kRestart, std::move(msg)); }
   // A status of any code (kOk gives ok(), whatever the message).
   static Status of(StatusCode code, std::string msg) {
     return code == StatusCode::kOk ? Status() : Status(code, std::move(msg));

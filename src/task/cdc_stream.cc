@@ -244,7 +244,7 @@ Status CdcStream::on_commit(const TransactionCommit& commit) {
 }
 
 Status CdcStream::on_relation(const RelationDescriptor& relation) {
-  PGS3_RETURN_IF_ERROR(check_relation(selector_, ledger_.checkpoint(), relation));
+  PGS3_RETURN_IF_ERROR(check_relation(selector_, ledger_.checkpoint(), relation, catalog_options()));
   PGS3_ASSIGN_OR_RETURN(TableState * t, writer_for_relation(relation));
   if (t == nullptr) return Status::ok();
   const uint64_t before = t->writer->stats().schema_changes;
@@ -329,8 +329,17 @@ Status CdcStream::check_catalog() {
   }
   if (catalog_failing_) log_info("checking the source tables for DDL again");
   catalog_failing_ = false;
-  CatalogFindings found = compare_catalog(selector_, ledger_.checkpoint(), roots_, *catalog);
+  CatalogFindings found = compare_catalog(selector_, ledger_.checkpoint(), roots_, *catalog, catalog_options());
   PGS3_RETURN_IF_ERROR(found.stop);
+  if (!found.new_tables.empty()) {
+    std::string name = std::to_string(found.new_tables.front());
+    for (const CatalogTableName& t : catalog->tables) {
+      if (t.oid == found.new_tables.front()) name = quote_qualified(t.schema, t.name);
+    }
+    return Status::restart("table " + name + " is selected by tableMappings and new to the task (created while it " +
+                           "streams): the task starts again to load it in a snapshot of its own, then streams it " +
+                           "with the others");
+  }
   for (uint32_t oid : found.dropped) {
     if (dropped_at_.emplace(oid, catalog->wal_insert_lsn).second) {
       const TableCheckpoint* e = ledger_.checkpoint().find_table(oid, "", "");

@@ -74,6 +74,7 @@
 #include "store/object_store.h"
 #include "task/heartbeat.h"
 #include "task/stop_condition.h"
+#include "task/table_watch.h"
 #include "task/toast_warnings.h"
 #include "task/value_warnings.h"
 
@@ -153,6 +154,10 @@ class CdcStream {
   Status on_truncate(const TruncateChange& truncate);
   Status on_logical_message(const LogicalMessage& message);
   Status check_catalog();
+  // A full-load-and-cdc task loads a table new to it (kRestart: its runner starts it again).
+  CatalogCheckOptions catalog_options() const {
+    return CatalogCheckOptions{.load_new_tables = config_.migration_type == MigrationType::kFullLoadAndCdc};
+  }
   Status handle_dropped_tables();
   // Runs the done() of finished uploads and saves; the first failure of a checkpoint save is returned.
   Status collect_uploads();

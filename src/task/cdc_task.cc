@@ -58,6 +58,7 @@ struct CdcContext {
   std::set<uint32_t> roots;                        // the selected partitioned tables
   std::vector<CatalogPartition> start_partitions;  // their leaf partitions at start, for a new checkpoint
   std::vector<SourceTable> dropped_tables;         // checkpoint tables dropped while the task was stopped
+  std::vector<SourceTable> new_tables;             // selected tables to load in a snapshot of their own at start
 };
 
 // Sleeps `d` in short steps; false when a cancel arrived.
@@ -155,6 +156,9 @@ Status run_full_load_in_snapshot(CdcContext& ctx, const std::vector<SourceTable>
   return Status::ok();
 }
 
+Status load_in_temporary_snapshot(CdcContext& ctx, const std::vector<SourceTable>& tables, const RunOptions& options,
+                                  TaskMetrics* metrics);
+
 // A full load cut by a crash (invariant 4, issue 13): the task slot still stands at its consistent point, and the
 // tables whose load finished keep their LOAD files (read in the slot's snapshot; the stream from the slot's point
 // applies their changes). The others are loaded whole again — a segment of a table cannot be kept, since rows move
@@ -182,15 +186,22 @@ Status resume_full_load(CdcContext& ctx, const RunOptions& options, TaskMetrics*
   });
   PGS3_RETURN_IF_ERROR(ctx.checkpoint.save(*ctx.store, ctx.prefix));
   if (pending.empty()) return Status::ok();
+  return load_in_temporary_snapshot(ctx, pending, options, metrics);
+}
+
+// Loads `tables` in the snapshot of a temporary slot (invariant 4): each gets that slot's consistent point as its
+// snapshot_lsn, below which the stream skips its changes. The task slot is not touched: it stays where it is.
+Status load_in_temporary_snapshot(CdcContext& ctx, const std::vector<SourceTable>& tables, const RunOptions& options,
+                                  TaskMetrics* metrics) {
   PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ReplicationConnection> temporary,
                         ReplicationConnection::open(ctx.config.source.connection));
   const std::string name = ctx.config.source.slot_name.substr(0, 58) + "_load";
   PGS3_ASSIGN_OR_RETURN(CreatedSlot created, temporary->create_slot(name, /*export_snapshot=*/true,
                                                                     /*temporary=*/true));
   log_info("created temporary replication slot \"" + name + "\" at " + created.consistent_point.to_string() +
-           " for the tables loaded again");
+           " for the full load of " + std::to_string(tables.size()) + " table(s)");
   // The snapshot lives until `temporary` runs its next command; the slot goes with the connection.
-  return run_full_load_in_snapshot(ctx, pending, created.snapshot_name, created.consistent_point.value(), options,
+  return run_full_load_in_snapshot(ctx, tables, created.snapshot_name, created.consistent_point.value(), options,
                                    metrics);
 }
 
@@ -234,7 +245,10 @@ Status prepare_slot(CdcContext& ctx, ReplicationConnection& repl, const RunOptio
   // Recorded for the next starts' checks (a checkpoint written before they were recorded takes them now).
   ctx.checkpoint.system_identifier = found.system.system_id;
   ctx.checkpoint.database = found.system.database;
-  if (ctx.checkpoint_loaded && ctx.checkpoint.phase == CheckpointPhase::kCdc) return Status::ok();
+  if (ctx.checkpoint_loaded && ctx.checkpoint.phase == CheckpointPhase::kCdc) {
+    if (ctx.new_tables.empty()) return Status::ok();
+    return load_in_temporary_snapshot(ctx, ctx.new_tables, options, metrics);
+  }
 
   const bool load = config.migration_type == MigrationType::kFullLoadAndCdc;
   uint64_t start_lsn = 0;
@@ -406,9 +420,19 @@ Status check_tables(CdcContext& ctx) {
     ctx.start_partitions = std::move(catalog.partitions);  // a full load (or a first start) comes
     return Status::ok();
   }
+  CatalogCheckOptions check_options;
+  check_options.load_new_tables = ctx.config.migration_type == MigrationType::kFullLoadAndCdc;
   CatalogFindings found =
-      compare_catalog(TableSelector(ctx.config.selection_rules), ctx.checkpoint, ctx.roots, catalog);
+      compare_catalog(TableSelector(ctx.config.selection_rules), ctx.checkpoint, ctx.roots, catalog, check_options);
   PGS3_RETURN_IF_ERROR(found.stop);
+  for (uint32_t oid : found.new_tables) {
+    auto t = std::find_if(ctx.tables.begin(), ctx.tables.end(), [oid](const SourceTable& s) { return s.oid == oid; });
+    if (t == ctx.tables.end()) continue;  // created since the table list was read: the stream's check sees it
+    log_info("table " + t->qualified_name() +
+             " is selected but not part of the task's full load (added to tableMappings, or created while the task "
+             "was stopped): it is loaded now, in a snapshot of its own");
+    ctx.new_tables.push_back(*t);
+  }
   for (uint32_t oid : found.dropped) {
     const TableCheckpoint* entry = ctx.checkpoint.find_table(oid, "", "");
     SourceTable t;
@@ -527,6 +551,14 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
       give_up.succeeded = true;
       return Status::ok();
     }
+    if (end.status().code() == StatusCode::kRestart) {
+      // A table new to the task: what is open is written and checkpointed as after a lost connection, then the
+      // task starts again (run_cdc_task), which loads the table.
+      conn.reset();
+      PGS3_RETURN_IF_ERROR(stream.finish(nullptr));
+      give_up.succeeded = true;
+      return end.status();
+    }
     if (end.status().code() != StatusCode::kUnavailable) return incomplete_stop(end.status());
     log_warn(end.status().message() + "; closing open files and reconnecting");
     conn.reset();
@@ -555,7 +587,7 @@ Status start(CdcContext& ctx, const RunOptions& options, TaskMetrics* metrics) {
   Status st = prepare_slot(ctx, *ctx.repl, options, metrics);
   if (!st.is_ok() && st.code() != StatusCode::kCancelled && !st.needs_user_action() &&
       ctx.checkpoint.phase == CheckpointPhase::kFullLoad) {
-    return st.with_context("the full load failed; the next run starts it over");
+    return st.with_context("the full load failed; the next run keeps the tables loaded so far and loads the others");
   }
   return st;
 }
@@ -569,19 +601,25 @@ Status run_cdc_task(const TaskConfig& task_config, const RunOptions& options, Ta
         parse_cdc_stop_position(options.cdc_stop_position).status().with_context("--cdc-stop-position"));
     config.cdc.stop_position = options.cdc_stop_position;
   }
-  CdcContext ctx(config);
-  Status st = start(ctx, options, metrics);
-  if (st.code() == StatusCode::kCancelled) {
-    // A signal during the preflight's wait or the full load: nothing is half done that the next run cannot redo.
-    if (ctx.checkpoint.phase == CheckpointPhase::kFullLoad && ctx.repl) {
-      log_info("stopped during the full load: the next run starts it over");
+  // A table new to the task ends the stream with kRestart: the task starts again (a fresh context: lease, checkpoint,
+  // slot), which loads the table in a snapshot of its own before streaming on. Each restart follows a table the
+  // previous start had not loaded, so this ends.
+  while (true) {
+    CdcContext ctx(config);
+    Status st = start(ctx, options, metrics);
+    if (st.code() == StatusCode::kCancelled) {
+      // A signal during the preflight's wait or the full load: nothing is half done that the next run cannot redo.
+      if (ctx.checkpoint.phase == CheckpointPhase::kFullLoad && ctx.repl) {
+        log_info("stopped during the full load: the next run keeps the tables loaded so far and loads the others");
+      }
+      return Status::ok();
     }
-    return Status::ok();
+    PGS3_RETURN_IF_ERROR(st);
+    if (cancel_requested()) return Status::ok();
+    st = stream_changes(ctx, metrics);
+    if (st.code() != StatusCode::kRestart) return st.code() == StatusCode::kCancelled ? Status::ok() : st;
+    log_info(st.message());
   }
-  PGS3_RETURN_IF_ERROR(st);
-  if (cancel_requested()) return Status::ok();
-  st = stream_changes(ctx, metrics);
-  return st.code() == StatusCode::kCancelled ? Status::ok() : st;
 }
 
 }  // namespace pgs3

@@ -19,12 +19,22 @@ bool is_table_entry(const TableCheckpoint& e) { return e.relation_oid != 0 && !e
 
 std::string qualified(const std::string& schema, const std::string& name) { return quote_qualified(schema, name); }
 
+bool has_entry_named(const Checkpoint& checkpoint, const std::string& schema, const std::string& name) {
+  return std::any_of(checkpoint.tables.begin(), checkpoint.tables.end(), [&](const TableCheckpoint& e) {
+    return is_table_entry(e) && e.schema == schema && e.table == name;
+  });
+}
+
+// A table new to a running task that loads new tables: the stream ends and the task starts again, which loads it.
+Status new_table(uint32_t oid, const std::string& schema, const std::string& name) {
+  return Status::restart("table " + qualified(schema, name) + " (relation OID " + std::to_string(oid) +
+                         ") is selected by tableMappings and new to the task (created while it streams): the task "
+                         "starts again to load it in a snapshot of its own, then streams it with the others");
+}
+
 // A table the rules select but no entry knows by OID: the stop, saying which of the three cases it looks like.
 Status unknown_table(const Checkpoint& checkpoint, uint32_t oid, const std::string& schema, const std::string& name) {
-  bool same_name = false;
-  for (const TableCheckpoint& e : checkpoint.tables) {
-    same_name = same_name || (is_table_entry(e) && e.schema == schema && e.table == name);
-  }
+  const bool same_name = has_entry_named(checkpoint, schema, name);
   const std::string what =
       same_name ? "was dropped and created again (its relation OID is now " + std::to_string(oid) +
                       ") after the task's full load"
@@ -109,7 +119,8 @@ std::vector<uint32_t> recorded_leaves(const Checkpoint& checkpoint, const std::s
 }
 
 CatalogFindings compare_catalog(const TableSelector& selector, const Checkpoint& checkpoint,
-                                const std::set<uint32_t>& roots, const CatalogSnapshot& catalog) {
+                                const std::set<uint32_t>& roots, const CatalogSnapshot& catalog,
+                                CatalogCheckOptions options) {
   CatalogFindings out;
   std::map<uint32_t, const CatalogTableName*> by_oid;
   for (const CatalogTableName& t : catalog.tables) by_oid[t.oid] = &t;
@@ -160,13 +171,18 @@ CatalogFindings compare_catalog(const TableSelector& selector, const Checkpoint&
     // An entry without an OID (never written by this pgs3, but allowed by the format) knows its table by name.
     const TableCheckpoint* by_name = checkpoint.find_table(0, t.schema, t.name);
     if (by_name != nullptr && by_name->relation_oid == 0) continue;
+    if (options.load_new_tables && !has_entry_named(checkpoint, t.schema, t.name)) {
+      out.new_tables.push_back(t.oid);
+      continue;
+    }
     out.stop = unknown_table(checkpoint, t.oid, t.schema, t.name);
     return out;
   }
   return out;
 }
 
-Status check_relation(const TableSelector& selector, const Checkpoint& checkpoint, const RelationDescriptor& relation) {
+Status check_relation(const TableSelector& selector, const Checkpoint& checkpoint, const RelationDescriptor& relation,
+                      CatalogCheckOptions options) {
   for (const TableCheckpoint& e : checkpoint.tables) {
     if (!is_table_entry(e) || e.relation_oid != relation.oid) continue;
     if (e.dropped || (e.schema == relation.schema && e.table == relation.name)) return Status::ok();
@@ -177,6 +193,9 @@ Status check_relation(const TableSelector& selector, const Checkpoint& checkpoin
   if (!selector.is_selected(relation.schema, relation.name)) return Status::ok();
   const TableCheckpoint* by_name = checkpoint.find_table(0, relation.schema, relation.name);
   if (by_name != nullptr && by_name->relation_oid == 0) return Status::ok();
+  if (options.load_new_tables && !has_entry_named(checkpoint, relation.schema, relation.name)) {
+    return new_table(relation.oid, relation.schema, relation.name);
+  }
   return unknown_table(checkpoint, relation.oid, relation.schema, relation.name);
 }
 

@@ -6,7 +6,11 @@
 // watched when the selection rules select its name in the checkpoint or its OID's current name. What it finds:
 //   - a table that the rules select and no entry knows (its OID is new): created after the full load (a FOR ALL
 //     TABLES or FOR TABLES IN SCHEMA publication streams it), dropped and created again under a known name (a new
-//     OID), or added to tableMappings since. It would be streamed without a full load: stop.
+//     OID), or added to tableMappings since. It would be streamed without a full load: stop — except, at the start
+//     of a full-load-and-cdc task (CatalogCheckOptions::load_new_tables), a table under a name no entry has, which
+//     is reported in new_tables for a full load of its own (task/cdc_task.cc; invariant 4). A table dropped and
+//     created again under a known name still stops: the old table's last changes would land in the new one's
+//     folder after its LOAD files.
 //   - a watched entry whose OID has another name now (ALTER TABLE ... RENAME; pgoutput sends a new Relation message
 //     with the same OID): stop, naming the old and the new name. pgs3 does not follow a table to a new folder: that
 //     folder would hold change files without the table's LOAD files, and DMS lists no RENAME TABLE for S3 targets.
@@ -40,9 +44,14 @@
 
 namespace pgs3 {
 
+struct CatalogCheckOptions {
+  bool load_new_tables = false;  // report new tables in new_tables instead of stopping
+};
+
 struct CatalogFindings {
-  Status stop;                    // the first finding that needs a reload; ok when none
-  std::vector<uint32_t> dropped;  // watched entries (not yet marked dropped) whose OID is gone
+  Status stop;                       // the first finding that needs a reload; ok when none
+  std::vector<uint32_t> new_tables;  // with load_new_tables: selected tables no entry knows, by OID or by name
+  std::vector<uint32_t> dropped;     // watched entries (not yet marked dropped) whose OID is gone
   // Partitioned entries whose recorded leaf partitions change (first recorded, or new empty leaves), with the new
   // list (sorted by OID).
   std::vector<std::pair<uint32_t, std::vector<PartitionCheckpoint>>> partitions;
@@ -50,13 +59,17 @@ struct CatalogFindings {
 
 // `roots`: the OIDs of the task's partitioned tables (catalog relkind 'p'); `catalog` was read for them.
 CatalogFindings compare_catalog(const TableSelector& selector, const Checkpoint& checkpoint,
-                                const std::set<uint32_t>& roots, const CatalogSnapshot& catalog);
+                                const std::set<uint32_t>& roots, const CatalogSnapshot& catalog,
+                                CatalogCheckOptions options = {});
 
 // The leaf partitions recorded in the checkpoint for `roots` (read_catalog_snapshot()'s known leaves).
 std::vector<uint32_t> recorded_leaves(const Checkpoint& checkpoint, const std::set<uint32_t>& roots);
 
 // A Relation message against the task's tables: a stop for a rename of a watched table or for a selected table that
 // no entry knows; ok otherwise (an unselected table, or a known one under its known name).
-Status check_relation(const TableSelector& selector, const Checkpoint& checkpoint, const RelationDescriptor& relation);
+// With options.load_new_tables, a new selected table under a new name is kRestart (the runner starts the task again,
+// which loads it).
+Status check_relation(const TableSelector& selector, const Checkpoint& checkpoint, const RelationDescriptor& relation,
+                      CatalogCheckOptions options = {});
 
 }  // namespace pgs3

@@ -63,6 +63,30 @@ TEST_F(TableWatchTest, ASelectedTableTheTaskDoesNotKnowStopsNamingItAndTheReload
   EXPECT_NE(message(f).find("pgs3 drop --purge-target"), std::string::npos) << message(f);
 }
 
+// Issue 13, item 2: a full-load-and-cdc task loads a new table in a snapshot of its own: the catalog check reports
+// it instead of stopping, and its Relation message mid-stream asks for a restart (which loads it). A table dropped
+// and created again under a known name still stops.
+TEST_F(TableWatchTest, ATaskThatLoadsNewTablesReportsThemInsteadOfStopping) {
+  catalog_.tables.push_back({400, "public", "created later", false});
+  CatalogFindings f = compare_catalog(selector_, checkpoint_, roots_, catalog_, {.load_new_tables = true});
+  EXPECT_TRUE(f.stop.is_ok()) << message(f);
+  EXPECT_EQ(f.new_tables, std::vector<uint32_t>{400});
+
+  RelationDescriptor relation;
+  relation.oid = 400;
+  relation.schema = "public";
+  relation.name = "created later";
+  Status st = check_relation(selector_, checkpoint_, relation, {.load_new_tables = true});
+  EXPECT_EQ(st.code(), StatusCode::kRestart) << st.message();
+  EXPECT_NE(st.message().find("starts again to load it in a snapshot of its own"), std::string::npos);
+  EXPECT_EQ(check_relation(selector_, checkpoint_, relation).code(), StatusCode::kBadInput);
+
+  catalog_.tables[0].oid = 101;  // orders dropped and created again
+  f = compare_catalog(selector_, checkpoint_, roots_, catalog_, {.load_new_tables = true});
+  EXPECT_EQ(f.stop.code(), StatusCode::kBadInput);
+  EXPECT_NE(message(f).find("was dropped and created again"), std::string::npos) << message(f);
+}
+
 TEST_F(TableWatchTest, ATableDroppedAndCreatedAgainIsDroppedThenUnknown) {
   catalog_.tables[0].oid = 101;  // orders has a new OID
   CatalogFindings f = compare();
