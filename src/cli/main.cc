@@ -17,6 +17,7 @@
 #include "cli/cat_command.h"
 #include "cli/drop_command.h"
 #include "cli/preflight_command.h"
+#include "cli/reload_command.h"
 #include "cli/run_command.h"
 #include "cli/status_command.h"
 #include "obs/metrics_server.h"
@@ -34,6 +35,9 @@ Usage:
   pgs3 drop TASK.json [--yes] [--purge-target]
                                         drop the task's slot and publication (asks for the task id unless --yes);
                                         --purge-target also removes its files and checkpoint from the target
+  pgs3 reload TASK.json --table SCHEMA.TABLE [--table ...]
+                                        load tables of a CDC task again, each in a snapshot of its own, while the
+                                        others stream (a running task within seconds, a stopped one at its start)
   pgs3 cat FILE... [--schema] [--format csv|jsonl] [--endpoint-url URL] [--region REGION]
                                         print the rows (or, with --schema, the columns and metadata) of output files:
                                         local paths or s3://bucket/key
@@ -45,6 +49,8 @@ Options of run:
   --cdc-stop-position VALUE             stop there: an LSN (0/16B6C50), server_time:2026-11-30T12:00:00 or
                                         commit_time:2026-11-30T12:00:00 (UTC); overrides the task's cdcStopPosition
   --no-progress                         never draw live progress lines
+  --reload-target                       a CDC task loads every table again at start (DMS reload-target), each in a
+                                        snapshot of its own, and streams on from its checkpoint
 Options of every command:
   --log-format auto|text|json           logs on stderr: text on a terminal, JSON lines otherwise (default auto)
   --log-level debug|info|warn|error     (default info)
@@ -88,7 +94,7 @@ int main(int argc, char** argv) {
   }
 
   const std::string command = args[0];
-  static const std::set<std::string> kCommands = {"run", "preflight", "status", "drop", "cat"};
+  static const std::set<std::string> kCommands = {"run", "preflight", "status", "drop", "cat", "reload"};
   if (kCommands.count(command) == 0) return usage_error("unknown command '" + command + "'");
 
   std::vector<std::string> positional;
@@ -97,6 +103,7 @@ int main(int argc, char** argv) {
   pgs3::StatusOptions status_options;
   pgs3::DropOptions drop_options;
   pgs3::CatOptions cat_options;
+  pgs3::ReloadOptions reload_options;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
@@ -155,6 +162,14 @@ int main(int argc, char** argv) {
       auto parsed = pgs3::parse_cdc_stop_position(*v);
       if (!parsed.is_ok()) return usage_error("--cdc-stop-position: " + parsed.status().message());
       options.cdc_stop_position = *v;
+    } else if (a == "--reload-target") {
+      if (!only_for({"run"})) return wrong_command("run");
+      options.reload_target = true;
+    } else if (a == "--table") {
+      if (!only_for({"reload"})) return wrong_command("reload");
+      const std::string* v = value();
+      if (!v) return usage_error("--table needs a value: SCHEMA.TABLE");
+      reload_options.tables.push_back(*v);
     } else if (a == "--yes") {
       if (!only_for({"drop"})) return wrong_command("drop");
       drop_options.yes = true;
@@ -215,6 +230,12 @@ int main(int argc, char** argv) {
       return usage_error("drop takes one task file: pgs3 drop TASK.json [--yes] [--purge-target]");
     }
     return pgs3::run_drop_command(positional[0], drop_options);
+  }
+  if (command == "reload") {
+    if (positional.size() != 1) {
+      return usage_error("reload takes one task file: pgs3 reload TASK.json --table SCHEMA.TABLE");
+    }
+    return pgs3::run_reload_command(positional[0], reload_options);
   }
   // cat
   if (positional.empty()) return usage_error("cat takes one or more files: pgs3 cat FILE... [--schema]");

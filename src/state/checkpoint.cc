@@ -109,6 +109,10 @@ Status parse_table(const Json& j, size_t index, TableCheckpoint& t) {
     if (!done->is_boolean()) r.fail("full_load_done", "must be true or false");
     if (done->is_boolean()) t.full_load_done = done->get<bool>();
   }
+  if (const Json* reload = r.field("reload_requested", false)) {
+    if (!reload->is_boolean()) r.fail("reload_requested", "must be true or false");
+    if (reload->is_boolean()) t.reload_requested = reload->get<bool>();
+  }
   PGS3_RETURN_IF_ERROR(status);
   if (const Json* partitions = r.field("partitions", false)) {
     if (!partitions->is_array()) return Status::data_error(path + "partitions must be an array");
@@ -184,6 +188,7 @@ std::string Checkpoint::to_json() const {
     }
     if (t.dropped) entry["dropped"] = true;
     if (t.full_load_done) entry["full_load_done"] = true;
+    if (t.reload_requested) entry["reload_requested"] = true;
     tables_json.push_back(std::move(entry));
   }
   Json j = {{"format", kFormatName},

@@ -21,6 +21,8 @@
 //                  transactions whose commit record starts below it are in the LOAD files and are skipped, those at
 //                  or above it are applied (invariant 4); full_load_done, once the table's LOAD files are all
 //                  committed (a full load cut by a crash keeps those tables and loads the others again);
+//                  reload_requested, once `pgs3 reload` (or run --reload-target) asked for the table to be loaded
+//                  again, until it is;
 //                  last_change_file, the name of its newest change file
 //                  (ChangeFileWriter::order_after(), so that a restarted writer's names sort after it); statistics;
 //                  for a partitioned table, its leaf partitions (OID and relfilenode) as the task last accepted them
@@ -39,8 +41,8 @@
 //                               "raw/app/public/orders/2026...parquet", "last_commit_time_us": 817813800123456},
 //                "partitions": [{"oid": 16390, "relfilenode": 16390}], "dropped": true}]}
 // "partitions" (absent: not recorded, e.g. a checkpoint of an older pgs3, or not a partitioned table), "dropped" and
-// "full_load_done" (absent: false) are optional, so that checkpoints written before them still load.
-// LSNs are printed as PostgreSQL prints them, positions as format_change_position() does; absent values are null.
+// "full_load_done" and "reload_requested" (absent: false) are optional, so that checkpoints written before them still
+// load. LSNs are printed as PostgreSQL prints them, positions as format_change_position() does; absent values are null.
 // Unknown fields are ignored (a later version 1 writer may add some); a higher version is refused, since an older
 // pgs3 cannot know what it would lose by rewriting it.
 //
@@ -105,8 +107,9 @@ struct TableCheckpoint {
   TableStatistics statistics;
   // A partitioned table's leaf partitions, sorted by OID; nullopt when not recorded.
   std::optional<std::vector<PartitionCheckpoint>> partitions;
-  bool dropped = false;         // the table was dropped on the source and the drop was handled
-  bool full_load_done = false;  // every LOAD file of the table is committed
+  bool dropped = false;           // the table was dropped on the source and the drop was handled
+  bool full_load_done = false;    // every LOAD file of the table is committed
+  bool reload_requested = false;  // a reload was asked for (state/reload_requests.h); cleared when it is loaded
 
   bool operator==(const TableCheckpoint&) const = default;
 };

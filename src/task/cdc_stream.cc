@@ -11,7 +11,9 @@
 #include "rules/object_tagging.h"
 #include "sink/change_file_writer.h"
 #include "sink/memory_budget.h"
+#include "sink/object_keys.h"
 #include "sink/transaction_file_writer.h"
+#include "state/reload_requests.h"
 #include "task/cancellation.h"
 #include "task/table_watch.h"
 #include "task/truncate_policy.h"
@@ -329,6 +331,14 @@ Status CdcStream::check_catalog() {
   }
   if (catalog_failing_) log_info("checking the source tables for DDL again");
   catalog_failing_ = false;
+  // `pgs3 reload` asked for a table to be loaded again: the task starts again, which takes the request up.
+  Result<std::vector<ObjectInfo>> requests =
+      store_.list(reload_request_prefix(task_state_prefix(config_.target.s3, config_.task_id)));
+  if (requests.is_ok() && !requests->empty()) {
+    return Status::restart(
+        "a reload of a table was requested (pgs3 reload): the task starts again to load it in a "
+        "snapshot of its own");
+  }
   CatalogFindings found = compare_catalog(selector_, ledger_.checkpoint(), roots_, *catalog, catalog_options());
   PGS3_RETURN_IF_ERROR(found.stop);
   if (!found.new_tables.empty()) {

@@ -24,6 +24,7 @@
 #include "state/file_journal.h"
 #include "state/progress_ledger.h"
 #include "state/recovery.h"
+#include "state/reload_requests.h"
 #include "task/cancellation.h"
 #include "task/cdc_stream.h"
 #include "task/full_load.h"
@@ -59,6 +60,7 @@ struct CdcContext {
   std::vector<CatalogPartition> start_partitions;  // their leaf partitions at start, for a new checkpoint
   std::vector<SourceTable> dropped_tables;         // checkpoint tables dropped while the task was stopped
   std::vector<SourceTable> new_tables;             // selected tables to load in a snapshot of their own at start
+  bool reload_target = false;                      // --reload-target: every table is loaded again at start
 };
 
 // Sleeps `d` in short steps; false when a cancel arrived.
@@ -139,6 +141,7 @@ Status run_full_load_in_snapshot(CdcContext& ctx, const std::vector<SourceTable>
     entry.statistics.files = r.files;
     entry.snapshot_lsn = snapshot_lsn;
     entry.full_load_done = true;
+    entry.reload_requested = false;
     if (metrics != nullptr) {
       TableMetrics& m = metrics->table(r.schema, r.table);
       m.full_load_rows.add(r.rows);
@@ -407,6 +410,35 @@ Status load_state(CdcContext& ctx) {
 // Step 2, continued: the selected tables against the checkpoint's (task/table_watch.h): a table that needs a full
 // load of its own, a rename, a partition change stop the task here, before the publication check names the
 // publication instead; tables dropped while the task was stopped go to the stream, which writes their last changes.
+// The reload requests waiting (state/reload_requests.h), and with --reload-target every table: their checkpoint
+// entries are marked reload_requested and saved before the requests are removed, so that a crash in between loses no
+// request.
+Status take_reload_requests(CdcContext& ctx) {
+  PGS3_ASSIGN_OR_RETURN(std::vector<ReloadRequest> requests, list_reload_requests(*ctx.store, ctx.prefix));
+  bool marked = false;
+  for (TableCheckpoint& e : ctx.checkpoint.tables) {
+    if (e.relation_oid == 0 || e.dropped || e.schema.empty()) continue;
+    bool wanted = ctx.reload_target;
+    for (const ReloadRequest& r : requests) wanted = wanted || (r.schema == e.schema && r.table == e.table);
+    if (wanted && !e.reload_requested) {
+      e.reload_requested = true;
+      marked = true;
+    }
+  }
+  for (const ReloadRequest& r : requests) {
+    if (ctx.checkpoint.find_table(0, r.schema, r.table) == nullptr) {
+      log_warn("reload of " + quote_qualified(r.schema, r.table) +
+               " requested, but the task has no such table: the request is dropped");
+    }
+  }
+  if (marked) PGS3_RETURN_IF_ERROR(ctx.checkpoint.save(*ctx.store, ctx.prefix));
+  if (requests.empty()) return Status::ok();
+  std::vector<std::string> keys;
+  keys.reserve(requests.size());
+  for (const ReloadRequest& r : requests) keys.push_back(r.key);
+  return ctx.store->remove_all(keys);
+}
+
 Status check_tables(CdcContext& ctx) {
   for (const SourceTable& t : ctx.tables) {
     if (t.is_partitioned()) ctx.roots.insert(t.oid);
@@ -425,6 +457,13 @@ Status check_tables(CdcContext& ctx) {
   CatalogFindings found =
       compare_catalog(TableSelector(ctx.config.selection_rules), ctx.checkpoint, ctx.roots, catalog, check_options);
   PGS3_RETURN_IF_ERROR(found.stop);
+  PGS3_RETURN_IF_ERROR(take_reload_requests(ctx));
+  for (const SourceTable& t : ctx.tables) {
+    const TableCheckpoint* e = ctx.checkpoint.find_table(t.oid, t.schema, t.name);
+    if (e == nullptr || !e->reload_requested || e->relation_oid != t.oid) continue;
+    log_info("table " + t.qualified_name() + " is loaded again, as requested, in a snapshot of its own");
+    ctx.new_tables.push_back(t);
+  }
   for (uint32_t oid : found.new_tables) {
     auto t = std::find_if(ctx.tables.begin(), ctx.tables.end(), [oid](const SourceTable& s) { return s.oid == oid; });
     if (t == ctx.tables.end()) continue;  // created since the table list was read: the stream's check sees it
@@ -604,8 +643,9 @@ Status run_cdc_task(const TaskConfig& task_config, const RunOptions& options, Ta
   // A table new to the task ends the stream with kRestart: the task starts again (a fresh context: lease, checkpoint,
   // slot), which loads the table in a snapshot of its own before streaming on. Each restart follows a table the
   // previous start had not loaded, so this ends.
-  while (true) {
+  for (bool restarted = false;; restarted = true) {
     CdcContext ctx(config);
+    ctx.reload_target = options.reload_target && !restarted;
     Status st = start(ctx, options, metrics);
     if (st.code() == StatusCode::kCancelled) {
       // A signal during the preflight's wait or the full load: nothing is half done that the next run cannot redo.

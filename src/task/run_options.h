@@ -12,6 +12,9 @@ struct RunOptions {
   std::string metrics_listen;
   // --cdc-stop-position: overrides the task file's cdcStopPosition (rules/cdc_stop_position.h forms).
   std::string cdc_stop_position;
+  // --reload-target (DMS's reload-target start mode): a CDC task loads every table again at start, each in the
+  // snapshot of a temporary slot, and streams on from its checkpoint.
+  bool reload_target = false;
 };
 
 }  // namespace pgs3

@@ -15,7 +15,7 @@ import {
   splitTransactionFiles, startPgs3, tableFiles, testSeed, verifyWorkloadTables, waitFor, workloadRules,
 } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
-import { assertPgs3Works, describeRun } from './harness/pgs3.mjs';
+import { assertPgs3Works, describeRun, runPgs3Command, writeTaskFile } from './harness/pgs3.mjs';
 
 let cluster;
 before(async () => {
@@ -39,9 +39,9 @@ async function scenario({ schema, taskId, label, s3Settings = { DataFormat: 'par
   let runs = 0;
   const s = {
     seed, stop, targetDir, task, workload, r: rng(seed ^ 0x5bd1e995),
-    start() {
-      const h = startPgs3(task, { env: cluster.pgs3Env(), args: ['--cdc-stop-position', stop], timeoutMs: 150000,
-        label: `${label}-run${++runs}` });
+    start(extraArgs = []) {
+      const h = startPgs3(task, { env: cluster.pgs3Env(), args: ['--cdc-stop-position', stop, ...extraArgs],
+        timeoutMs: 150000, label: `${label}-run${++runs}` });
       handles.push(h);
       return h;
     },
@@ -266,5 +266,40 @@ test('KillNineDuringASegmentedFullLoadResumesWithTheTablesAlreadyLoaded', { time
       'the rerun says it resumes');
     assert.ok(messages.some((m) => /^created temporary replication slot "pgs3_kill_seg_load"/.test(m)),
       'the rerun loads the other tables in a temporary slot\'s snapshot');
+  });
+});
+
+// Issue 13, item 4: `pgs3 reload TASK.json --table` (DMS's reload-table) on a running task under the random
+// workload: the task takes the request up at its next catalog check, loads the table again in a temporary slot's
+// snapshot and streams on; then `pgs3 run --reload-target` after a kill -9 loads every table again the same way. The
+// rebuild must equal the source, and a table the task does not have is refused by name.
+test('ReloadTableOnARunningTaskAndReloadTargetRebuildExactly', { timeout: 240000 }, async () => {
+  const taskId = 'reload-t';
+  await inScenario({ schema: 'reload_t', taskId, label: 'reload-table' }, async (s) => {
+    const snapshotOf = (table) =>
+      (readCheckpoint(s.targetDir, 'it', taskId)?.tables ?? []).find((t) => t.table === table)?.snapshot_lsn ?? null;
+    s.workload.start();
+    let h = s.start();
+    await s.streaming(h);
+    await sleepUnless(() => h.finished(), 1500);
+    const taskFile = writeTaskFile(s.task);
+    const unknown = await runPgs3Command(['reload', taskFile, '--table', 'reload_t.nope'], { env: cluster.pgs3Env() });
+    assert.equal(unknown.code, 2, describeRun(unknown));
+    assert.match(unknown.stderr, /--table reload_t\.nope: not a table of task/);
+    assert.equal(snapshotOf('kinds'), null, 'kinds was loaded in the slot\'s snapshot');
+    const asked = await runPgs3Command(['reload', taskFile, '--table', 'reload_t.kinds'], { env: cluster.pgs3Env() });
+    assert.equal(asked.code, 0, describeRun(asked));
+    await waitFor(() => h.finished() || snapshotOf('kinds') !== null,
+      { timeoutMs: 60000, what: 'kinds to be loaded again (its snapshot LSN in the checkpoint)' });
+    await assertRunning(h, 'reload-table: the run ended after the reload');
+    const kindsLsn = snapshotOf('kinds');
+    assert.equal(snapshotOf('orders'), null, 'orders was not to be loaded again');
+    await sleepUnless(() => h.finished(), 1500);
+    await s.kill9(h, 'kill after the reload');
+    h = s.start(['--reload-target']);
+    await waitFor(() => h.finished() || (snapshotOf('orders') !== null && snapshotOf('kinds') !== kindsLsn),
+      { timeoutMs: 60000, what: '--reload-target to load every table again' });
+    await sleepUnless(() => h.finished(), 1500);
+    await s.finish(h);
   });
 });

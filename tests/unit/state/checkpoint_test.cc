@@ -72,6 +72,7 @@ class CheckpointTest : public ::testing::Test {
     orders.durable_position = ChangePosition{0x16B6C50, 3};
     orders.snapshot_lsn = 0x16A0000;
     orders.full_load_done = true;
+    orders.reload_requested = true;
     orders.last_change_file = "20261130-233000123.parquet";
     orders.statistics = {.full_load_rows = 1000,
                          .inserts = 5,
@@ -140,6 +141,8 @@ TEST_F(CheckpointTest, SaveThenLoadRoundTripsEveryField) {
   EXPECT_FALSE(back.tables[1].snapshot_lsn.has_value());
   EXPECT_FALSE(back.tables[1].full_load_done);
   EXPECT_TRUE(back.tables[0].full_load_done);
+  EXPECT_TRUE(back.tables[0].reload_requested);
+  EXPECT_FALSE(back.tables[1].reload_requested);
   EXPECT_FALSE(back.tables[1].statistics.last_commit_time_us.has_value());
 
   // Positions and LSNs are stored as PostgreSQL prints them, for a person reading the object.
