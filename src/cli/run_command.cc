@@ -14,6 +14,8 @@
 #include "pg/catalog.h"
 #include "pg/connection.h"
 #include "pg/snapshot.h"
+#include "sink/object_keys.h"
+#include "state/load_progress.h"
 #include "task/cancellation.h"
 #include "task/cdc_task.h"
 #include "task/full_load.h"
@@ -54,11 +56,41 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   if (Status cleaned = clean_task_leftovers(*target, config, *tables); !cleaned.is_ok()) return fail(cleaned);
   ObjectStore& store = *target->store;
 
-  log_info("full load of " + std::to_string(tables->size()) + " table(s) from " + source + " into " + store.describe() +
-           ", " + std::to_string(segments->size()) + " segment(s), " +
+  // A load cut by a crash or a signal resumes: the tables it finished are kept (state/load_progress.h).
+  const std::string prefix = task_state_prefix(config.target.s3, config.task_id);
+  std::vector<LoadedTable> loaded;
+  if (!options.reload_target) {
+    auto progress_found = load_load_progress(store, prefix);
+    if (!progress_found.is_ok()) return fail(progress_found.status());
+    if (*progress_found) loaded = std::move(**progress_found);
+  }
+  std::erase_if(loaded, [&](const LoadedTable& l) {
+    return std::none_of(tables->begin(), tables->end(), [&](const SourceTable& t) {
+      return t.oid == l.relation_oid && t.schema == l.schema && t.name == l.table;
+    });
+  });
+  std::erase_if(*segments, [&](const LoadSegment& s) {
+    return std::any_of(loaded.begin(), loaded.end(),
+                       [&](const LoadedTable& l) { return l.relation_oid == s.table->oid; });
+  });
+  if (!loaded.empty()) {
+    log_info("resuming the interrupted full load of task \"" + config.task_id + "\": " + std::to_string(loaded.size()) +
+             " table(s) it finished are kept as it loaded them; " + std::to_string(tables->size() - loaded.size()) +
+             " loaded now, in a new snapshot");
+  }
+  log_info("full load of " + std::to_string(tables->size() - loaded.size()) + " table(s) from " + source + " into " +
+           store.describe() + ", " + std::to_string(segments->size()) + " segment(s), " +
            std::to_string(config.full_load.max_full_load_sub_tasks) + " at a time");
   Progress progress(options.live_progress && stderr_is_terminal());
   FullLoad load(config, store, progress);
+  load.set_on_table_loaded([&](const TableLoadResult& r) -> Status {
+    uint32_t oid = 0;
+    for (const SourceTable& t : *tables) {
+      if (t.schema == r.schema && t.name == r.table) oid = t.oid;
+    }
+    loaded.push_back(LoadedTable{r.schema, r.table, oid, r.rows, r.files});
+    return save_load_progress(store, prefix, loaded);
+  });
   auto summary = load.run(*tables, *segments, *snapshot, utc_now_text(UtcTimeStyle::kDmsMicros));
   (void)end_transaction(conn);
   if (!summary.is_ok()) {
@@ -70,6 +102,7 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
     // Data already written: never reported as bad input, unless another process took the task over.
     return summary.status().code() == StatusCode::kConflict ? 2 : 1;
   }
+  if (Status removed = remove_load_progress(store, prefix); !removed.is_ok()) return fail(removed);
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.2f s", summary->seconds);
   log_info("full load finished: " + std::to_string(summary->tables.size()) + " tables, " +

@@ -4,13 +4,18 @@
 // and compared value by value with the source (verify.mjs: no row lost, none twice, LOAD files numbered without a
 // gap); the log says how each table was split; a rule that cannot apply fails naming what to fix.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
+import { endWithin, startPgs3, waitFor } from './harness/cdc.mjs';
+
 import { startCluster } from './harness/cluster.mjs';
-import { runFullLoad } from './harness/fullload.mjs';
+import { runFullLoad, tableFolders } from './harness/fullload.mjs';
 import {
   assertPgs3Works, describeRun, fullLoadTask, listFiles, makeTempDir, runPgs3, selectionRule,
 } from './harness/pgs3.mjs';
+import { loadFiles, verifyTable } from './harness/verify.mjs';
 
 let cluster;
 before(async () => {
@@ -129,4 +134,50 @@ test('ARuleThatCannotApplyNamesWhatToFix', async () => {
     assert.match(errors, message);
     assert.match(errors, /tableMappings\.rules\[1\] \(rule-name "segments-\d+"\)/, 'the message names the rule');
   }
+});
+
+// Issue 13, item 3: a full-load task killed with SIGKILL once some tables are loaded resumes: the rerun keeps the
+// finished tables' LOAD files as they are (same inodes) and loads the others; every table then equals the source.
+// --reload-target loads every table again.
+test('AFullLoadKilledMidwayResumesWithTheTablesItFinished', { timeout: 180000 }, async () => {
+  const targetDir = makeTempDir('pgs3-it-target-');
+  const task = fullLoadTask({ cluster, targetDir, taskId: 'resume-load', s3Settings: { DataFormat: 'parquet' },
+    taskSettings: { FullLoadSettings: { MaxFullLoadSubTasks: 2 } }, source: { fullLoadSegmentMB: 0 },
+    rules: [selectionRule('seg', 'big'), selectionRule('seg', 'nokey'), selectionRule('seg', 'ranged'),
+      selectionRule('seg', 'parted')] });
+  const progressFile = join(targetDir, 'it', '_pgs3', 'resume-load', 'full-load-progress.json');
+  const finished = () => {
+    try {
+      return JSON.parse(readFileSync(progressFile, 'utf8')).tables.map((t) => t.table);
+    } catch {
+      return [];
+    }
+  };
+  const h = startPgs3(task, { env: cluster.pgs3Env(), label: 'resume-1' });
+  await waitFor(() => h.finished() || finished().length > 0, { timeoutMs: 60000, intervalMs: 5,
+    what: 'a first table to be loaded' });
+  const kept = finished();
+  await h.signal('SIGKILL');
+  const first = await endWithin(h, 10000, 'the SIGKILL');
+  assert.equal(first.signal, 'SIGKILL', `the run ended before the kill: ${describeRun(first)}`);
+  assert.ok(kept.length > 0 && kept.length < 4, `tables loaded before the kill: ${kept.join(' ')}`);
+  const inodes = new Map();
+  for (const table of kept) {
+    for (const f of loadFiles(targetDir, 'it', 'seg', table, { DataFormat: 'parquet' })) inodes.set(f, statSync(f).ino);
+  }
+  const run = await runPgs3(task, { env: cluster.pgs3Env(), label: 'resume-2' });
+  assert.equal(run.code, 0, describeRun(run));
+  assert.ok(run.logs.some((l) => /^resuming the interrupted full load of task "resume-load": \d+ table\(s\) it finished are kept/.test(String(l.msg))),
+    'the rerun says it resumes');
+  for (const [f, ino] of inodes) assert.ok(existsSync(f) && statSync(f).ino === ino, `${f} was rewritten`);
+  assert.ok(!existsSync(progressFile), 'the progress object is removed once the load is complete');
+  for (const table of ['big', 'nokey', 'ranged', 'parted']) {
+    await verifyTable({ cluster, targetDir, schema: 'seg', table, settings: { DataFormat: 'parquet' }, key: null });
+  }
+  assert.deepEqual(tableFolders(targetDir, 'it'), ['seg/big', 'seg/nokey', 'seg/parted', 'seg/ranged']);
+  // A complete load leaves no progress: the next run (and one with --reload-target) loads every table.
+  const again = await runPgs3(task, { env: cluster.pgs3Env(), label: 'resume-3', args: ['--reload-target'] });
+  assert.equal(again.code, 0, describeRun(again));
+  assert.ok(!again.logs.some((l) => /^resuming/.test(String(l.msg))), 'a complete load is not resumed');
+  for (const [f, ino] of inodes) assert.ok(!existsSync(f) || statSync(f).ino !== ino, `${f} was kept by a new load`);
 });
