@@ -81,6 +81,7 @@ JSON
   pgs3_s=$(grep "Elapsed (wall clock)" "$work/time.txt" | awk '{print $NF}' |
            awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
   rss_kb=$(grep "Maximum resident set size" "$work/time.txt" | awk '{print $NF}')
+  cpu_s=$(awk -F: '/User time|System time/ { s += $2 } END { print s }' "$work/time.txt")
   parquet_bytes=$(find "$out" -name '*.parquet' -printf '%s\n' | awk '{ s += $1 } END { print s }')
   files=$(find "$out" -name '*.parquet' | wc -l)
 }
@@ -88,12 +89,14 @@ run_pgs3 bench "$work/out" one
 segments=$(grep -o 'full load of public.bench: [0-9]* segments' "$work/one.log" | awk '{print $5}')
 
 awk -v rows="$rows" -v cs="$copy_s" -v pcs="$parallel_s" -v n="$subtasks" -v cb="$copy_bytes" -v ps="$pgs3_s" \
-    -v pb="$parquet_bytes" -v rss="$rss_kb" -v files="$files" -v comp="$compression" -v seg="${segments:-1}" 'BEGIN {
+    -v pb="$parquet_bytes" -v rss="$rss_kb" -v files="$files" -v comp="$compression" -v seg="${segments:-1}" \
+    -v cpu="$cpu_s" -v cores="$(nproc)" 'BEGIN {
   printf "rows                              %d\n", rows
   printf "raw COPY (binary), 1 stream       %.2f s  %.0f rows/s  %.1f MB/s of COPY data (%.1f MB)\n", cs, rows/cs, cb/cs/1e6, cb/1e6
   printf "raw COPY (binary), %d ctid streams %.2f s  %.0f rows/s  %.1f MB/s\n", n, pcs, rows/pcs, cb/pcs/1e6
   printf "pgs3 full load (%s, %d sub-tasks, %d segments) %.2f s  %.0f rows/s  %.1f MB/s of Parquet written (%.1f MB in %d files)\n", comp, n, seg, ps, rows/ps, pb/ps/1e6, pb/1e6, files
   printf "pgs3 peak RSS                     %.1f MB\n", rss/1024
+  printf "pgs3 CPU (user+sys)               %.2f s on %d cores; raw COPY needs %.2f s of the server'"'"'s CPU per stream\n", cpu, cores, cs
   printf "throughput pgs3 / %d raw streams   %.2f\n", n, pcs/ps
   printf "throughput pgs3 / 1 raw stream    %.2f\n", cs/ps
 }'

@@ -185,21 +185,29 @@ class Planner {
     return it == bytes_.end() ? table.estimated_bytes : it->second;
   }
 
-  std::vector<LoadSegment> ctid_split(const SourceTable& table, size_t count) const {
-    const int64_t blocks = blocks_.count(table.oid) != 0 ? blocks_.at(table.oid) : 0;
-    std::vector<std::string> predicates = ctid_predicates(blocks, count);
+  // One segment of `table` per predicate, of equal estimated size; describe(i) names segment i.
+  template <typename Describe>
+  std::vector<LoadSegment> predicate_segments(const SourceTable& table, const std::vector<std::string>& predicates,
+                                              Describe describe) const {
     std::vector<LoadSegment> out;
     for (size_t i = 0; i < predicates.size(); ++i) {
       LoadSegment s = whole(table);
       s.predicate = predicates[i];
       s.estimated_bytes = table_bytes(table) / static_cast<int64_t>(predicates.size());
-      const int64_t from = blocks * static_cast<int64_t>(i) / static_cast<int64_t>(predicates.size());
-      const int64_t to = blocks * static_cast<int64_t>(i + 1) / static_cast<int64_t>(predicates.size());
-      s.description = "ctid blocks [" + std::to_string(from) + ", " +
-                      (i + 1 == predicates.size() ? std::string("end") : std::to_string(to)) + ")";
+      s.description = describe(i);
       out.push_back(std::move(s));
     }
     return out;
+  }
+
+  std::vector<LoadSegment> ctid_split(const SourceTable& table, size_t count) const {
+    const int64_t blocks = blocks_.count(table.oid) != 0 ? blocks_.at(table.oid) : 0;
+    const auto n = static_cast<int64_t>(count);
+    return predicate_segments(table, ctid_predicates(blocks, count), [&](size_t i) {
+      const auto at = static_cast<int64_t>(i);
+      return "ctid blocks [" + std::to_string(blocks * at / n) + ", " +
+             (at + 1 == n ? std::string("end") : std::to_string(blocks * (at + 1) / n)) + ")";
+    });
   }
 
   std::vector<LoadSegment> by_default(const SourceTable& table) const {
@@ -307,19 +315,12 @@ class Planner {
                                  "; list the boundaries in ascending order, each the upper end of one segment");
       }
     }
-    std::vector<std::string> predicates = range_predicates(columns, boundaries);
-    std::vector<LoadSegment> out;
-    for (size_t i = 0; i < predicates.size(); ++i) {
-      LoadSegment s = whole(table);
-      s.predicate = predicates[i];
-      s.estimated_bytes = table_bytes(table) / static_cast<int64_t>(predicates.size());
-      s.description = i == 0 ? "below " + Json(rule.boundaries[0]).dump()
-                             : "from " + Json(rule.boundaries[i - 1]).dump() +
-                                   (i < rule.boundaries.size() ? " below " + Json(rule.boundaries[i]).dump()
-                                                               : std::string(" up, and nulls"));
-      out.push_back(std::move(s));
-    }
-    return out;
+    return predicate_segments(table, range_predicates(columns, boundaries), [&](size_t i) {
+      return i == 0 ? "below " + Json(rule.boundaries[0]).dump()
+                    : "from " + Json(rule.boundaries[i - 1]).dump() +
+                          (i < rule.boundaries.size() ? " below " + Json(rule.boundaries[i]).dump()
+                                                      : std::string(" up, and nulls"));
+    });
   }
 
   PgConnection& conn_;
