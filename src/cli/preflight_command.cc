@@ -8,16 +8,20 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/task_file.h"
+#include "pg/catalog.h"
+#include "pg/connection.h"
 #include "pg/preflight.h"
 #include "rules/table_selector.h"
 #include "rules/task_config.h"
 #include "sink/object_keys.h"
 #include "store/s3_store.h"
 #include "store/s3_target_check.h"
+#include "task/load_plan.h"
 #include "task/target_store.h"
 
 namespace pgs3 {
@@ -98,6 +102,36 @@ PreflightCheck check_local(const TaskConfig& config) {
           "directory " + path + " does not exist yet; it can be created under " + parent, ""};
 }
 
+// The task's parallel-load rules against the source (task/load_plan.h), as the run plans the full load: a column,
+// partition or boundary that cannot apply fails here. Nothing when the source cannot be read (its checks say why).
+std::optional<PreflightCheck> check_load_plan(const TaskConfig& config) {
+  auto conn = PgConnection::open(config.source.connection);
+  if (!conn.is_ok()) return std::nullopt;
+  auto all = list_tables(**conn);
+  if (!all.is_ok()) return std::nullopt;
+  TableSelector selector(config.selection_rules);
+  std::vector<SourceTable> tables;
+  for (SourceTable& t : *all) {
+    if (selector.is_selected(t.schema, t.name)) tables.push_back(std::move(t));
+  }
+  auto plan = plan_load(**conn, config, tables);
+  if (!plan.is_ok()) {
+    return PreflightCheck{"full_load_plan", CheckStatus::kFail, plan.status().message(),
+                          "fix or remove the table-settings rule it names"};
+  }
+  std::string split;
+  size_t split_tables = 0;
+  for (const LoadSegment& s : *plan) {
+    if (s.count < 2 || s.index != 0) continue;
+    ++split_tables;
+    split += (split.empty() ? ": " : ", ") + s.table->schema + "." + s.table->name + " in " + std::to_string(s.count);
+  }
+  return PreflightCheck{"full_load_plan", CheckStatus::kPass,
+                        std::to_string(tables.size()) + " table(s) in " + std::to_string(plan->size()) +
+                            " segment(s); " + std::to_string(split_tables) + " split" + split,
+                        ""};
+}
+
 bool any_failed(const std::vector<PreflightCheck>& checks) {
   for (const auto& c : checks) {
     if (c.status == CheckStatus::kFail) return true;
@@ -153,6 +187,9 @@ int run_preflight_file(const std::string& task_file, const PreflightOptions& opt
   source.publication_name = config->source.publication_name;
   source.is_selected = [&selector](const SourceTable& t) { return selector.is_selected(t.schema, t.name); };
   for (auto& c : check_source(source)) checks.push_back(std::move(c));
+  if (!config->parallel_load_rules.empty() && config->migration_type != MigrationType::kCdc) {
+    if (std::optional<PreflightCheck> plan = check_load_plan(*config)) checks.push_back(std::move(*plan));
+  }
 
   if (config->target.type == TargetType::kS3) {
     for (auto& c : check_s3(*config)) checks.push_back(std::move(c));

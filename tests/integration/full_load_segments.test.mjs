@@ -13,7 +13,8 @@ import { endWithin, startPgs3, waitFor } from './harness/cdc.mjs';
 import { startCluster } from './harness/cluster.mjs';
 import { runFullLoad, tableFolders } from './harness/fullload.mjs';
 import {
-  assertPgs3Works, describeRun, fullLoadTask, listFiles, makeTempDir, runPgs3, selectionRule,
+  assertPgs3Works, describeRun, fullLoadTask, listFiles, makeTempDir, runPgs3, runPgs3Command, selectionRule,
+  writeTaskFile,
 } from './harness/pgs3.mjs';
 import { loadFiles, verifyTable } from './harness/verify.mjs';
 
@@ -92,6 +93,11 @@ test('SmallTablesAndRuleNoneAreOneSegment', async () => {
 test('RangesSegmentsKeepRowsWithNulls', async () => {
   const rule = parallelLoad('seg', 'ranged', { type: 'ranges', columns: ['id', 'day'],
     boundaries: [['3000', '2020-03-01'], ['3000', '2020-09-01'], [8000, '2019-01-01']] });
+  const planned = await runPgs3Command(['preflight', writeTaskFile(fullLoadTask({ cluster, targetDir: makeTempDir('pgs3-it-target-'),
+    rules: [selectionRule('seg', 'ranged'), rule] })), '--json'], { env: cluster.pgs3Env() });
+  const check = JSON.parse(planned.stdout).checks.find((c) => c.name === 'full_load_plan');
+  assert.equal(check?.status, 'pass', planned.stdout);
+  assert.equal(check.detail, '1 table(s) in 4 segment(s); 1 split: seg.ranged in 4');
   const { run } = await runFullLoad({ cluster, taskSettings, rules: [selectionRule('seg', 'ranged'), rule],
     tables: [['seg', 'ranged']], label: 'ranges', verifyOptions: { key: null } });
   assert.match(segmentLine(run, 'seg.ranged') ?? '', /: 4 segments \(parallel-load ranges/);
@@ -127,6 +133,11 @@ test('ARuleThatCannotApplyNamesWhatToFix', async () => {
     const targetDir = makeTempDir('pgs3-it-target-');
     const task = fullLoadTask({ cluster, targetDir, taskSettings,
       rules: [selectionRule('seg', table), parallelLoad('seg', table, parallel)] });
+    const checked = await runPgs3Command(['preflight', writeTaskFile(task), '--json'], { env: cluster.pgs3Env() });
+    assert.equal(checked.code, 2, `preflight of ${message}: ${checked.stdout}`);
+    const plan = JSON.parse(checked.stdout).checks.find((c) => c.name === 'full_load_plan');
+    assert.equal(plan?.status, 'fail', `preflight of ${message}: ${checked.stdout}`);
+    assert.match(plan.detail, message);
     const run = await runPgs3(task, { env: cluster.pgs3Env(), label: `bad-${parallel.type}` });
     assert.deepEqual(listFiles(targetDir), [], `${message}: nothing may be written`);
     assert.equal(run.code, 2, `${message}: ${describeRun(run)}`);
