@@ -407,9 +407,6 @@ Status load_state(CdcContext& ctx) {
   return Status::ok();
 }
 
-// Step 2, continued: the selected tables against the checkpoint's (task/table_watch.h): a table that needs a full
-// load of its own, a rename, a partition change stop the task here, before the publication check names the
-// publication instead; tables dropped while the task was stopped go to the stream, which writes their last changes.
 // The reload requests waiting (state/reload_requests.h), and with --reload-target every table: their checkpoint
 // entries are marked reload_requested and saved before the requests are removed, so that a crash in between loses no
 // request.
@@ -439,6 +436,10 @@ Status take_reload_requests(CdcContext& ctx) {
   return ctx.store->remove_all(keys);
 }
 
+// Step 2, continued: the selected tables against the checkpoint's (task/table_watch.h): a rename, a table dropped and
+// created again, a partition change stop the task here, before the publication check names the publication
+// instead; a table new to a full-load-and-cdc task, or one to reload, is loaded before streaming (prepare_slot);
+// tables dropped while the task was stopped go to the stream, which writes their last changes.
 Status check_tables(CdcContext& ctx) {
   for (const SourceTable& t : ctx.tables) {
     if (t.is_partitioned()) ctx.roots.insert(t.oid);
@@ -450,6 +451,10 @@ Status check_tables(CdcContext& ctx) {
                             recorded_leaves(ctx.checkpoint, ctx.roots), streaming));
   if (!streaming) {
     ctx.start_partitions = std::move(catalog.partitions);  // a full load (or a first start) comes
+    // A parallel-load rule that cannot apply stops the start before the slot is created (the load plans again).
+    if (ctx.config.migration_type == MigrationType::kFullLoadAndCdc && !ctx.config.parallel_load_rules.empty()) {
+      PGS3_RETURN_IF_ERROR(plan_load(ctx.config, ctx.tables).status());
+    }
     return Status::ok();
   }
   CatalogCheckOptions check_options;

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { endWithin, startPgs3, waitFor } from './harness/cdc.mjs';
+import { endWithin, slotInfo, startPgs3, waitFor } from './harness/cdc.mjs';
 
 import { startCluster } from './harness/cluster.mjs';
 import { runFullLoad, tableFolders } from './harness/fullload.mjs';
@@ -145,6 +145,17 @@ test('ARuleThatCannotApplyNamesWhatToFix', async () => {
     assert.match(errors, message);
     assert.match(errors, /tableMappings\.rules\[1\] \(rule-name "segments-\d+"\)/, 'the message names the rule');
   }
+  // A full-load-and-cdc task stops the same way before it creates its slot.
+  const targetDir = makeTempDir('pgs3-it-target-');
+  const task = fullLoadTask({ cluster, targetDir, taskSettings, taskId: 'bad-rule-cdc',
+    rules: [selectionRule('seg', 'big'),
+      parallelLoad('seg', 'big', { type: 'ranges', columns: ['nope'], boundaries: [['1']] })] });
+  task.migrationType = 'full-load-and-cdc';
+  const run = await runPgs3(task, { env: cluster.pgs3Env(), label: 'bad-rule-cdc' });
+  assert.equal(run.code, 2, describeRun(run));
+  assert.ok(run.logs.some((l) => /parallel-load\.columns names "nope", which is not a column of seg\.big/.test(String(l.msg))),
+    describeRun(run));
+  assert.equal(await slotInfo(cluster, 'pgs3_bad_rule_cdc'), null, 'no slot may be created');
 });
 
 // Issue 13, item 3: a full-load task killed with SIGKILL once some tables are loaded resumes: the rerun keeps the
