@@ -114,7 +114,7 @@ std::optional<PreflightCheck> check_load_plan(const TaskConfig& config) {
   for (SourceTable& t : *all) {
     if (selector.is_selected(t.schema, t.name)) tables.push_back(std::move(t));
   }
-  auto plan = plan_load(**conn, config, tables);
+  auto plan = plan_load(**conn, config, tables, PlanOptions{.log_segments = false});
   if (!plan.is_ok()) {
     return PreflightCheck{"full_load_plan", CheckStatus::kFail, plan.status().message(),
                           "fix or remove the table-settings rule it names"};

@@ -122,7 +122,8 @@ Status run_full_load_in_snapshot(CdcContext& ctx, const std::vector<SourceTable>
                                  std::optional<uint64_t> snapshot_lsn, const RunOptions& options,
                                  TaskMetrics* metrics) {
   if (metrics != nullptr) metrics->phase.set(1);
-  PGS3_ASSIGN_OR_RETURN(std::vector<LoadSegment> segments, plan_load(ctx.config, tables));
+  PGS3_ASSIGN_OR_RETURN(std::vector<LoadSegment> segments,
+                        plan_load(ctx.config, tables, PlanOptions{.warn_unused_rules = !snapshot_lsn}));
   log_info("full load of " + std::to_string(tables.size()) + " table(s) in " +
            (snapshot_lsn ? "the snapshot of a temporary slot at " + Lsn(*snapshot_lsn).to_string()
                          : std::string("the slot's snapshot")) +
@@ -453,7 +454,8 @@ Status check_tables(CdcContext& ctx) {
     ctx.start_partitions = std::move(catalog.partitions);  // a full load (or a first start) comes
     // A parallel-load rule that cannot apply stops the start before the slot is created (the load plans again).
     if (ctx.config.migration_type == MigrationType::kFullLoadAndCdc && !ctx.config.parallel_load_rules.empty()) {
-      PGS3_RETURN_IF_ERROR(plan_load(ctx.config, ctx.tables).status());
+      PGS3_RETURN_IF_ERROR(
+          plan_load(ctx.config, ctx.tables, PlanOptions{.log_segments = false, .warn_unused_rules = false}).status());
     }
     return Status::ok();
   }

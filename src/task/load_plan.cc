@@ -107,7 +107,8 @@ LoadSegment partition_segment(const SourceTable& table, const std::vector<Partit
 
 class Planner {
  public:
-  Planner(PgConnection& conn, const TaskConfig& config) : conn_(conn), config_(config) {}
+  Planner(PgConnection& conn, const TaskConfig& config, PlanOptions options)
+      : conn_(conn), config_(config), options_(options) {}
 
   Result<std::vector<LoadSegment>> plan(const std::vector<SourceTable>& tables) {
     PGS3_RETURN_IF_ERROR(read_block_counts(tables));
@@ -125,7 +126,7 @@ class Planner {
         segments[i].index = i;
         segments[i].count = segments.size();
       }
-      if (segments.size() > 1) {
+      if (segments.size() > 1 && options_.log_segments) {
         log_info("full load of " + table_label(table) + ": " + std::to_string(segments.size()) + " segments (" +
                  (rule != nullptr
                       ? std::string("parallel-load ") + type_name(rule->type) + " of " + rule->origin
@@ -135,7 +136,7 @@ class Planner {
       for (LoadSegment& s : segments) out_.push_back(std::move(s));
     }
     for (const ParallelLoadRule& rule : config_.parallel_load_rules) {
-      if (used.count(&rule) == 0) {
+      if (used.count(&rule) == 0 && options_.warn_unused_rules) {
         log_warn(rule.origin + ": its parallel-load applies to no table of the full load (" + rule.schema_name + "." +
                  rule.table_name + " is not selected, not a table, or does not exist)");
       }
@@ -325,6 +326,7 @@ class Planner {
 
   PgConnection& conn_;
   const TaskConfig& config_;
+  const PlanOptions options_;
   std::map<uint32_t, int64_t> blocks_;  // the ordinary tables' block counts (main fork)
   std::map<uint32_t, int64_t> bytes_;   // ... and their sizes with TOAST (pg_table_size)
   std::vector<LoadSegment> out_;
@@ -373,13 +375,14 @@ std::vector<std::string> range_predicates(const std::vector<std::string>& column
 }
 
 Result<std::vector<LoadSegment>> plan_load(PgConnection& conn, const TaskConfig& config,
-                                           const std::vector<SourceTable>& tables) {
-  return Planner(conn, config).plan(tables);
+                                           const std::vector<SourceTable>& tables, PlanOptions options) {
+  return Planner(conn, config, options).plan(tables);
 }
 
-Result<std::vector<LoadSegment>> plan_load(const TaskConfig& config, const std::vector<SourceTable>& tables) {
+Result<std::vector<LoadSegment>> plan_load(const TaskConfig& config, const std::vector<SourceTable>& tables,
+                                           PlanOptions options) {
   PGS3_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::open(config.source.connection));
-  return plan_load(*conn, config, tables);
+  return plan_load(*conn, config, tables, options);
 }
 
 }  // namespace pgs3

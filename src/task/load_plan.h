@@ -50,10 +50,18 @@ std::vector<std::string> ctid_predicates(int64_t blocks, size_t count);
 std::vector<std::string> range_predicates(const std::vector<std::string>& columns,
                                           const std::vector<std::vector<std::string>>& boundaries);
 
+struct PlanOptions {
+  // Log each split table's segments, and warn about a parallel-load rule that matches none of `tables`. Off for a
+  // check before the real plan, and (the warning) for a load of some of the task's tables.
+  bool log_segments = true;
+  bool warn_unused_rules = true;
+};
+
 // The segments of `tables`, which outlive them; a table's segments are consecutive, in index order. The second
 // form plans on a connection of its own (a failed check would abort a transaction of the caller's).
 Result<std::vector<LoadSegment>> plan_load(PgConnection& conn, const TaskConfig& config,
-                                           const std::vector<SourceTable>& tables);
-Result<std::vector<LoadSegment>> plan_load(const TaskConfig& config, const std::vector<SourceTable>& tables);
+                                           const std::vector<SourceTable>& tables, PlanOptions options = {});
+Result<std::vector<LoadSegment>> plan_load(const TaskConfig& config, const std::vector<SourceTable>& tables,
+                                           PlanOptions options = {});
 
 }  // namespace pgs3
