@@ -11,9 +11,7 @@
 #include "rules/object_tagging.h"
 #include "sink/change_file_writer.h"
 #include "sink/memory_budget.h"
-#include "sink/object_keys.h"
 #include "sink/transaction_file_writer.h"
-#include "state/reload_requests.h"
 #include "task/cancellation.h"
 #include "task/table_watch.h"
 #include "task/truncate_policy.h"
@@ -332,9 +330,7 @@ Status CdcStream::check_catalog() {
   if (catalog_failing_) log_info("checking the source tables for DDL again");
   catalog_failing_ = false;
   // `pgs3 reload` asked for a table to be loaded again: the task starts again, which takes the request up.
-  Result<std::vector<ObjectInfo>> requests =
-      store_.list(reload_request_prefix(task_state_prefix(config_.target.s3, config_.task_id)));
-  if (requests.is_ok() && !requests->empty()) {
+  if (services_.reload_requested && services_.reload_requested()) {
     return Status::restart(
         "a reload of a table was requested (pgs3 reload): the task starts again to load it in a "
         "snapshot of its own");

@@ -113,6 +113,9 @@ struct CdcStreamServices {
   // check_new_leaves true). Null: no periodic check.
   std::function<Result<CatalogSnapshot>(const std::vector<uint32_t>& roots, const std::vector<uint32_t>& known_leaves)>
       read_catalog;
+  // Whether a reload request waits (state/reload_requests.h); checked with the catalog, so it must not block: the
+  // requests are polled off the loop (task/cdc_task.cc), since the loop never waits on the store. Null: never.
+  std::function<bool()> reload_requested;
   // Tables of the checkpoint that were dropped while the task was stopped (no catalog columns: their remaining
   // changes are written as the Relation messages describe them, then HandleSourceTableDropped applies).
   std::vector<SourceTable> dropped_tables;

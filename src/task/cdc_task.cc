@@ -1,8 +1,11 @@
 #include "task/cdc_task.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -504,6 +507,48 @@ Status prepare_publication(CdcContext& ctx) {
   return Status::ok();
 }
 
+// Polls the task's reload requests (state/reload_requests.h) every kReloadPollEvery on a thread of its own, so that
+// a slow or unreachable store never holds the replication loop, which only reads the flag.
+class ReloadPoller {
+ public:
+  static constexpr std::chrono::seconds kReloadPollEvery{5};
+
+  ReloadPoller(ObjectStore& store, std::string prefix)
+      : store_(store), prefix_(std::move(prefix)), thread_([this] { run(); }) {}
+  ~ReloadPoller() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  ReloadPoller(const ReloadPoller&) = delete;
+  ReloadPoller& operator=(const ReloadPoller&) = delete;
+
+  bool requested() const { return requested_.load(); }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_ && !requested_) {
+      lock.unlock();
+      Result<std::vector<ObjectInfo>> listed = store_.list(reload_request_prefix(prefix_));
+      if (listed.is_ok() && !listed->empty()) requested_ = true;
+      lock.lock();
+      wake_.wait_for(lock, kReloadPollEvery, [this] { return stopping_; });
+    }
+  }
+
+  ObjectStore& store_;
+  const std::string prefix_;
+  std::atomic<bool> requested_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 // Step 5 of the header: streams until the stop position or a signal, reconnecting after a lost connection.
 Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
   const TaskConfig& config = ctx.config;
@@ -558,6 +603,9 @@ Status stream_changes(CdcContext& ctx, TaskMetrics* metrics) {
     return catalog;
   };
   services.dropped_tables = ctx.dropped_tables;
+  // Destroyed after the stream and after a failure's give-up below (which makes a stalled request give up).
+  ReloadPoller reload_poller(*ctx.target.raw, ctx.prefix);
+  services.reload_requested = [&reload_poller] { return reload_poller.requested(); };
   CdcStream stream(config, *ctx.store, ledger, ctx.tables, ctx.money_digits, std::move(services));
   // Destroyed before the stream: on a failure, the uploads still running are given up as on a stop past its grace
   // (task/cancellation.h) rather than waited for through minutes of retries; what they hold comes again from the slot.
