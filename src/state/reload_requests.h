@@ -3,10 +3,10 @@
 //
 // A request is one small object under "<task state prefix>reload/" ({"schema": ..., "table": ...}), named so that
 // two requests never share a key. The task takes them up at start (task/cdc_task.cc: the table's checkpoint entry is
-// marked reload_requested and saved, then the requests are removed) and, while streaming, at each catalog check (the
-// stream ends with kRestart and the task starts again, which takes them up). The table is then loaded whole in the
-// snapshot of a temporary slot, as a table new to the task (invariant 4): its folder's earlier objects go before its
-// first new LOAD file, and its changes below the slot's consistent point are skipped.
+// marked reload_requested and saved, then the requests are removed) and, while streaming, at the catalog check after
+// a poller thread saw one (the stream ends with kRestart and the task starts again, which takes them up). The table
+// is then loaded whole in the snapshot of a temporary slot, as a table new to the task (invariant 4): its folder's
+// earlier objects go before its first new LOAD file, and its changes below the slot's consistent point are skipped.
 // Free functions over an ObjectStore; the caller serialises its own calls.
 #pragma once
 

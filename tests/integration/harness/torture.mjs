@@ -143,7 +143,12 @@ export async function runTorture({ kills = 100, seed, s3Settings = { DataFormat:
         }
         await h2.signal('SIGTERM');
         const stopped = await endWithin(h2, 60000, `${label}: the stop after the PostgreSQL restart`);
-        if (stopped.code !== 0) throw new Error(`${label}: the stop after the restart: ${describeRun(stopped)}`);
+        // As after the S3 restart: a stop during retries of the proxy's 503s may give up after its grace (exit 1,
+        // nothing confirmed that is not durable); the next run resumes.
+        const gaveUp = stopped.code === 1 && stopped.stderr.includes('stopped before every open file was durable');
+        if (stopped.code !== 0 && !gaveUp) {
+          throw new Error(`${label}: the stop after the restart: ${describeRun(stopped)}`);
+        }
       }
     }
     const stats = await workload.stop();
