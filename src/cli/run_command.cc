@@ -84,11 +84,7 @@ int run_full_load(const TaskConfig& config, const RunOptions& options) {
   Progress progress(options.live_progress && stderr_is_terminal());
   FullLoad load(config, store, progress);
   load.set_on_table_loaded([&](const TableLoadResult& r) -> Status {
-    uint32_t oid = 0;
-    for (const SourceTable& t : *tables) {
-      if (t.schema == r.schema && t.name == r.table) oid = t.oid;
-    }
-    loaded.push_back(LoadedTable{r.schema, r.table, oid, r.rows, r.files});
+    loaded.push_back(LoadedTable{r.schema, r.table, r.relation_oid, r.rows, r.files});
     return save_load_progress(store, prefix, loaded);
   });
   auto summary = load.run(*tables, *segments, *snapshot, utc_now_text(UtcTimeStyle::kDmsMicros));

@@ -44,9 +44,7 @@ Status save_load_progress(ObjectStore& store, const std::string& prefix, const s
                     {"files", t.files}});
   }
   const std::string body = nlohmann::json{{"format", kFormat}, {"version", 1}, {"tables", std::move(list)}}.dump();
-  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> writer, store.create(prefix + kObjectName));
-  PGS3_RETURN_IF_ERROR(writer->append(body + "\n"));
-  return writer->commit();
+  return store.put(prefix + kObjectName, body + "\n");
 }
 
 Status remove_load_progress(ObjectStore& store, const std::string& prefix) {

@@ -22,9 +22,7 @@ Status request_reload(ObjectStore& store, const std::string& task_state_prefix, 
                 sequence.fetch_add(1));
   const std::string key = reload_request_prefix(task_state_prefix) + name;
   const std::string body = nlohmann::json{{"schema", schema}, {"table", table}}.dump() + "\n";
-  PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> writer, store.create(key));
-  PGS3_RETURN_IF_ERROR(writer->append(body));
-  return writer->commit();
+  return store.put(key, body);
 }
 
 Result<std::vector<ReloadRequest>> list_reload_requests(ObjectStore& store, const std::string& task_state_prefix) {

@@ -58,6 +58,12 @@ class ObjectStore {
   virtual std::string describe() const = 0;
   virtual Result<std::unique_ptr<ObjectWriter>> create(const std::string& key, const ObjectOptions& options) = 0;
   Result<std::unique_ptr<ObjectWriter>> create(const std::string& key) { return create(key, ObjectOptions{}); }
+  // Writes `bytes` as the whole object `key` (create, append, commit): for small state objects.
+  Status put(const std::string& key, std::string_view bytes) {
+    PGS3_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> writer, create(key));
+    PGS3_RETURN_IF_ERROR(writer->append(bytes));
+    return writer->commit();
+  }
   // Objects whose keys start with `prefix`, in key order.
   virtual Result<std::vector<ObjectInfo>> list(const std::string& prefix) = 0;
   // The whole object, or std::nullopt when it does not exist.

@@ -135,12 +135,8 @@ Status run_full_load_in_snapshot(CdcContext& ctx, const std::vector<SourceTable>
   Progress progress(options.live_progress && stderr_is_terminal());
   FullLoad load(ctx.config, *ctx.store, progress);
   load.set_on_table_loaded([&](const TableLoadResult& r) -> Status {
-    uint32_t oid = 0;
-    for (const SourceTable& t : tables) {
-      if (t.schema == r.schema && t.name == r.table) oid = t.oid;
-    }
-    TableCheckpoint& entry = ctx.checkpoint.table_entry(oid, r.schema, r.table);
-    entry.relation_oid = oid;
+    TableCheckpoint& entry = ctx.checkpoint.table_entry(r.relation_oid, r.schema, r.table);
+    entry.relation_oid = r.relation_oid;
     entry.statistics.full_load_rows = r.rows;
     entry.statistics.files = r.files;
     entry.snapshot_lsn = snapshot_lsn;

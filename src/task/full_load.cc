@@ -155,7 +155,7 @@ class SegmentLoader {
     PGS3_RETURN_IF_ERROR(t.files.finish().with_context("table " + label));
     progress_.table_finished(tp, t.files.bytes(), t.files.files());
     return std::optional<TableLoadResult>(
-        TableLoadResult{table.schema, table.name, t.rows, t.files.bytes(), t.files.files(), tp->seconds()});
+        TableLoadResult{table.schema, table.name, table.oid, t.rows, t.files.bytes(), t.files.files(), tp->seconds()});
   }
 
  private:

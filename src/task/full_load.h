@@ -28,6 +28,7 @@ namespace pgs3 {
 struct TableLoadResult {
   std::string schema;
   std::string table;
+  uint32_t relation_oid = 0;
   uint64_t rows = 0;
   uint64_t bytes = 0;  // bytes of the files written
   uint64_t files = 0;
